@@ -1,0 +1,4 @@
+using Live.Edge;
+
+var app = EdgeApp.Build(args);
+await app.RunAsync();

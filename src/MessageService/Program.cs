@@ -1,0 +1,4 @@
+using Live.MessageService;
+
+var app = MessageServiceApp.Build(args);
+await app.RunAsync();

@@ -1,0 +1,4 @@
+using Live.Proxy;
+
+var app = ProxyApp.Build(args);
+await app.RunAsync();

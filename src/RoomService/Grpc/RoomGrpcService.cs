@@ -1,0 +1,306 @@
+using Grpc.Core;
+using Live.RoomService.Rooms;
+using Live.RoomService.Telemetry;
+using Live.RoomService.Viewers;
+using Live.ServiceDefaults.Grpc;
+using Live.V1;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Live.RoomService.Grpc;
+
+public sealed class RoomGrpcService(
+    RoomStore store,
+    RoomCache cache,
+    ViewerStore viewers,
+    RoomValidator validate,
+    IOptions<RoomOptions> options,
+    ILogger<RoomGrpcService> logger) : Live.V1.RoomService.RoomServiceBase
+{
+    public override async Task<Room> CreateRoom(CreateRoomRequest request, ServerCallContext context)
+    {
+        RpcErrors.RequirePositiveId(request.AnchorUserId, "anchor_user_id");
+        var title = validate.Title(request.Title);
+        var cover = validate.CoverUrl(request.CoverUrl);
+        var category = validate.Category(request.Category);
+        var room = await store.CreateAsync(request.AnchorUserId, title, cover, category, context.CancellationToken);
+        await cache.StoreAsync(room);
+        return room;
+    }
+
+    public override async Task<Room> GetRoom(GetRoomRequest request, ServerCallContext context)
+    {
+        RpcErrors.RequirePositiveId(request.RoomId, "room_id");
+        var room = await RequireRoomAsync(request.RoomId, context.CancellationToken);
+        var withCount = room.Clone();
+        await FillViewerCountAsync(withCount);
+        return withCount;
+    }
+
+    public override async Task<Room> UpdateRoom(UpdateRoomRequest request, ServerCallContext context)
+    {
+        RpcErrors.RequirePositiveId(request.RoomId, "room_id");
+        if (request.ExpectedVersion < 0)
+        {
+            RpcErrors.InvalidArgument($"expected_version must not be negative; got {request.ExpectedVersion}.");
+        }
+
+        var title = request.HasTitle ? validate.Title(request.Title) : null;
+        var cover = request.HasCoverUrl ? validate.CoverUrl(request.CoverUrl) : null;
+        var category = request.HasCategory ? validate.Category(request.Category) : null;
+        var room = await store.UpdateAsync(request.RoomId, request.ExpectedVersion, title, cover, category, context.CancellationToken);
+        await cache.StoreAsync(room);
+        return room;
+    }
+
+    public override async Task<ListRoomsResponse> ListRooms(ListRoomsRequest request, ServerCallContext context)
+    {
+        if (!Enum.IsDefined(request.Status))
+        {
+            RpcErrors.InvalidArgument($"status {(int)request.Status} is not a RoomStatus.");
+        }
+
+        var category = string.IsNullOrEmpty(request.Category) ? null : validate.Category(request.Category);
+        var (rooms, next) = await store.ListAsync(request.Status.ToState(), category, request.Page, context.CancellationToken);
+        await FillViewerCountsAsync(rooms);
+        var response = new ListRoomsResponse { Page = new PageInfo { NextPageToken = next } };
+        response.Rooms.AddRange(rooms);
+        return response;
+    }
+
+    public override async Task<Room> StartLive(StartLiveRequest request, ServerCallContext context)
+    {
+        RpcErrors.RequirePositiveId(request.RoomId, "room_id");
+        var room = await store.StartLiveAsync(request.RoomId, context.CancellationToken);
+        try
+        {
+            await viewers.BeginBroadcastAsync(room.Id);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The room is live in MySQL; the first join restores the marker from there.
+            Log.ViewerStoreUnavailable(logger, "starting", room.Id, ex);
+        }
+
+        await cache.StoreAsync(room);
+        return room;
+    }
+
+    public override async Task<Room> StopLive(StopLiveRequest request, ServerCallContext context)
+    {
+        RpcErrors.RequirePositiveId(request.RoomId, "room_id");
+        long peak = 0;
+        try
+        {
+            peak = (await viewers.GetCountsAsync(request.RoomId)).Peak;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Ending a broadcast must not depend on Redis; the peak is then unknown and recorded as 0.
+            Log.ViewerStoreUnavailable(logger, "reading the peak of", request.RoomId, ex);
+        }
+
+        var room = await store.StopLiveAsync(request.RoomId, peak, context.CancellationToken);
+        try
+        {
+            await viewers.EndBroadcastAsync(room.Id);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.ViewerStoreUnavailable(logger, "stopping", room.Id, ex);
+        }
+
+        await cache.StoreAsync(room);
+        return room;
+    }
+
+    public override async Task<ViewerCount> JoinRoom(JoinRoomRequest request, ServerCallContext context)
+    {
+        RpcErrors.RequirePositiveId(request.RoomId, "room_id");
+        RpcErrors.RequirePositiveId(request.UserId, "user_id");
+        var counts = await viewers.JoinAsync(request.RoomId, request.UserId);
+        if (counts.Viewers == ViewerStore.NotLive)
+        {
+            var outcome = await RecoverNotLiveAsync(request.RoomId, context.CancellationToken);
+            if (outcome == ViewerChangeOutcome.RoomNotFound)
+            {
+                RpcErrors.NotFound($"room {request.RoomId} does not exist.");
+            }
+
+            if (outcome == ViewerChangeOutcome.RoomNotLive)
+            {
+                RpcErrors.FailedPrecondition($"room {request.RoomId} is not live; viewers can join only while it is.");
+            }
+
+            counts = await viewers.JoinAsync(request.RoomId, request.UserId);
+        }
+
+        return new ViewerCount { RoomId = request.RoomId, Viewers = counts.Viewers, PeakViewers = counts.Peak };
+    }
+
+    public override async Task<ViewerCount> LeaveRoom(LeaveRoomRequest request, ServerCallContext context)
+    {
+        RpcErrors.RequirePositiveId(request.RoomId, "room_id");
+        RpcErrors.RequirePositiveId(request.UserId, "user_id");
+        var counts = await viewers.LeaveAsync(request.RoomId, request.UserId);
+        return new ViewerCount { RoomId = request.RoomId, Viewers = counts.Viewers, PeakViewers = counts.Peak };
+    }
+
+    public override async Task<ViewerCount> GetViewerCount(GetViewerCountRequest request, ServerCallContext context)
+    {
+        RpcErrors.RequirePositiveId(request.RoomId, "room_id");
+        await RequireRoomAsync(request.RoomId, context.CancellationToken);
+        var counts = await viewers.GetCountsAsync(request.RoomId);
+        return new ViewerCount { RoomId = request.RoomId, Viewers = counts.Viewers, PeakViewers = counts.Peak };
+    }
+
+    public override async Task<ApplyViewerChangesResponse> ApplyViewerChanges(ApplyViewerChangesRequest request, ServerCallContext context)
+    {
+        var max = options.Value.MaxViewerChangesPerBatch;
+        if (request.Changes.Count > max)
+        {
+            RpcErrors.InvalidArgument($"changes has {request.Changes.Count} entries; the maximum per call is {max}.");
+        }
+
+        var changes = new (long RoomId, long UserId, bool Join)[request.Changes.Count];
+        for (var i = 0; i < changes.Length; i++)
+        {
+            var change = request.Changes[i];
+            RpcErrors.RequirePositiveId(change.RoomId, $"changes[{i}].room_id");
+            RpcErrors.RequirePositiveId(change.UserId, $"changes[{i}].user_id");
+            changes[i] = (change.RoomId, change.UserId, change.Join);
+        }
+
+        var results = await viewers.ApplyAsync(changes);
+        var outcomes = new ViewerChangeOutcome[changes.Length];
+        Dictionary<long, ViewerChangeOutcome>? recovered = null;
+        for (var i = 0; i < changes.Length; i++)
+        {
+            if (results[i].Viewers != ViewerStore.NotLive)
+            {
+                outcomes[i] = ViewerChangeOutcome.Applied;
+                continue;
+            }
+
+            recovered ??= [];
+            var roomId = changes[i].RoomId;
+            if (!recovered.TryGetValue(roomId, out var outcome))
+            {
+                outcome = await RecoverNotLiveAsync(roomId, context.CancellationToken);
+                recovered[roomId] = outcome;
+            }
+
+            if (outcome == ViewerChangeOutcome.Applied)
+            {
+                results[i] = await viewers.JoinAsync(roomId, changes[i].UserId);
+            }
+
+            outcomes[i] = outcome;
+        }
+
+        var response = new ApplyViewerChangesResponse();
+        response.Outcomes.AddRange(outcomes);
+        var latest = new Dictionary<long, ViewerStore.Counts>();
+        for (var i = 0; i < changes.Length; i++)
+        {
+            if (outcomes[i] == ViewerChangeOutcome.Applied)
+            {
+                latest[changes[i].RoomId] = results[i];
+            }
+        }
+
+        foreach (var (roomId, counts) in latest)
+        {
+            response.Counts.Add(new ViewerCount { RoomId = roomId, Viewers = counts.Viewers, PeakViewers = counts.Peak });
+        }
+
+        return response;
+    }
+
+    /// <summary>
+    /// A join found no live marker: either the room is not live, or Redis lost the marker (a restart).
+    /// The database decides; a live room gets its marker back.
+    /// </summary>
+    private async Task<ViewerChangeOutcome> RecoverNotLiveAsync(long roomId, CancellationToken ct)
+    {
+        var cached = await cache.GetOrLoadAsync(roomId, id => store.FindAsync(id, ct));
+        if (cached is null)
+        {
+            return ViewerChangeOutcome.RoomNotFound;
+        }
+
+        if (cached.Status != RoomStatus.Live)
+        {
+            return ViewerChangeOutcome.RoomNotLive;
+        }
+
+        var current = await store.FindAsync(roomId, ct);
+        if (current?.Status != RoomStatus.Live)
+        {
+            return current is null ? ViewerChangeOutcome.RoomNotFound : ViewerChangeOutcome.RoomNotLive;
+        }
+
+        await viewers.RestoreLiveMarkerAsync(roomId);
+        return ViewerChangeOutcome.Applied;
+    }
+
+    private async Task<Room> RequireRoomAsync(long roomId, CancellationToken ct)
+    {
+        var room = await cache.GetOrLoadAsync(roomId, id => store.FindAsync(id, ct));
+        if (room is null)
+        {
+            RpcErrors.NotFound($"room {roomId} does not exist.");
+        }
+
+        return room;
+    }
+
+    private async Task FillViewerCountAsync(Room room)
+    {
+        if (room.Status != RoomStatus.Live)
+        {
+            room.ViewerCount = 0;
+            return;
+        }
+
+        try
+        {
+            room.ViewerCount = (await viewers.GetCountsAsync(room.Id)).Viewers;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Left unset: the caller sees "unknown", never a made-up zero.
+            Log.ViewerStoreUnavailable(logger, "counting viewers of", room.Id, ex);
+        }
+    }
+
+    private async Task FillViewerCountsAsync(List<Room> rooms)
+    {
+        var live = rooms.FindAll(r => r.Status == RoomStatus.Live);
+        foreach (var room in rooms)
+        {
+            if (room.Status != RoomStatus.Live)
+            {
+                room.ViewerCount = 0;
+            }
+        }
+
+        if (live.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var counts = await viewers.GetViewerCountsAsync(live.ConvertAll(r => r.Id));
+            for (var i = 0; i < live.Count; i++)
+            {
+                live[i].ViewerCount = counts[i];
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.ViewerStoreUnavailable(logger, "counting viewers of", live[0].Id, ex);
+        }
+    }
+}

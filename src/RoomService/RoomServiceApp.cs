@@ -1,0 +1,52 @@
+using Live.RoomService.Data;
+using Live.RoomService.Events;
+using Live.RoomService.Grpc;
+using Live.RoomService.Rooms;
+using Live.RoomService.Telemetry;
+using Live.RoomService.Viewers;
+using Live.ServiceDefaults.Data;
+using Live.ServiceDefaults.Hosting;
+using Live.ServiceDefaults.Kafka;
+using Live.ServiceDefaults.Redis;
+
+namespace Live.RoomService;
+
+/// <summary>Builds the RoomService host; Program.cs and the in-process test hosts share it.</summary>
+public static class RoomServiceApp
+{
+    public const string ServiceName = "room-service";
+
+    public static WebApplication Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        builder.AddServiceDefaults(ServiceName);
+        builder.Services.AddRoomServices(builder.Configuration);
+
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapGrpcService<RoomGrpcService>();
+        return app;
+    }
+
+    private static void AddRoomServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<RoomOptions>(configuration, RoomOptions.Section);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<RoomMetrics>();
+        services.AddMySqlDbContext<RoomsDbContext>(configuration);
+        services.AddRedis(configuration, ServiceName);
+        services.AddKafkaProducer(configuration, ServiceName);
+        services.AddSingleton<RoomValidator>();
+        services.AddSingleton<RoomCache>();
+        services.AddSingleton<ViewerStore>();
+        services.AddScoped<RoomStore>();
+        services.AddSingleton<OutboxSignal>();
+        services.AddSingleton<RoomEventWriter>();
+        services.AddHostedService<OutboxRelay>();
+    }
+}

@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Live.RoomService.Rooms;
+
+public sealed class RoomOptions
+{
+    public const string Section = "Rooms";
+
+    /// <summary>The categories a room may be created in; anything else is INVALID_ARGUMENT.</summary>
+    [Required, MinLength(1)]
+    public string[] Categories { get; set; } = ["chat", "gaming", "music", "sports", "education", "outdoor", "shopping"];
+
+    [Range(1, 500)]
+    public int MaxTitleLength { get; set; } = 100;
+
+    /// <summary>Lifetime of a cached room; each entry gets up to 10% jitter so hot keys do not expire together.</summary>
+    [Range(1, 86_400)]
+    public int CacheTtlSeconds { get; set; } = 60;
+
+    /// <summary>Lifetime of a cached "no such room", which keeps id scans off the database.</summary>
+    [Range(1, 3_600)]
+    public int MissingCacheTtlSeconds { get; set; } = 5;
+
+    /// <summary>How long one loader may hold a room's fill lock before others stop waiting for it.</summary>
+    [Range(100, 30_000)]
+    public int CacheFillLockMs { get; set; } = 2_000;
+
+    [Range(1, 10_000)]
+    public int MaxViewerChangesPerBatch { get; set; } = 1_000;
+}

@@ -1,0 +1,76 @@
+using Live.ServiceDefaults.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MySqlConnector;
+
+namespace Live.ServiceDefaults.Data;
+
+public static class PlatformDatabase
+{
+    /// <summary>Production and tests run MariaDB 10.11 (Debian 12); the version is fixed so start-up never needs the server.</summary>
+    public static readonly ServerVersion DefaultServerVersion = new MariaDbServerVersion(new Version(10, 11, 0));
+
+    /// <summary>
+    /// A pooled DbContext on MariaDB/MySQL through Pomelo. Short connect and command timeouts make an outage
+    /// surface as UNAVAILABLE within seconds rather than a hung call.
+    /// </summary>
+    public static IServiceCollection AddMySqlDbContext<TContext>(this IServiceCollection services, IConfiguration configuration)
+        where TContext : DbContext
+    {
+        var connectionString = WithOutageTimeouts(configuration.RequireConnectionString("MySql"));
+        services.AddDbContextPool<TContext>(options => Configure(options, connectionString));
+        services.AddHealthChecks().Add(new HealthCheckRegistration(
+            "mysql",
+            sp => new DbContextHealthCheck<TContext>(sp.GetRequiredService<IServiceScopeFactory>()),
+            HealthStatus.Unhealthy,
+            [ServiceDefaultsExtensions.ReadyTag],
+            TimeSpan.FromSeconds(5)));
+        return services;
+    }
+
+    public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
+        options.UseMySql(connectionString, DefaultServerVersion, mysql => mysql.CommandTimeout(5));
+
+    public static string WithOutageTimeouts(string connectionString)
+    {
+        var builder = new MySqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Connection Timeout", StringComparison.OrdinalIgnoreCase)
+            && !connectionString.Contains("ConnectionTimeout", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.ConnectionTimeout = 3;
+        }
+
+        return builder.ConnectionString;
+    }
+
+    /// <summary>Applies pending migrations; used by `--migrate`, `./platform up` and test fixtures.</summary>
+    public static async Task MigrateAsync<TContext>(IServiceProvider services, CancellationToken cancellationToken = default)
+        where TContext : DbContext
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        await db.Database.MigrateAsync(cancellationToken);
+    }
+}
+
+internal sealed class DbContextHealthCheck<TContext>(IServiceScopeFactory scopes) : IHealthCheck
+    where TContext : DbContext
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        try
+        {
+            return await db.Database.CanConnectAsync(cancellationToken)
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("Cannot connect to the database");
+        }
+        catch (MySqlException ex)
+        {
+            return HealthCheckResult.Unhealthy("Database check failed", ex);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Live.ServiceDefaults.Grpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Live.ServiceDefaults.Hosting;
+
+/// <summary>What every service in the platform gets: telemetry, health, gRPC conventions.</summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Health checks with this tag gate <c>/health/ready</c> and the gRPC health service.</summary>
+    public const string ReadyTag = "ready";
+
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    {
+        builder.AddPlatformTelemetry(serviceName);
+        builder.Services.AddHealthChecks();
+        builder.Services.AddSingleton<ExceptionMappingInterceptor>();
+        builder.Services.AddGrpc(options =>
+        {
+            options.Interceptors.Add<ExceptionMappingInterceptor>();
+            options.MaxReceiveMessageSize = 4 * 1024 * 1024;
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks(options =>
+            options.Services.Map(string.Empty, result => result.Tags.Contains(ReadyTag)));
+        return builder;
+    }
+
+    private static void AddPlatformTelemetry(this WebApplicationBuilder builder, string serviceName)
+    {
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(
+                serviceName,
+                serviceVersion: builder.Configuration["Service:Version"] ?? "v1",
+                serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId))
+            .WithTracing(tracing => tracing
+                .AddSource(PlatformTelemetry.SourcePrefix + "*")
+                .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsInfrastructurePath(context.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddGrpcClientInstrumentation())
+            .WithMetrics(metrics => metrics
+                .AddMeter(PlatformTelemetry.SourcePrefix + "*")
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter());
+
+        // OTLP only when a collector is configured, so local runs and tests do not try to export.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.UseOtlpExporter();
+        }
+    }
+
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealthJson });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadyTag), ResponseWriter = WriteHealthJson });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
+        return app;
+    }
+
+    private static bool IsInfrastructurePath(PathString path) =>
+        path.StartsWithSegments("/health") || path.StartsWithSegments("/metrics")
+        || path.StartsWithSegments("/grpc.health.v1.Health") || path.StartsWithSegments("/grpc.reflection");
+
+    private static Task WriteHealthJson(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        var body = new
+        {
+            status = report.Status.ToString(),
+            durationMs = (long)report.TotalDuration.TotalMilliseconds,
+            checks = report.Entries.ToDictionary(
+                e => e.Key,
+                e => new { status = e.Value.Status.ToString(), description = e.Value.Description, error = e.Value.Exception?.Message }),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body));
+    }
+}

@@ -1,0 +1,64 @@
+using Live.ServiceDefaults.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StackExchange.Redis;
+
+namespace Live.ServiceDefaults.Redis;
+
+public static class RedisServiceCollectionExtensions
+{
+    /// <summary>
+    /// One multiplexer per process, configured to fail fast: while Redis is down, commands throw at once
+    /// (mapped to UNAVAILABLE) instead of queueing behind a reconnect, so callers never hang.
+    /// </summary>
+    public static IServiceCollection AddRedis(this IServiceCollection services, IConfiguration configuration, string clientName)
+    {
+        var options = CreateOptions(configuration.RequireConnectionString("Redis"), clientName);
+        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+        services.AddHealthChecks().Add(new HealthCheckRegistration(
+            "redis",
+            sp => new RedisHealthCheck(sp.GetRequiredService<IConnectionMultiplexer>()),
+            HealthStatus.Unhealthy,
+            [ServiceDefaultsExtensions.ReadyTag],
+            TimeSpan.FromSeconds(3)));
+        return services;
+    }
+
+    public static ConfigurationOptions CreateOptions(string connectionString, string clientName)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        options.AbortOnConnectFail = false;
+        options.BacklogPolicy = BacklogPolicy.FailFast;
+        options.ClientName ??= clientName;
+        if (!connectionString.Contains("connectTimeout", StringComparison.OrdinalIgnoreCase))
+        {
+            options.ConnectTimeout = 2_000;
+        }
+
+        if (!connectionString.Contains("asyncTimeout", StringComparison.OrdinalIgnoreCase))
+        {
+            options.AsyncTimeout = 2_000;
+            options.SyncTimeout = 2_000;
+        }
+
+        options.ReconnectRetryPolicy = new ExponentialRetry(250, 2_000);
+        return options;
+    }
+}
+
+internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var latency = await redis.GetDatabase().PingAsync();
+            return HealthCheckResult.Healthy($"ping {latency.TotalMilliseconds:F1} ms");
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy("Redis ping failed", ex);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+using Live.StatsService;
+
+var app = StatsServiceApp.Build(args);
+await app.RunAsync();

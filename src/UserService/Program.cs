@@ -1,0 +1,4 @@
+using Live.UserService;
+
+var app = UserServiceApp.Build(args);
+await app.RunAsync();
