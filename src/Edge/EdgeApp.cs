@@ -6,15 +6,9 @@ public static class EdgeApp
 {
     public const string ServiceName = "edge";
 
-    public static WebApplication Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        if (overrides is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(overrides);
-        }
-
-        builder.AddServiceDefaults(ServiceName);
+        var builder = PlatformHost.CreateBuilder(args, ServiceName, configure);
         var app = builder.Build();
         app.MapDefaultEndpoints();
 

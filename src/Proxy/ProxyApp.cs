@@ -6,15 +6,9 @@ public static class ProxyApp
 {
     public const string ServiceName = "proxy";
 
-    public static WebApplication Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        if (overrides is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(overrides);
-        }
-
-        builder.AddServiceDefaults(ServiceName);
+        var builder = PlatformHost.CreateBuilder(args, ServiceName, configure);
         builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
 
         var app = builder.Build();

@@ -16,15 +16,9 @@ public static class RoomServiceApp
 {
     public const string ServiceName = "room-service";
 
-    public static WebApplication Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        if (overrides is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(overrides);
-        }
-
-        builder.AddServiceDefaults(ServiceName);
+        var builder = PlatformHost.CreateBuilder(args, ServiceName, configure);
         builder.Services.AddRoomServices(builder.Configuration);
 
         var app = builder.Build();

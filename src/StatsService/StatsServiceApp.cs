@@ -7,15 +7,9 @@ public static class StatsServiceApp
 {
     public const string ServiceName = "stats-service";
 
-    public static WebApplication Build(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        if (overrides is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(overrides);
-        }
-
-        builder.AddServiceDefaults(ServiceName);
+        var builder = PlatformHost.CreateBuilder(args, ServiceName, configure);
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapGrpcService<StatsGrpcService>();

@@ -25,7 +25,6 @@ public sealed class OutboxRelay(
 {
     public const string Topic = "room-events";
     private const int BatchSize = 200;
-    private const string LockName = "live_room_outbox_relay";
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private static readonly byte[] ContentType = Encoding.ASCII.GetBytes("application/x-protobuf; type=live.v1.RoomEvent");
 
@@ -78,7 +77,8 @@ public sealed class OutboxRelay(
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            var acquired = await db.Database.SqlQuery<int?>($"SELECT GET_LOCK({LockName}, 0) AS Value").SingleAsync(ct);
+            // The lock is named after the database, so environments sharing a server do not block each other.
+            var acquired = await db.Database.SqlQuery<int?>($"SELECT GET_LOCK(CONCAT('room_outbox_relay.', DATABASE()), 0) AS Value").SingleAsync(ct);
             if (acquired != 1)
             {
                 return BatchOutcome.Standby;
@@ -90,7 +90,7 @@ public sealed class OutboxRelay(
             }
             finally
             {
-                await db.Database.SqlQuery<int?>($"SELECT RELEASE_LOCK({LockName}) AS Value").SingleAsync(CancellationToken.None);
+                await db.Database.SqlQuery<int?>($"SELECT RELEASE_LOCK(CONCAT('room_outbox_relay.', DATABASE())) AS Value").SingleAsync(CancellationToken.None);
             }
         }
         finally

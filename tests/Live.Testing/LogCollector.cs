@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace Live.Testing;
+
+/// <summary>
+/// Keeps every warning and error a host logs, so a test fixture can fail when an error nobody expected was
+/// logged, even if every assertion passed.
+/// </summary>
+public sealed class LogCollector : ILoggerProvider
+{
+    private readonly ConcurrentQueue<LogEntry> entries = new();
+
+    public IReadOnlyCollection<LogEntry> Entries => entries;
+
+    public IEnumerable<LogEntry> Errors => entries.Where(e => e.Level >= LogLevel.Error);
+
+    public ILogger CreateLogger(string categoryName) => new Collector(this, categoryName);
+
+    public void AssertNoErrors()
+    {
+        var errors = Errors.ToList();
+        if (errors.Count > 0)
+        {
+            throw new Xunit.Sdk.XunitException("Unexpected errors were logged:\n" + string.Join("\n", errors));
+        }
+    }
+
+    public void Dispose()
+    {
+    }
+
+    public sealed record LogEntry(LogLevel Level, string Category, EventId EventId, string Message, Exception? Exception)
+    {
+        public override string ToString() => $"[{Level}] {Category} ({EventId.Id}): {Message}{(Exception is null ? string.Empty : " — " + Exception.GetType().Name + ": " + Exception.Message)}";
+    }
+
+    private sealed class Collector(LogCollector owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                owner.entries.Enqueue(new LogEntry(logLevel, category, eventId, formatter(state, exception), exception));
+            }
+        }
+    }
+}

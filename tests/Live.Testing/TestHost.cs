@@ -1,0 +1,62 @@
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace Live.Testing;
+
+/// <summary>
+/// A service host running in the test process on real Kestrel, on fresh loopback ports: one HTTP/2 port for
+/// gRPC and one HTTP/1.1 port for health and metrics, as in production.
+/// </summary>
+public sealed class TestHost : IAsyncDisposable
+{
+    private TestHost(WebApplication app, int grpcPort, int httpPort, LogCollector logs)
+    {
+        App = app;
+        GrpcAddress = new Uri($"http://127.0.0.1:{grpcPort}");
+        HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
+        Logs = logs;
+        Channel = GrpcChannel.ForAddress(GrpcAddress);
+    }
+
+    public WebApplication App { get; }
+    public Uri GrpcAddress { get; }
+    public Uri HttpAddress { get; }
+    public GrpcChannel Channel { get; }
+    public LogCollector Logs { get; }
+    public IServiceProvider Services => App.Services;
+
+    /// <param name="build">The service's own Build(args, configure) method.</param>
+    /// <param name="settings">Configuration for this host, over the service's appsettings.json.</param>
+    public static async Task<TestHost> StartAsync(
+        Func<string[], Action<WebApplicationBuilder>, WebApplication> build,
+        IDictionary<string, string?> settings)
+    {
+        var grpcPort = TestEnvironment.FreeTcpPort();
+        var httpPort = TestEnvironment.FreeTcpPort();
+        var logs = new LogCollector();
+        var all = new Dictionary<string, string?>(settings)
+        {
+            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{grpcPort}",
+            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+            ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{httpPort}",
+            ["Kestrel:Endpoints:Http:Protocols"] = "Http1AndHttp2",
+        };
+        var app = build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(all);
+            builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(logs);
+        });
+        await app.StartAsync();
+        return new TestHost(app, grpcPort, httpPort, logs);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
