@@ -22,7 +22,9 @@ public static class ServiceDefaultsExtensions
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
     {
         builder.AddPlatformTelemetry(serviceName);
-        builder.Services.AddHealthChecks();
+        // "self" keeps readiness defined for a service with no dependencies: an empty set of checks would
+        // make the gRPC health service answer UNKNOWN instead of SERVING.
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [ReadyTag]);
         builder.Services.AddSingleton<ExceptionMappingInterceptor>();
         builder.Services.AddGrpc(options =>
         {
