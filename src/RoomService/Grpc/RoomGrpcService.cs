@@ -72,16 +72,9 @@ public sealed class RoomGrpcService(
     {
         RpcErrors.RequirePositiveId(request.RoomId, "room_id");
         var room = await store.StartLiveAsync(request.RoomId, context.CancellationToken);
-        try
-        {
-            await viewers.BeginBroadcastAsync(room.Id);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // The room is live in MySQL; the first join restores the marker from there.
-            Log.ViewerStoreUnavailable(logger, "starting", room.Id, ex);
-        }
 
+        // The room is live in MySQL even if Redis is unreachable now; the first join restores the marker.
+        await BestEffortAsync(viewers.BeginBroadcastAsync, room.Id, "starting");
         await cache.StoreAsync(room);
         return room;
     }
@@ -89,27 +82,12 @@ public sealed class RoomGrpcService(
     public override async Task<Room> StopLive(StopLiveRequest request, ServerCallContext context)
     {
         RpcErrors.RequirePositiveId(request.RoomId, "room_id");
+        // Ending a broadcast must not depend on Redis; if it is unreachable the peak is unknown and recorded as 0.
         long peak = 0;
-        try
-        {
-            peak = (await viewers.GetCountsAsync(request.RoomId)).Peak;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // Ending a broadcast must not depend on Redis; the peak is then unknown and recorded as 0.
-            Log.ViewerStoreUnavailable(logger, "reading the peak of", request.RoomId, ex);
-        }
+        await BestEffortAsync(async id => peak = (await viewers.GetCountsAsync(id)).Peak, request.RoomId, "reading the peak of");
 
         var room = await store.StopLiveAsync(request.RoomId, peak, context.CancellationToken);
-        try
-        {
-            await viewers.EndBroadcastAsync(room.Id);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            Log.ViewerStoreUnavailable(logger, "stopping", room.Id, ex);
-        }
-
+        await BestEffortAsync(viewers.EndBroadcastAsync, room.Id, "stopping");
         await cache.StoreAsync(room);
         return room;
     }
@@ -263,15 +241,8 @@ public sealed class RoomGrpcService(
             return;
         }
 
-        try
-        {
-            room.ViewerCount = (await viewers.GetCountsAsync(room.Id)).Viewers;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // Left unset: the caller sees "unknown", never a made-up zero.
-            Log.ViewerStoreUnavailable(logger, "counting viewers of", room.Id, ex);
-        }
+        // Left unset when Redis is unreachable: the caller sees "unknown", never a made-up zero.
+        await BestEffortAsync(async id => room.ViewerCount = (await viewers.GetCountsAsync(id)).Viewers, room.Id, "counting viewers of");
     }
 
     private async Task FillViewerCountsAsync(List<Room> rooms)
@@ -301,6 +272,18 @@ public sealed class RoomGrpcService(
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             Log.ViewerStoreUnavailable(logger, "counting viewers of", live[0].Id, ex);
+        }
+    }
+
+    private async Task BestEffortAsync(Func<long, Task> viewerStoreCall, long roomId, string operation)
+    {
+        try
+        {
+            await viewerStoreCall(roomId);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.ViewerStoreUnavailable(logger, operation, roomId, ex);
         }
     }
 }

@@ -1,10 +1,12 @@
 using System.Buffers.Binary;
+using System.Linq.Expressions;
 using Live.RoomService.Data;
 using Live.RoomService.Events;
 using Live.RoomService.Telemetry;
 using Live.ServiceDefaults.Grpc;
 using Live.V1;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 
 namespace Live.RoomService.Rooms;
 
@@ -75,53 +77,35 @@ public sealed class RoomStore(RoomsDbContext db, RoomEventWriter events, TimePro
         return room;
     }
 
-    public async Task<Room> StartLiveAsync(long roomId, CancellationToken ct)
+    public Task<Room> StartLiveAsync(long roomId, CancellationToken ct)
     {
         var now = Now();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var changed = await db.Rooms
-            .Where(r => r.Id == roomId && (r.Status == RoomState.Idle || r.Status == RoomState.Ended))
-            .ExecuteUpdateAsync(set => set
+        return TransitionAsync(
+            roomId,
+            Transition.Start,
+            rooms => rooms.Where(r => r.Id == roomId && (r.Status == RoomState.Idle || r.Status == RoomState.Ended)),
+            set => set
                 .SetProperty(r => r.Status, RoomState.Live)
                 .SetProperty(r => r.StartedAt, now)
                 .SetProperty(r => r.EndedAt, (DateTime?)null)
                 .SetProperty(r => r.PeakViewers, 0L)
-                .SetProperty(r => r.Version, r => r.Version + 1), ct);
-        if (changed == 0)
-        {
-            await transaction.RollbackAsync(ct);
-            metrics.Transition("start", "rejected");
-            await ThrowRejectedAsync(roomId, "start", ct);
-        }
-
-        var room = await CommitTransitionAsync(roomId, RoomEventType.Started, transaction, ct);
-        metrics.Transition("start", "ok");
-        Log.RoomTransition(logger, roomId, "went live", room.Version);
-        return room;
+                .SetProperty(r => r.Version, r => r.Version + 1),
+            ct);
     }
 
-    public async Task<Room> StopLiveAsync(long roomId, long peakViewers, CancellationToken ct)
+    public Task<Room> StopLiveAsync(long roomId, long peakViewers, CancellationToken ct)
     {
         var now = Now();
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var changed = await db.Rooms
-            .Where(r => r.Id == roomId && r.Status == RoomState.Live)
-            .ExecuteUpdateAsync(set => set
+        return TransitionAsync(
+            roomId,
+            Transition.Stop,
+            rooms => rooms.Where(r => r.Id == roomId && r.Status == RoomState.Live),
+            set => set
                 .SetProperty(r => r.Status, RoomState.Ended)
                 .SetProperty(r => r.EndedAt, now)
                 .SetProperty(r => r.PeakViewers, r => r.PeakViewers > peakViewers ? r.PeakViewers : peakViewers)
-                .SetProperty(r => r.Version, r => r.Version + 1), ct);
-        if (changed == 0)
-        {
-            await transaction.RollbackAsync(ct);
-            metrics.Transition("stop", "rejected");
-            await ThrowRejectedAsync(roomId, "stop", ct);
-        }
-
-        var room = await CommitTransitionAsync(roomId, RoomEventType.Stopped, transaction, ct);
-        metrics.Transition("stop", "ok");
-        Log.RoomTransition(logger, roomId, "ended", room.Version);
-        return room;
+                .SetProperty(r => r.Version, r => r.Version + 1),
+            ct);
     }
 
     public async Task<(List<Room> Rooms, string NextPageToken)> ListAsync(RoomState? status, string? category, PageRequest? page, CancellationToken ct)
@@ -162,28 +146,47 @@ public sealed class RoomStore(RoomsDbContext db, RoomEventWriter events, TimePro
         return (rooms, hasMore ? EncodePageToken(records[^1].Id) : string.Empty);
     }
 
-    private async Task<Room> CommitTransitionAsync(long roomId, RoomEventType type, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction transaction, CancellationToken ct)
+    /// <summary>
+    /// One conditional UPDATE: <paramref name="eligible"/> selects the room only in the states the transition
+    /// leaves from, so of racing callers exactly one changes the row; the others learn what they found.
+    /// </summary>
+    private async Task<Room> TransitionAsync(
+        long roomId,
+        Transition transition,
+        Func<IQueryable<RoomRecord>, IQueryable<RoomRecord>> eligible,
+        Expression<Func<SetPropertyCalls<RoomRecord>, SetPropertyCalls<RoomRecord>>> apply,
+        CancellationToken ct)
     {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var changed = await eligible(db.Rooms).ExecuteUpdateAsync(apply, ct);
+        if (changed == 0)
+        {
+            await transaction.RollbackAsync(ct);
+            metrics.Transition(transition.Name, "rejected");
+            var current = await db.Rooms.AsNoTracking().Where(r => r.Id == roomId).Select(r => (RoomState?)r.Status).FirstOrDefaultAsync(ct);
+            if (current is null)
+            {
+                RpcErrors.NotFound($"room {roomId} does not exist.");
+            }
+
+            RpcErrors.FailedPrecondition(transition.Rejection(roomId, current.Value.Describe()));
+        }
+
         var record = await db.Rooms.AsNoTracking().FirstAsync(r => r.Id == roomId, ct);
         var room = record.ToContract();
-        events.Add(db, type, room);
+        events.Add(db, transition.Event, room);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         events.Committed();
+        metrics.Transition(transition.Name, "ok");
+        Log.RoomTransition(logger, roomId, transition.Name, room.Version);
         return room;
     }
 
-    private async Task ThrowRejectedAsync(long roomId, string transition, CancellationToken ct)
+    private sealed record Transition(string Name, RoomEventType Event, Func<long, string, string> Rejection)
     {
-        var current = await db.Rooms.AsNoTracking().Where(r => r.Id == roomId).Select(r => (RoomState?)r.Status).FirstOrDefaultAsync(ct);
-        if (current is null)
-        {
-            RpcErrors.NotFound($"room {roomId} does not exist.");
-        }
-
-        RpcErrors.FailedPrecondition(transition == "start"
-            ? $"room {roomId} cannot go live: it is already {current.Value.Describe()}."
-            : $"room {roomId} cannot be stopped: it is {current.Value.Describe()}, not live.");
+        public static readonly Transition Start = new("start", RoomEventType.Started, (id, state) => $"room {id} cannot go live: it is already {state}.");
+        public static readonly Transition Stop = new("stop", RoomEventType.Stopped, (id, state) => $"room {id} cannot be stopped: it is {state}, not live.");
     }
 
     private DateTime Now()
