@@ -1,4 +1,6 @@
+using Live.ServiceDefaults.Hosting;
 using Live.UserService;
+using Live.UserService.Data;
 
 var app = UserServiceApp.Build(args);
-await app.RunAsync();
+return await app.RunOrMigrateAsync<UsersDbContext>(args);

@@ -1,8 +1,20 @@
-using Live.UserService.Grpc;
+using Live.ServiceDefaults.Bans;
+using Live.ServiceDefaults.Data;
 using Live.ServiceDefaults.Hosting;
+using Live.ServiceDefaults.Identity;
+using Live.ServiceDefaults.Redis;
+using Live.UserService.Accounts;
+using Live.UserService.Bans;
+using Live.UserService.Data;
+using Live.UserService.Grpc;
+using Live.UserService.Presence;
+using Live.UserService.Telemetry;
+using Live.UserService.Tokens;
+using Microsoft.AspNetCore.Identity;
 
 namespace Live.UserService;
 
+/// <summary>Builds the UserService host; Program.cs and the in-process test hosts share it.</summary>
 public static class UserServiceApp
 {
     public const string ServiceName = "user-service";
@@ -10,9 +22,34 @@ public static class UserServiceApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = PlatformHost.CreateBuilder(args, ServiceName, configure);
+        builder.Services.AddUserServices(builder.Configuration);
+
         var app = builder.Build();
+        app.UseServedVersionHeader();
         app.MapDefaultEndpoints();
+        app.MapJwks();
         app.MapGrpcService<UserGrpcService>();
         return app;
+    }
+
+    private static void AddUserServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<TokenIssuingOptions>(configuration, TokenIssuingOptions.Section);
+        services.AddValidatedOptions<PresenceOptions>(configuration, PresenceOptions.Section);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<UserMetrics>();
+        services.AddMySqlDbContext<UsersDbContext>(configuration);
+        services.AddRedis(configuration, ServiceName);
+        services.AddProxyIdentity(configuration);
+        services.AddBanList(configuration);
+        services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
+        services.AddScoped<AccountStore>();
+        services.AddScoped<RefreshTokenStore>();
+        services.AddScoped<BanStore>();
+        services.AddSingleton<SigningKeyRing>();
+        services.AddHostedService(sp => sp.GetRequiredService<SigningKeyRing>());
+        services.AddSingleton<AccessTokenIssuer>();
+        services.AddSingleton<PresenceStore>();
+        services.AddHostedService<BanMirrorSync>();
     }
 }

@@ -19,6 +19,15 @@ public static class RpcErrors
     public static void Aborted(string reason) => throw new RpcException(new Status(StatusCode.Aborted, reason));
 
     [DoesNotReturn]
+    public static void AlreadyExists(string reason) => throw new RpcException(new Status(StatusCode.AlreadyExists, reason));
+
+    [DoesNotReturn]
+    public static void Unauthenticated(string reason) => throw new RpcException(new Status(StatusCode.Unauthenticated, reason));
+
+    [DoesNotReturn]
+    public static void PermissionDenied(string reason) => throw new RpcException(new Status(StatusCode.PermissionDenied, reason));
+
+    [DoesNotReturn]
     public static void Unavailable(string reason) => throw new RpcException(new Status(StatusCode.Unavailable, reason));
 
     public static void RequirePositiveId(long id, string field)
