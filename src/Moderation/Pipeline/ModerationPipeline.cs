@@ -1,0 +1,158 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Live.Moderation.Bans;
+using Live.Moderation.Content;
+using Live.Moderation.Limits;
+using Live.Moderation.Telemetry;
+using Live.Moderation.Text;
+using Live.Moderation.Words;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Live.Moderation.Pipeline;
+
+/// <summary>
+/// Judges one client message. The rules apply in a fixed order and the first that refuses names the reason:
+/// bans → rate limit → timeout and slow mode → content rules → duplicates → words. The local rate gate runs
+/// before everything because it needs no I/O: a flood is refused with no Redis call at all. Content rules
+/// and the word scan are pure, so they run before the Redis step and their outcome is handed to the one
+/// admission script, which applies rate limit, timeout, slow mode and duplicates atomically and reports in
+/// the order above. Costs one pipelined ban read and one script per message that passes the local gate.
+/// </summary>
+public sealed class ModerationPipeline(
+    LocalRateGate localGate,
+    IBanLookup bans,
+    ContentRules contentRules,
+    TextNormalizer normalizer,
+    WordFilter words,
+    RedisAdmission admission,
+    ModerationMetrics metrics,
+    IOptions<ModerationOptions> options,
+    TimeProvider time,
+    ILogger<ModerationPipeline> logger)
+{
+    private static readonly TimeSpan UnavailableRetry = TimeSpan.FromSeconds(1);
+
+    private readonly ModerationOptions options = options.Value;
+    private long lastUnavailableLogMs = -1_000;
+
+    public async ValueTask<ModerationVerdict> EvaluateAsync(ModerationRequest request, CancellationToken cancellationToken = default)
+    {
+        var verdict = await JudgeAsync(request, cancellationToken);
+        metrics.Verdict(verdict);
+        return verdict;
+    }
+
+    private async ValueTask<ModerationVerdict> JudgeAsync(ModerationRequest request, CancellationToken cancellationToken)
+    {
+        var limit = options.LimitFor(request.UserLevel);
+        var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var local = localGate.TryTake(request.UserId, request.RoomId, limit, nowMs);
+        if (!local.IsAllowed)
+        {
+            return local.IsFlooding
+                ? ModerationVerdict.Reject(ModerationReason.Flooding, local.RetryAfter, disconnect: true)
+                : ModerationVerdict.Reject(ModerationReason.RateLimited, local.RetryAfter);
+        }
+
+        BanStatus ban;
+        try
+        {
+            ban = await bans.GetAsync(request.UserId, request.ClientAddress, cancellationToken);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            localGate.Refund(request.UserId, request.RoomId, limit, nowMs, rateRefusal: false);
+            return Unavailable(ex, nowMs);
+        }
+
+        if (ban.Kind is BanKind.User or BanKind.Ip)
+        {
+            localGate.Refund(request.UserId, request.RoomId, limit, nowMs, rateRefusal: false);
+            return ModerationVerdict.Reject(ban.Kind == BanKind.User ? ModerationReason.Banned : ModerationReason.IpBanned, ban.RetryAfter);
+        }
+
+        var contentReason = contentRules.Check(request.Content, request.Color);
+        var scan = WordScanResult.Clean;
+        string? contentHash = null;
+        var stage = AdmissionStage.ContentRefused;
+        if (contentReason == ModerationReason.None)
+        {
+            (scan, contentHash) = Inspect(request.RoomId, request.Content);
+            stage = scan.Verdict == WordVerdict.Blocked ? AdmissionStage.WordBlocked : AdmissionStage.Passed;
+        }
+
+        AdmissionResult admitted;
+        try
+        {
+            admitted = await admission.AdmitAsync(request.UserId, request.RoomId, limit, nowMs, stage, contentHash, options.DuplicateWindowMs);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            localGate.Refund(request.UserId, request.RoomId, limit, nowMs, rateRefusal: false);
+            return Unavailable(ex, nowMs);
+        }
+
+        switch (admitted.Code)
+        {
+            case AdmissionCode.RateLimited:
+                return localGate.Refund(request.UserId, request.RoomId, limit, nowMs, rateRefusal: true)
+                    ? ModerationVerdict.Reject(ModerationReason.Flooding, admitted.RetryAfter, disconnect: true)
+                    : ModerationVerdict.Reject(ModerationReason.RateLimited, admitted.RetryAfter);
+            case AdmissionCode.TimedOut:
+                return ModerationVerdict.Reject(ModerationReason.TimedOut, admitted.RetryAfter);
+            case AdmissionCode.SlowMode:
+                return ModerationVerdict.Reject(ModerationReason.SlowMode, admitted.RetryAfter);
+            case AdmissionCode.ContentRefused:
+                return ModerationVerdict.Reject(contentReason);
+            case AdmissionCode.Duplicate:
+                return ModerationVerdict.Reject(ModerationReason.Duplicate, admitted.RetryAfter);
+            case AdmissionCode.DuplicateInRoom:
+                return ModerationVerdict.Reject(ModerationReason.DuplicateInRoom, admitted.RetryAfter);
+            case AdmissionCode.WordBlocked:
+                return ModerationVerdict.Reject(ModerationReason.BlockedWord, matchedWord: scan.MatchedWord);
+        }
+
+        var masked = scan.Verdict == WordVerdict.Masked;
+        var content = masked ? scan.MaskedText! : request.Content;
+        return ban.Kind == BanKind.Shadow
+            ? ModerationVerdict.Shadow(content, masked, scan.MatchedWord)
+            : ModerationVerdict.Accept(content, masked, scan.MatchedWord);
+    }
+
+    /// <summary>Normalizes once (pooled buffers) for both the word scan and the duplicate key.</summary>
+    private (WordScanResult Scan, string ContentHash) Inspect(long roomId, string content)
+    {
+        var normalized = ArrayPool<char>.Shared.Rent(content.Length);
+        var sourceIndex = ArrayPool<int>.Shared.Rent(content.Length);
+        try
+        {
+            var length = normalizer.Normalize(content, normalized, sourceIndex);
+            var text = normalized.AsSpan(0, length);
+            var scan = words.Scan(roomId, content, text, sourceIndex.AsSpan(0, length));
+            Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(MemoryMarshal.AsBytes(text), digest);
+            // 128 bits of the digest: collisions between a user's messages are out of reach, and keys stay short.
+            return (scan, Convert.ToHexStringLower(digest[..16]));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(normalized);
+            ArrayPool<int>.Shared.Return(sourceIndex);
+        }
+    }
+
+    private ModerationVerdict Unavailable(Exception exception, long nowMs)
+    {
+        // One warning a second at most: an outage would otherwise log once per message.
+        var last = Interlocked.Read(ref lastUnavailableLogMs);
+        if (nowMs - last >= 1_000 && Interlocked.CompareExchange(ref lastUnavailableLogMs, nowMs, last) == last)
+        {
+            Log.RedisUnavailable(logger, exception);
+        }
+
+        return ModerationVerdict.Reject(ModerationReason.Unavailable, UnavailableRetry);
+    }
+}

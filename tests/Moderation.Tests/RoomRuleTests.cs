@@ -1,0 +1,141 @@
+using Microsoft.Extensions.DependencyInjection;
+using Live.Moderation.Limits;
+using Live.Moderation.Pipeline;
+
+namespace Live.Moderation.Tests;
+
+/// <summary>Slow mode, timeouts and duplicates: the rules that hold state per room in Redis.</summary>
+public sealed class RoomRuleTests(ModerationFixture fixture) : IClassFixture<ModerationFixture>
+{
+    private readonly ModerationNode node = fixture.Node;
+
+    [Fact]
+    public async Task Slow_mode_allows_one_message_per_interval_per_user()
+    {
+        var (user, other, room) = (Ids.User(), Ids.User(), Ids.Room());
+        await node.Controls.SetSlowModeAsync(room, TimeSpan.FromSeconds(3));
+        Assert.Equal(TimeSpan.FromSeconds(3), await node.Controls.GetSlowModeAsync(room));
+
+        Assert.True((await node.SendAsync(user, room, "first")).IsAccepted);
+        node.Time.Advance(TimeSpan.FromMilliseconds(2_900));
+        var early = await node.SendAsync(user, room, "second");
+        Assert.Equal(ModerationReason.SlowMode, early.Reason);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), early.RetryAfter);
+        Assert.True((await node.SendAsync(other, room, "someone else")).IsAccepted);
+
+        node.Time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.True((await node.SendAsync(user, room, "second")).IsAccepted);
+
+        await node.Controls.SetSlowModeAsync(room, null);
+        Assert.Null(await node.Controls.GetSlowModeAsync(room));
+        Assert.True((await node.SendAsync(user, room, "third")).IsAccepted);
+    }
+
+    [Fact]
+    public async Task A_refused_message_does_not_start_the_slow_mode_interval()
+    {
+        var (user, room) = (Ids.User(), Ids.Room());
+        await node.Controls.SetSlowModeAsync(room, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(ModerationReason.TooLong, (await node.SendAsync(user, room, new string('x', 101))).Reason);
+        Assert.True((await node.SendAsync(user, room, "now a proper one")).IsAccepted);
+    }
+
+    [Fact]
+    public async Task A_timeout_refuses_until_it_expires()
+    {
+        var (user, room) = (Ids.User(), Ids.Room());
+        await node.Controls.TimeOutAsync(room, user, TimeSpan.FromMinutes(1));
+
+        var refused = await node.SendAsync(user, room, "hello?");
+        Assert.Equal(ModerationReason.TimedOut, refused.Reason);
+        Assert.Equal(TimeSpan.FromMinutes(1), refused.RetryAfter);
+        Assert.True((await node.SendAsync(user, room + 1, "other rooms are fine")).IsAccepted);
+
+        // Redis drops the key when the timeout ends, so nothing outlives it.
+        var ttl = await node.Redis.KeyTimeToLiveAsync(ModerationKeys.Timeout(room, user));
+        Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(55), TimeSpan.FromMinutes(1));
+
+        node.Time.Advance(TimeSpan.FromSeconds(59.9));
+        var stillOut = await node.SendAsync(user, room, "now?");
+        Assert.Equal(ModerationReason.TimedOut, stillOut.Reason);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), stillOut.RetryAfter);
+
+        node.Time.Advance(TimeSpan.FromMilliseconds(200));
+        Assert.Null(await node.Controls.GetTimeoutAsync(room, user));
+        Assert.True((await node.SendAsync(user, room, "back again")).IsAccepted);
+    }
+
+    [Fact]
+    public async Task A_lifted_timeout_ends_at_once()
+    {
+        var (user, room) = (Ids.User(), Ids.Room());
+        await node.Controls.TimeOutAsync(room, user, TimeSpan.FromMinutes(10));
+        Assert.NotNull(await node.Controls.GetTimeoutAsync(room, user));
+        Assert.Equal(ModerationReason.TimedOut, (await node.SendAsync(user, room, "hi")).Reason);
+
+        Assert.True(await node.Controls.LiftTimeoutAsync(room, user));
+        Assert.True((await node.SendAsync(user, room, "hi")).IsAccepted);
+    }
+
+    [Fact]
+    public async Task The_same_text_is_refused_at_4_9_seconds_and_accepted_at_5_1()
+    {
+        var (user, room) = (Ids.User(), Ids.Room());
+        Assert.True((await node.SendAsync(user, room, "主播666")).IsAccepted);
+
+        node.Time.Advance(TimeSpan.FromMilliseconds(4_900));
+        var duplicate = await node.SendAsync(user, room, "主播666");
+        Assert.Equal(ModerationReason.Duplicate, duplicate.Reason);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), duplicate.RetryAfter);
+
+        node.Time.Advance(TimeSpan.FromMilliseconds(200));
+        Assert.True((await node.SendAsync(user, room, "主播666")).IsAccepted);
+    }
+
+    [Theory]
+    [InlineData("ＨＥＬＬＯ")]
+    [InlineData("h.e.l.l.o")]
+    [InlineData("Hel\u200Blo")]
+    public async Task Duplicates_are_judged_on_normalized_text(string variant)
+    {
+        var (user, room) = (Ids.User(), Ids.Room());
+        Assert.True((await node.SendAsync(user, room, "hello")).IsAccepted);
+        Assert.Equal(ModerationReason.Duplicate, (await node.SendAsync(user, room, variant)).Reason);
+    }
+
+    [Fact]
+    public async Task Another_user_or_another_room_is_not_a_duplicate_and_the_key_expires_with_its_window()
+    {
+        var (user, other, room) = (Ids.User(), Ids.User(), Ids.Room());
+        Assert.True((await node.SendAsync(user, room, "gg")).IsAccepted);
+        Assert.True((await node.SendAsync(other, room, "gg")).IsAccepted);
+        Assert.True((await node.SendAsync(user, room + 1, "gg")).IsAccepted);
+
+        var server = node.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetServers()[0];
+        var key = Assert.Single(server.Keys(pattern: $"mod:{{{room}}}:dup:{user}:*"));
+        var ttl = await node.Redis.KeyTimeToLiveAsync(key);
+        Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Unique_mode_refuses_the_same_text_from_anyone_in_the_room_within_its_window()
+    {
+        var (first, second, room) = (Ids.User(), Ids.User(), Ids.Room());
+        await node.Controls.SetUniqueModeAsync(room, TimeSpan.FromSeconds(10));
+
+        Assert.True((await node.SendAsync(first, room, "first!")).IsAccepted);
+        var copy = await node.SendAsync(second, room, "FIRST!");
+        Assert.Equal(ModerationReason.DuplicateInRoom, copy.Reason);
+        Assert.Equal("duplicate_in_room", copy.ReasonCode);
+        Assert.Equal(TimeSpan.FromSeconds(10), copy.RetryAfter);
+
+        node.Time.Advance(TimeSpan.FromSeconds(10));
+        Assert.True((await node.SendAsync(second, room, "FIRST!")).IsAccepted);
+
+        await node.Controls.SetUniqueModeAsync(room, null);
+        Assert.Null(await node.Controls.GetUniqueModeAsync(room));
+        Assert.True((await node.SendAsync(first, room, "FIRST!!")).IsAccepted);
+        Assert.True((await node.SendAsync(second, room, "FIRST!!")).IsAccepted);
+    }
+}
