@@ -6,6 +6,7 @@ using Live.Moderation.Pipeline;
 using Live.Moderation.Telemetry;
 using Live.Moderation.Text;
 using Live.Moderation.Words;
+using Live.ServiceDefaults.Bans;
 using Live.ServiceDefaults.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,7 +41,13 @@ public static class ModerationServiceCollectionExtensions
         services.AddSingleton<LocalRateGate>();
         services.AddSingleton<RedisAdmission>();
         services.AddSingleton<RoomModerationControls>();
-        services.TryAddSingleton<IBanLookup, RedisBanLookup>();
+        if (!services.Any(d => d.ServiceType == typeof(BanList)))
+        {
+            // The host may have added the shared ban list already; a second registration would run its sync twice.
+            services.AddBanList(configuration);
+        }
+
+        services.TryAddSingleton<IBanLookup, PlatformBanLookup>();
         services.AddSingleton<ContentRules>();
         services.AddSingleton<ModerationPipeline>();
         services.AddHealthChecks().Add(new HealthCheckRegistration(

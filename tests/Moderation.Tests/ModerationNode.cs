@@ -2,6 +2,7 @@ using Live.Moderation.Data;
 using Live.Moderation.Limits;
 using Live.Moderation.Pipeline;
 using Live.Moderation.Words;
+using Live.ServiceDefaults.Bans;
 using Live.ServiceDefaults.Redis;
 using Live.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -64,7 +65,9 @@ public sealed class ModerationNode : IAsyncDisposable
         await ModerationDatabase.MigrateAsync(host.Services.GetRequiredService<IDbContextFactory<ModerationDbContext>>());
         await host.StartAsync();
         var node = new ModerationNode(host, time, logs);
-        await node.WaitUntilAsync(() => node.Services.GetRequiredService<WordListReloader>().HasLoaded, TimeSpan.FromSeconds(10));
+        await node.WaitUntilAsync(
+            () => node.Services.GetRequiredService<WordListReloader>().HasLoaded && node.Services.GetRequiredService<BanList>().IsComplete,
+            TimeSpan.FromSeconds(10));
         return node;
     }
 

@@ -13,9 +13,10 @@ public sealed class PipelineOrderTests(ModerationFixture fixture) : IClassFixtur
     {
         var (user, room) = (Ids.User(), Ids.Room());
         await node.Controls.TimeOutAsync(room, user, TimeSpan.FromMinutes(5));
-        await node.Redis.StringSetAsync($"ban:user:{{{user}}}", "", TimeSpan.FromMinutes(1));
+        await node.BanUserAsync(user, TimeSpan.FromMinutes(1));
 
         Assert.Equal(ModerationReason.Banned, (await node.SendAsync(user, room, "hi")).Reason);
+        await node.LiftUserBanAsync(user);
     }
 
     [Fact]

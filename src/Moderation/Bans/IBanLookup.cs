@@ -11,19 +11,16 @@ public enum BanKind : byte
 
     /// <summary>The address the user connects from may not send.</summary>
     Ip,
-
-    /// <summary>The user's messages are shown to the user only.</summary>
-    Shadow,
 }
 
-/// <summary>A user's standing: the strongest ban in force and, for a ban that expires, the time left.</summary>
-public readonly record struct BanStatus(BanKind Kind, TimeSpan? RetryAfter)
-{
-    public static readonly BanStatus None = new(BanKind.None, null);
-}
-
-/// <summary>Bans are owned by UserService; the pipeline only reads them, through this hook.</summary>
+/// <summary>
+/// Bans are owned by UserService; the pipeline only reads them, through this hook. A full ban is checked
+/// before anything else; a shadow ban does not change how a message is judged, only who sees it, so it is
+/// looked up alongside the Redis admission step.
+/// </summary>
 public interface IBanLookup
 {
-    ValueTask<BanStatus> GetAsync(long userId, IPAddress? clientAddress, CancellationToken cancellationToken);
+    ValueTask<BanKind> GetBanAsync(long userId, IPAddress? clientAddress, CancellationToken cancellationToken);
+
+    ValueTask<bool> IsShadowBannedAsync(long userId, CancellationToken cancellationToken);
 }

@@ -15,11 +15,12 @@ namespace Live.Moderation.Pipeline;
 
 /// <summary>
 /// Judges one client message. The rules apply in a fixed order and the first that refuses names the reason:
-/// bans → rate limit → timeout and slow mode → content rules → duplicates → words. The local rate gate runs
-/// before everything because it needs no I/O: a flood is refused with no Redis call at all. Content rules
-/// and the word scan are pure, so they run before the Redis step and their outcome is handed to the one
-/// admission script, which applies rate limit, timeout, slow mode and duplicates atomically and reports in
-/// the order above. Costs one pipelined ban read and one script per message that passes the local gate.
+/// bans → rate limit → timeout and slow mode → content rules → duplicates → words. Bans are a memory lookup
+/// (the shared ban list) and the local rate gate needs no I/O, so a flood is refused with no Redis call at
+/// all. Content rules and the word scan are pure, so they run before the Redis step and their outcome is
+/// handed to the one admission script, which applies rate limit, timeout, slow mode and duplicates
+/// atomically and reports in the order above. A message that passes the local gate costs one script call
+/// and, alongside it, one shadow-ban read.
 /// </summary>
 public sealed class ModerationPipeline(
     LocalRateGate localGate,
@@ -47,6 +48,21 @@ public sealed class ModerationPipeline(
 
     private async ValueTask<ModerationVerdict> JudgeAsync(ModerationRequest request, CancellationToken cancellationToken)
     {
+        BanKind ban;
+        try
+        {
+            ban = await bans.GetBanAsync(request.UserId, request.ClientAddress, cancellationToken);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return Unavailable(ex, time.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+
+        if (ban != BanKind.None)
+        {
+            return ModerationVerdict.Reject(ban == BanKind.User ? ModerationReason.Banned : ModerationReason.IpBanned);
+        }
+
         var limit = options.LimitFor(request.UserLevel);
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var local = localGate.TryTake(request.UserId, request.RoomId, limit, nowMs);
@@ -55,23 +71,6 @@ public sealed class ModerationPipeline(
             return local.IsFlooding
                 ? ModerationVerdict.Reject(ModerationReason.Flooding, local.RetryAfter, disconnect: true)
                 : ModerationVerdict.Reject(ModerationReason.RateLimited, local.RetryAfter);
-        }
-
-        BanStatus ban;
-        try
-        {
-            ban = await bans.GetAsync(request.UserId, request.ClientAddress, cancellationToken);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            localGate.Refund(request.UserId, request.RoomId, limit, nowMs, rateRefusal: false);
-            return Unavailable(ex, nowMs);
-        }
-
-        if (ban.Kind is BanKind.User or BanKind.Ip)
-        {
-            localGate.Refund(request.UserId, request.RoomId, limit, nowMs, rateRefusal: false);
-            return ModerationVerdict.Reject(ban.Kind == BanKind.User ? ModerationReason.Banned : ModerationReason.IpBanned, ban.RetryAfter);
         }
 
         var contentReason = contentRules.Check(request.Content, request.Color);
@@ -84,13 +83,18 @@ public sealed class ModerationPipeline(
             stage = scan.Verdict == WordVerdict.Blocked ? AdmissionStage.WordBlocked : AdmissionStage.Passed;
         }
 
+        // Independent reads: the shadow-ban lookup rides along with the admission script.
+        var shadow = bans.IsShadowBannedAsync(request.UserId, cancellationToken).AsTask();
         AdmissionResult admitted;
+        bool shadowBanned;
         try
         {
             admitted = await admission.AdmitAsync(request.UserId, request.RoomId, limit, nowMs, stage, contentHash, options.DuplicateWindowMs);
+            shadowBanned = await shadow;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            await ((Task)shadow).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             localGate.Refund(request.UserId, request.RoomId, limit, nowMs, rateRefusal: false);
             return Unavailable(ex, nowMs);
         }
@@ -117,7 +121,7 @@ public sealed class ModerationPipeline(
 
         var masked = scan.Verdict == WordVerdict.Masked;
         var content = masked ? scan.MaskedText! : request.Content;
-        return ban.Kind == BanKind.Shadow
+        return shadowBanned
             ? ModerationVerdict.Shadow(content, masked, scan.MatchedWord)
             : ModerationVerdict.Accept(content, masked, scan.MatchedWord);
     }
