@@ -1,0 +1,79 @@
+namespace Live.Protocol;
+
+/// <summary>What a frame carries. The byte values are the wire values and never change meaning.</summary>
+public enum FrameType : byte
+{
+    /// <summary>Bullet chat: the ordinary, droppable room message.</summary>
+    Danmaku = 0x01,
+    Heartbeat = 0x02,
+    Gift = 0x03,
+    System = 0x04,
+    JoinNotice = 0x05,
+    LeaveNotice = 0x06,
+
+    /// <summary>Server to client: the seq slot holds an <see cref="ErrorCode"/>, content the reason.</summary>
+    Error = 0x07,
+
+    /// <summary>Server to client: many message frames in one WebSocket frame, optionally zstd-compressed.</summary>
+    Batch = 0x08,
+
+    /// <summary>Server to client: history replay is over; seq is the last seq before live traffic.</summary>
+    Resume = 0x09,
+
+    /// <summary>Server to client: the message with this seq was removed (moderation); hide it.</summary>
+    Delete = 0x0A,
+
+    /// <summary>Server to client: messages after the client's last seq up to this seq are gone from history.</summary>
+    NotRecovered = 0x0B,
+
+    /// <summary>Server to client: the seq slot holds the room's current viewer count.</summary>
+    OnlineCount = 0x0C,
+}
+
+[Flags]
+public enum FrameFlags : byte
+{
+    None = 0,
+
+    /// <summary>The batch payload is zstd-compressed. Only on batch frames, only server to client.</summary>
+    Compressed = 0x01,
+
+    /// <summary>Set on, and only on, <see cref="FrameType.Batch"/> frames.</summary>
+    Batch = 0x02,
+}
+
+/// <summary>The code in an <see cref="FrameType.Error"/> frame's seq slot.</summary>
+public enum ErrorCode : long
+{
+    MalformedFrame = 1,
+    UnsupportedFrame = 2,
+    RateLimited = 3,
+    InvalidContent = 4,
+    NotAllowed = 5,
+    RoomNotLive = 6,
+    Unavailable = 7,
+    Overloaded = 8,
+}
+
+/// <summary>WebSocket close codes the Edge uses; 4xxx are this protocol's own.</summary>
+public static class CloseCodes
+{
+    public const int Normal = 1000;
+    public const int GoingAway = 1001;
+    public const int MessageTooBig = 1009;
+
+    /// <summary>The client sent too many malformed frames.</summary>
+    public const int TooManyInvalidFrames = 4001;
+
+    /// <summary>Nothing was received from the client (not even a heartbeat) within the idle timeout.</summary>
+    public const int IdleTimeout = 4002;
+
+    /// <summary>The client did not read fast enough: its outgoing queue stayed over its cap.</summary>
+    public const int SlowConsumer = 4008;
+
+    /// <summary>The client sent more frames per second than allowed.</summary>
+    public const int TooManyFrames = 4029;
+
+    /// <summary>The room ended while the client was in it.</summary>
+    public const int RoomEnded = 4010;
+}

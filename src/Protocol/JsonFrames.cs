@@ -1,0 +1,197 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Live.Protocol;
+
+/// <summary>What a client may send as a JSON text frame.</summary>
+public readonly record struct ClientJsonMessage(FrameType Type, string? Content, string? Color);
+
+/// <summary>
+/// The JSON text form of the same frames, for simple clients: one object per frame, a batch is an object with
+/// a "messages" array. The Edge converts each binary batch once per process for all its JSON clients.
+/// </summary>
+public static class JsonFrames
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+
+    public static string TypeName(FrameType type) => type switch
+    {
+        FrameType.Danmaku => "danmaku",
+        FrameType.Heartbeat => "heartbeat",
+        FrameType.Gift => "gift",
+        FrameType.System => "system",
+        FrameType.JoinNotice => "join",
+        FrameType.LeaveNotice => "leave",
+        FrameType.Error => "error",
+        FrameType.Batch => "batch",
+        FrameType.Resume => "resume",
+        FrameType.Delete => "delete",
+        FrameType.NotRecovered => "not_recovered",
+        FrameType.OnlineCount => "online_count",
+        _ => "unknown",
+    };
+
+    /// <summary>Converts a binary frame (message or plain batch) to its JSON text form.</summary>
+    public static DecodeStatus TryConvert(ReadOnlySpan<byte> binaryFrame, IBufferWriter<byte> output)
+    {
+        var status = FrameReader.TryReadHeader(binaryFrame, out var type, out _);
+        if (status != DecodeStatus.Ok)
+        {
+            return status;
+        }
+
+        using var json = new Utf8JsonWriter(output, WriterOptions);
+        if (type != FrameType.Batch)
+        {
+            status = FrameReader.TryReadSingleMessage(binaryFrame, out var message);
+            if (status == DecodeStatus.Ok)
+            {
+                WriteMessage(json, message);
+            }
+
+            return status;
+        }
+
+        status = FrameReader.TryReadBatch(binaryFrame, out var batch);
+        if (status != DecodeStatus.Ok)
+        {
+            return status;
+        }
+
+        if (batch.IsCompressed)
+        {
+            return DecodeStatus.BadFlags;
+        }
+
+        json.WriteStartObject();
+        json.WriteString("type", "batch");
+        json.WriteNumber("roomId", batch.RoomId);
+        json.WriteNumber("firstSeq", batch.FirstSeq);
+        json.WriteNumber("lastSeq", batch.LastSeq);
+        json.WriteNumber("sampledOut", batch.SampledOut);
+        json.WriteStartArray("messages");
+        var reader = new BatchMessageReader(batch.Payload);
+        while (reader.TryRead(out var message))
+        {
+            WriteMessage(json, message);
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+        return reader.Status;
+    }
+
+    public static byte[]? ConvertToArray(ReadOnlySpan<byte> binaryFrame)
+    {
+        var output = new ArrayBufferWriter<byte>(binaryFrame.Length * 2 + 64);
+        return TryConvert(binaryFrame, output) == DecodeStatus.Ok ? output.WrittenSpan.ToArray() : null;
+    }
+
+    public static void WriteMessage(Utf8JsonWriter json, in MessageFrame message)
+    {
+        json.WriteStartObject();
+        json.WriteString("type", TypeName(message.Type));
+        json.WriteNumber(message.Type switch
+        {
+            FrameType.Error => "code",
+            FrameType.OnlineCount => "viewers",
+            _ => "seq",
+        }, message.Seq);
+        json.WriteNumber("ts", message.TimestampMs);
+        json.WriteNumber("roomId", message.RoomId);
+        if (message.UserId != 0)
+        {
+            json.WriteNumber("userId", message.UserId);
+        }
+
+        WriteText(json, "userName", message.UserName);
+        WriteText(json, "content", message.Content);
+        WriteText(json, "color", message.Color);
+        json.WriteEndObject();
+    }
+
+    /// <summary>Parses a client's JSON text frame: {"type":"danmaku","content":"...","color":"#ffffff"} or {"type":"heartbeat"}.</summary>
+    public static DecodeStatus TryParseClient(ReadOnlySpan<byte> utf8Json, out ClientJsonMessage message)
+    {
+        message = default;
+        FrameType? type = null;
+        string? content = null;
+        string? color = null;
+        try
+        {
+            var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 4 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return DecodeStatus.BadJson;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.ValueSpan;
+                if (!reader.Read())
+                {
+                    return DecodeStatus.BadJson;
+                }
+
+                if (name.SequenceEqual("type"u8) && reader.TokenType == JsonTokenType.String)
+                {
+                    type = ParseType(reader.GetString());
+                }
+                else if (name.SequenceEqual("content"u8) && reader.TokenType == JsonTokenType.String)
+                {
+                    content = reader.GetString();
+                }
+                else if (name.SequenceEqual("color"u8) && reader.TokenType == JsonTokenType.String)
+                {
+                    color = reader.GetString();
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                return DecodeStatus.BadJson;
+            }
+        }
+        catch (JsonException)
+        {
+            // Utf8JsonReader reports malformed JSON only by throwing; JSON is the simple-client path, binary is the fast one.
+            return DecodeStatus.BadJson;
+        }
+        catch (InvalidOperationException)
+        {
+            return DecodeStatus.BadJson;
+        }
+
+        if (type is null)
+        {
+            return DecodeStatus.UnknownType;
+        }
+
+        message = new ClientJsonMessage(type.Value, content, color);
+        return DecodeStatus.Ok;
+    }
+
+    private static FrameType? ParseType(string? name) => name switch
+    {
+        "danmaku" => FrameType.Danmaku,
+        "heartbeat" => FrameType.Heartbeat,
+        "gift" => FrameType.Gift,
+        "system" => FrameType.System,
+        _ => null,
+    };
+
+    private static void WriteText(Utf8JsonWriter json, string property, ReadOnlySpan<byte> utf8)
+    {
+        if (!utf8.IsEmpty)
+        {
+            json.WriteString(property, utf8);
+        }
+    }
+
+    public static string ToText(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
+}

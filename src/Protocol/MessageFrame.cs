@@ -1,0 +1,64 @@
+namespace Live.Protocol;
+
+/// <summary>A parsed message frame: a view over the input bytes, nothing copied.</summary>
+public readonly ref struct MessageFrame
+{
+    public MessageFrame(FrameType type, long timestampMs, long userId, long roomId, long seq,
+        ReadOnlySpan<byte> userName, ReadOnlySpan<byte> content, ReadOnlySpan<byte> color)
+    {
+        Type = type;
+        TimestampMs = timestampMs;
+        UserId = userId;
+        RoomId = roomId;
+        Seq = seq;
+        UserName = userName;
+        Content = content;
+        Color = color;
+    }
+
+    public FrameType Type { get; }
+    public long TimestampMs { get; }
+    public long UserId { get; }
+    public long RoomId { get; }
+
+    /// <summary>The room sequence number; error code, viewer count or last seq for the control types.</summary>
+    public long Seq { get; }
+
+    public ReadOnlySpan<byte> UserName { get; }
+    public ReadOnlySpan<byte> Content { get; }
+    public ReadOnlySpan<byte> Color { get; }
+
+    /// <summary>Gifts and system messages are never sampled out or dropped for slow readers.</summary>
+    public bool IsPriority => Type != FrameType.Danmaku;
+}
+
+/// <summary>A parsed batch frame. <see cref="Payload"/> is still compressed when <see cref="IsCompressed"/>.</summary>
+public readonly ref struct BatchFrame
+{
+    public BatchFrame(FrameFlags flags, long timestampMs, long roomId, long firstSeq, long lastSeq, int count, int sampledOut, int rawLength, ReadOnlySpan<byte> payload)
+    {
+        Flags = flags;
+        TimestampMs = timestampMs;
+        RoomId = roomId;
+        FirstSeq = firstSeq;
+        LastSeq = lastSeq;
+        Count = count;
+        SampledOut = sampledOut;
+        RawLength = rawLength;
+        Payload = payload;
+    }
+
+    public FrameFlags Flags { get; }
+    public bool IsCompressed => (Flags & FrameFlags.Compressed) != 0;
+    public long TimestampMs { get; }
+    public long RoomId { get; }
+
+    /// <summary>The batch covers seqs FirstSeq..LastSeq; gaps inside that range were sampled out, not lost.</summary>
+    public long FirstSeq { get; }
+
+    public long LastSeq { get; }
+    public int Count { get; }
+    public int SampledOut { get; }
+    public int RawLength { get; }
+    public ReadOnlySpan<byte> Payload { get; }
+}
