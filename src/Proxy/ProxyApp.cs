@@ -1,7 +1,18 @@
+using Live.Proxy.Auth;
+using Live.Proxy.Canary;
+using Live.Proxy.Configuration;
+using Live.Proxy.Forwarding;
+using Live.Proxy.Limits;
+using Live.Proxy.Security;
+using Live.Proxy.Telemetry;
+using Live.ServiceDefaults.Bans;
 using Live.ServiceDefaults.Hosting;
+using Live.ServiceDefaults.Identity;
+using Live.ServiceDefaults.Redis;
 
 namespace Live.Proxy;
 
+/// <summary>Builds the Proxy host; Program.cs and the in-process test hosts share it.</summary>
 public static class ProxyApp
 {
     public const string ServiceName = "proxy";
@@ -9,11 +20,38 @@ public static class ProxyApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = PlatformHost.CreateBuilder(args, ServiceName, configure);
-        builder.Services.AddReverseProxy().LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
+        builder.Services.AddProxyServices(builder.Configuration);
 
         var app = builder.Build();
+        app.UseMiddleware<IngressGuardMiddleware>();
+        app.UseAuthentication();
+        app.UseMiddleware<UserBanGuardMiddleware>();
+        app.UseRateLimiter();
+        app.UseAuthorization();
         app.MapDefaultEndpoints();
-        app.MapReverseProxy();
+        app.MapReverseProxy(pipeline =>
+        {
+            pipeline.UseCanaryRouting();
+            pipeline.UseSessionAffinity();
+            pipeline.UseLoadBalancing();
+            pipeline.UsePassiveHealthChecks();
+        });
         return app;
+    }
+
+    private static void AddProxyServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ProxyMetrics>();
+        services.AddValidatedOptions<ProxyIdentityOptions>(configuration, ProxyIdentityOptions.Section)
+            .Validate(o => o.ProxySecret is { Length: >= 32 }, "Identity:ProxySecret is required (at least 32 characters): backends trust identity signed with it.");
+        services.AddRedis(configuration, ServiceName);
+        services.AddBanList(configuration);
+        services.AddProxyAuthentication(configuration);
+        services.AddProxyLimits(configuration);
+        services.AddReverseProxy()
+            .LoadFromConfig(configuration.GetSection("ReverseProxy"))
+            .AddConfigFilter<RouteSecurityConfigFilter>()
+            .AddTransforms<IdentityForwardingTransforms>();
     }
 }

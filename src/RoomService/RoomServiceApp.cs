@@ -6,6 +6,7 @@ using Live.RoomService.Telemetry;
 using Live.RoomService.Viewers;
 using Live.ServiceDefaults.Data;
 using Live.ServiceDefaults.Hosting;
+using Live.ServiceDefaults.Identity;
 using Live.ServiceDefaults.Kafka;
 using Live.ServiceDefaults.Redis;
 
@@ -22,6 +23,7 @@ public static class RoomServiceApp
         builder.Services.AddRoomServices(builder.Configuration);
 
         var app = builder.Build();
+        app.UseServedVersionHeader();
         app.MapDefaultEndpoints();
         app.MapGrpcService<RoomGrpcService>();
         return app;
@@ -33,6 +35,7 @@ public static class RoomServiceApp
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<RoomMetrics>();
         services.AddMySqlDbContext<RoomsDbContext>(configuration);
+        services.AddProxyIdentity(configuration);
         services.AddRedis(configuration, ServiceName);
         services.AddKafkaProducer(configuration, ServiceName);
         services.AddSingleton<RoomValidator>();

@@ -3,6 +3,7 @@ using Live.RoomService.Rooms;
 using Live.RoomService.Telemetry;
 using Live.RoomService.Viewers;
 using Live.ServiceDefaults.Grpc;
+using Live.ServiceDefaults.Identity;
 using Live.V1;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -19,11 +20,13 @@ public sealed class RoomGrpcService(
 {
     public override async Task<Room> CreateRoom(CreateRoomRequest request, ServerCallContext context)
     {
-        RpcErrors.RequirePositiveId(request.AnchorUserId, "anchor_user_id");
+        // A signed-in user opens rooms as themselves (0 means "me"); admins and internal callers name the anchor.
+        var anchorUserId = context.RequireSignedIn().ActingFor(request.AnchorUserId, "anchor_user_id");
+        RpcErrors.RequirePositiveId(anchorUserId, "anchor_user_id");
         var title = validate.Title(request.Title);
         var cover = validate.CoverUrl(request.CoverUrl);
         var category = validate.Category(request.Category);
-        var room = await store.CreateAsync(request.AnchorUserId, title, cover, category, context.CancellationToken);
+        var room = await store.CreateAsync(anchorUserId, title, cover, category, context.CancellationToken);
         await cache.StoreAsync(room);
         return room;
     }
@@ -44,6 +47,8 @@ public sealed class RoomGrpcService(
         {
             RpcErrors.InvalidArgument($"expected_version must not be negative; got {request.ExpectedVersion}.");
         }
+
+        await RequireAnchorOrAdminAsync(request.RoomId, context);
 
         var title = request.HasTitle ? validate.Title(request.Title) : null;
         var cover = request.HasCoverUrl ? validate.CoverUrl(request.CoverUrl) : null;
@@ -71,6 +76,7 @@ public sealed class RoomGrpcService(
     public override async Task<Room> StartLive(StartLiveRequest request, ServerCallContext context)
     {
         RpcErrors.RequirePositiveId(request.RoomId, "room_id");
+        await RequireAnchorOrAdminAsync(request.RoomId, context);
         var room = await store.StartLiveAsync(request.RoomId, context.CancellationToken);
 
         // The room is live in MySQL even if Redis is unreachable now; the first join restores the marker.
@@ -82,6 +88,7 @@ public sealed class RoomGrpcService(
     public override async Task<Room> StopLive(StopLiveRequest request, ServerCallContext context)
     {
         RpcErrors.RequirePositiveId(request.RoomId, "room_id");
+        await RequireAnchorOrAdminAsync(request.RoomId, context);
         // Ending a broadcast must not depend on Redis; if it is unreachable the peak is unknown and recorded as 0.
         long peak = 0;
         await BestEffortAsync(async id => peak = (await viewers.GetCountsAsync(id)).Peak, request.RoomId, "reading the peak of");
@@ -95,8 +102,9 @@ public sealed class RoomGrpcService(
     public override async Task<ViewerCount> JoinRoom(JoinRoomRequest request, ServerCallContext context)
     {
         RpcErrors.RequirePositiveId(request.RoomId, "room_id");
-        RpcErrors.RequirePositiveId(request.UserId, "user_id");
-        var counts = await viewers.JoinAsync(request.RoomId, request.UserId);
+        var userId = context.RequireSignedIn().ActingFor(request.UserId, "user_id");
+        RpcErrors.RequirePositiveId(userId, "user_id");
+        var counts = await viewers.JoinAsync(request.RoomId, userId);
         if (counts.Viewers == ViewerStore.NotLive)
         {
             var outcome = await RecoverNotLiveAsync(request.RoomId, context.CancellationToken);
@@ -110,7 +118,7 @@ public sealed class RoomGrpcService(
                 RpcErrors.FailedPrecondition($"room {request.RoomId} is not live; viewers can join only while it is.");
             }
 
-            counts = await viewers.JoinAsync(request.RoomId, request.UserId);
+            counts = await viewers.JoinAsync(request.RoomId, userId);
         }
 
         return new ViewerCount { RoomId = request.RoomId, Viewers = counts.Viewers, PeakViewers = counts.Peak };
@@ -119,8 +127,9 @@ public sealed class RoomGrpcService(
     public override async Task<ViewerCount> LeaveRoom(LeaveRoomRequest request, ServerCallContext context)
     {
         RpcErrors.RequirePositiveId(request.RoomId, "room_id");
-        RpcErrors.RequirePositiveId(request.UserId, "user_id");
-        var counts = await viewers.LeaveAsync(request.RoomId, request.UserId);
+        var userId = context.RequireSignedIn().ActingFor(request.UserId, "user_id");
+        RpcErrors.RequirePositiveId(userId, "user_id");
+        var counts = await viewers.LeaveAsync(request.RoomId, userId);
         return new ViewerCount { RoomId = request.RoomId, Viewers = counts.Viewers, PeakViewers = counts.Peak };
     }
 
@@ -134,6 +143,8 @@ public sealed class RoomGrpcService(
 
     public override async Task<ApplyViewerChangesResponse> ApplyViewerChanges(ApplyViewerChangesRequest request, ServerCallContext context)
     {
+        // Edge processes report for many users at once; through the Proxy only admins may.
+        context.RequirePrivileged();
         var max = options.Value.MaxViewerChangesPerBatch;
         if (request.Changes.Count > max)
         {
@@ -220,6 +231,22 @@ public sealed class RoomGrpcService(
 
         await viewers.RestoreLiveMarkerAsync(roomId);
         return ViewerChangeOutcome.Applied;
+    }
+
+    /// <summary>Changing a room is for its anchor; admins and internal callers may change any room.</summary>
+    private async Task RequireAnchorOrAdminAsync(long roomId, ServerCallContext context)
+    {
+        var caller = context.RequireSignedIn();
+        if (caller.IsPrivileged)
+        {
+            return;
+        }
+
+        var room = await RequireRoomAsync(roomId, context.CancellationToken);
+        if (room.AnchorUserId != caller.UserId)
+        {
+            RpcErrors.PermissionDenied($"room {roomId} belongs to another anchor; only its anchor or an admin may change it.");
+        }
     }
 
     private async Task<Room> RequireRoomAsync(long roomId, CancellationToken ct)

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using System.Net;
+using Live.V1;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace Live.Proxy.Tests;
+
+public sealed class RotationFixture : ProxyEnvironmentFixture;
+
+public sealed class KeyRotationTests(RotationFixture fixture) : IClassFixture<RotationFixture>
+{
+    [Fact]
+    public async Task Old_key_tokens_work_during_the_overlap_and_get_401_once_it_is_retired()
+    {
+        var env = fixture.Environment;
+        var (user, before, password) = await env.RegisterAndLoginAsync();
+        var oldKid = new JsonWebToken(before.AccessToken).Kid;
+        using var http = env.Proxy.CreateHttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await RawGrpc.ListRoomsAsync(http, before.AccessToken)).StatusCode);
+
+        var rotated = await env.InternalUsers.RotateSigningKeyAsync(new RotateSigningKeyRequest());
+        var after = await env.PublicUsers.LoginAsync(new LoginRequest { Username = user.Username, Password = password });
+        Assert.Equal(rotated.Kid, new JsonWebToken(after.AccessToken).Kid);
+        Assert.NotEqual(oldKid, rotated.Kid);
+
+        // Overlap: the new key is fetched on first sight of its kid; the old one still verifies.
+        Assert.Equal(HttpStatusCode.OK, (await RawGrpc.ListRoomsAsync(http, after.AccessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await RawGrpc.ListRoomsAsync(http, before.AccessToken)).StatusCode);
+
+        await env.InternalUsers.RetireSigningKeyAsync(new RetireSigningKeyRequest { Kid = oldKid });
+        var clock = Stopwatch.StartNew();
+        HttpStatusCode status;
+        do
+        {
+            using var response = await RawGrpc.ListRoomsAsync(http, before.AccessToken);
+            status = response.StatusCode;
+            if (status == HttpStatusCode.Unauthorized)
+            {
+                Assert.Contains("unknown or retired key", await response.Content.ReadAsStringAsync());
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+        while (clock.Elapsed < TimeSpan.FromSeconds(15));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+        Assert.Equal(HttpStatusCode.OK, (await RawGrpc.ListRoomsAsync(http, after.AccessToken)).StatusCode);
+    }
+}

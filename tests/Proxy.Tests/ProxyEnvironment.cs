@@ -1,0 +1,225 @@
+using System.Globalization;
+using Grpc.Core;
+using Live.RoomService;
+using Live.RoomService.Data;
+using Live.ServiceDefaults.Data;
+using Live.Testing;
+using Live.UserService;
+using Live.UserService.Data;
+using Live.V1;
+using Microsoft.EntityFrameworkCore;
+
+namespace Live.Proxy.Tests;
+
+/// <summary>
+/// A small deployment on loopback: UserService, RoomService v1 (and optionally a v2 canary), a WebSocket echo
+/// standing in for the Edge, and the Proxy in front, each on real Kestrel, with their own MariaDB databases
+/// and a Redis of their own. Disposing it fails when any host logged an error nobody expected.
+/// </summary>
+public sealed class ProxyEnvironment : IAsyncDisposable
+{
+    public const string ProxySecret = "proxy-tests-secret-0123456789abcdef0123456789";
+    public const string AllowedOrigin = "https://app.example.com";
+
+    private readonly List<TestDatabase> databases = [];
+
+    private ProxyEnvironment()
+    {
+    }
+
+    public PrivateRedis Redis { get; private set; } = null!;
+    public TestHost Users { get; private set; } = null!;
+    public TestHost RoomsV1 { get; private set; } = null!;
+    public TestHost? RoomsV2 { get; private set; }
+    public EchoWebSocketHost Echo { get; private set; } = null!;
+    public ProxyHost Proxy { get; private set; } = null!;
+
+    public Live.V1.UserService.UserServiceClient PublicUsers => new(Proxy.Channel);
+    public Live.V1.RoomService.RoomServiceClient PublicRooms => new(Proxy.Channel);
+
+    /// <summary>UserService called directly on its internal port, as an operator would (admin calls).</summary>
+    public Live.V1.UserService.UserServiceClient InternalUsers => new(Users.Channel);
+
+    public static async Task<ProxyEnvironment> StartAsync(bool withCanary = false, IDictionary<string, string?>? proxySettings = null)
+    {
+        var environment = new ProxyEnvironment();
+        try
+        {
+            await environment.StartCoreAsync(withCanary, proxySettings ?? new Dictionary<string, string?>());
+            return environment;
+        }
+        catch
+        {
+            await environment.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartCoreAsync(bool withCanary, IDictionary<string, string?> proxySettings)
+    {
+        Redis = await PrivateRedis.StartAsync();
+        var usersDb = await CreateDatabaseAsync("proxy_users");
+        var roomsDb = await CreateDatabaseAsync("proxy_rooms");
+        await MigrateAsync(usersDb.ConnectionString, roomsDb.ConnectionString);
+
+        Users = await TestHost.StartAsync(ServiceConfiguration.WithOwnAppSettings(UserServiceApp.Build, "UserService"), new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:MySql"] = usersDb.ConnectionString,
+            ["ConnectionStrings:Redis"] = Redis.ConnectionString,
+            ["Identity:ProxySecret"] = ProxySecret,
+            ["Tokens:KeyRefreshSeconds"] = "1",
+            ["Bans:ResyncSeconds"] = "5",
+        });
+        RoomsV1 = await StartRoomServiceAsync(roomsDb.ConnectionString, "v1");
+        if (withCanary)
+        {
+            RoomsV2 = await StartRoomServiceAsync(roomsDb.ConnectionString, "v2");
+        }
+
+        Echo = await EchoWebSocketHost.StartAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = Redis.ConnectionString,
+            ["Identity:ProxySecret"] = ProxySecret,
+            ["Auth:JwksUrl"] = new Uri(Users.HttpAddress, "/.well-known/jwks.json").ToString(),
+            ["Auth:JwksRefreshSeconds"] = "1",
+            ["Bans:ResyncSeconds"] = "5",
+            ["Limits:WebSocketOrigins:0"] = AllowedOrigin,
+            ["ReverseProxy:Clusters:user:Destinations:v1:Address"] = Users.GrpcAddress.ToString(),
+            ["ReverseProxy:Clusters:user-http:Destinations:v1:Address"] = Users.HttpAddress.ToString(),
+            ["ReverseProxy:Clusters:room:Destinations:v1:Address"] = RoomsV1.GrpcAddress.ToString(),
+            ["ReverseProxy:Clusters:edge:Destinations:v1:Address"] = Echo.Address.ToString(),
+        };
+        if (RoomsV2 is not null)
+        {
+            settings["ReverseProxy:Clusters:room:Destinations:v2:Address"] = RoomsV2.GrpcAddress.ToString();
+            settings["ReverseProxy:Clusters:room:Destinations:v2:Metadata:version"] = "v2";
+        }
+
+        foreach (var (key, value) in proxySettings)
+        {
+            settings[key] = value;
+        }
+
+        Proxy = await ProxyHost.StartAsync(settings);
+    }
+
+    private async Task<TestHost> StartRoomServiceAsync(string mysql, string version) =>
+        await TestHost.StartAsync(ServiceConfiguration.WithOwnAppSettings(RoomServiceApp.Build, "RoomService"), new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:MySql"] = mysql,
+            ["ConnectionStrings:Redis"] = Redis.ConnectionString,
+            ["Kafka:BootstrapServers"] = TestEnvironment.Kafka,
+            ["Identity:ProxySecret"] = ProxySecret,
+            ["Service:Version"] = version,
+        });
+
+    private async Task<TestDatabase> CreateDatabaseAsync(string prefix)
+    {
+        var database = await TestDatabase.CreateAsync(prefix);
+        databases.Add(database);
+        return database;
+    }
+
+    private static async Task MigrateAsync(string users, string rooms)
+    {
+        var userOptions = new DbContextOptionsBuilder<UsersDbContext>();
+        PlatformDatabase.Configure(userOptions, users);
+        await using (var db = new UsersDbContext(userOptions.Options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        var roomOptions = new DbContextOptionsBuilder<RoomsDbContext>();
+        PlatformDatabase.Configure(roomOptions, rooms);
+        await using (var db = new RoomsDbContext(roomOptions.Options))
+        {
+            await db.Database.MigrateAsync();
+
+            // Room events go to the shared Kafka broker: an id range of its own keeps them apart from other runs.
+            var firstId = Random.Shared.NextInt64(1_000, 9_000_000) * 1_000_000_000;
+#pragma warning disable EF1002 // A number we generated; DDL takes no parameters.
+            await db.Database.ExecuteSqlRawAsync($"ALTER TABLE rooms AUTO_INCREMENT = {firstId.ToString(CultureInfo.InvariantCulture)}");
+#pragma warning restore EF1002
+        }
+    }
+
+    /// <summary>A new account through the Proxy (anonymous routes) and its first token pair.</summary>
+    public async Task<(UserProfile User, TokenPair Tokens, string Password)> RegisterAndLoginAsync(bool asAnchor = true)
+    {
+        var username = "p" + Guid.NewGuid().ToString("N")[..12];
+        const string password = "proxy-test-password";
+        var user = await PublicUsers.RegisterAsync(new RegisterRequest { Username = username, Password = password, AsAnchor = asAnchor });
+        var tokens = await PublicUsers.LoginAsync(new LoginRequest { Username = username, Password = password });
+        return (user, tokens, password);
+    }
+
+    public static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
+
+    public async ValueTask DisposeAsync()
+    {
+        var hosts = new List<LogCollector>();
+        if (Proxy is not null)
+        {
+            await Proxy.DisposeAsync();
+            hosts.Add(Proxy.Logs);
+        }
+
+        if (Echo is not null)
+        {
+            await Echo.DisposeAsync();
+        }
+
+        foreach (var host in new[] { RoomsV2, RoomsV1, Users })
+        {
+            if (host is not null)
+            {
+                await host.DisposeAsync();
+                hosts.Add(host.Logs);
+            }
+        }
+
+        if (Redis is not null)
+        {
+            await Redis.DisposeAsync();
+        }
+
+        foreach (var database in databases)
+        {
+            await database.DisposeAsync();
+        }
+
+        foreach (var logs in hosts)
+        {
+            logs.AssertNoErrors();
+        }
+    }
+}
+
+/// <summary>xUnit glue: one environment per test class that uses it.</summary>
+public abstract class ProxyEnvironmentFixture : IAsyncLifetime
+{
+    public ProxyEnvironment Environment { get; private set; } = null!;
+
+    private bool started;
+
+    protected virtual bool WithCanary => false;
+
+    protected virtual IDictionary<string, string?> ProxySettings => new Dictionary<string, string?>();
+
+    public async Task InitializeAsync()
+    {
+        Environment = await ProxyEnvironment.StartAsync(WithCanary, ProxySettings);
+        started = true;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (started)
+        {
+            await Environment.DisposeAsync();
+        }
+    }
+}
+
+public sealed class DefaultEnvironmentFixture : ProxyEnvironmentFixture;
