@@ -1,7 +1,14 @@
+using Live.Edge.Connections;
+using Live.Edge.Relay;
+using Live.Edge.Rooms;
+using Live.Edge.Telemetry;
+using Live.Protocol;
 using Live.ServiceDefaults.Hosting;
+using Live.ServiceDefaults.Rooms;
 
 namespace Live.Edge;
 
+/// <summary>Builds the Edge host; Program.cs and the in-process test hosts share it.</summary>
 public static class EdgeApp
 {
     public const string ServiceName = "edge";
@@ -9,14 +16,35 @@ public static class EdgeApp
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = PlatformHost.CreateBuilder(args, ServiceName, configure);
+        builder.Services.AddEdgeServices(builder.Configuration);
+
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.UseWebSockets();
+        app.MapRoomSocket();
 
-        // The WebSocket endpoint is not built yet; say so plainly rather than accept and drop connections.
-        app.Map("/ws", () => Results.Problem(
-            title: "Not implemented",
-            detail: "The room WebSocket endpoint is not available in this build.",
-            statusCode: StatusCodes.Status501NotImplemented));
+        // Clients are told to come back (1001) rather than cut off, so they resume with last_seq elsewhere.
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            foreach (var connection in app.Services.GetRequiredService<RoomRegistry>().Connections)
+            {
+                connection.RequestClose(CloseCodes.GoingAway, "edge shutting down; reconnect with last_seq");
+            }
+        });
         return app;
+    }
+
+    private static void AddEdgeServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<EdgeOptions>(configuration, EdgeOptions.Section);
+        services.AddValidatedOptions<RelayOptions>(configuration, RelayOptions.Section);
+        services.AddSingleton<EdgeMetrics>();
+        services.AddRoomStatusCache(configuration);
+        services.AddSingleton<RoomRegistry>();
+        services.AddSingleton<RelayClient>();
+        services.AddHostedService(sp => sp.GetRequiredService<RelayClient>());
+        services.AddSingleton<ViewerChangeBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<ViewerChangeBatcher>());
+        services.AddHostedService<ConnectionSweeper>();
     }
 }

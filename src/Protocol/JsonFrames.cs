@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Json;
 
 namespace Live.Protocol;
@@ -192,6 +191,4 @@ public static class JsonFrames
             json.WriteString(property, utf8);
         }
     }
-
-    public static string ToText(ReadOnlySpan<byte> utf8) => Encoding.UTF8.GetString(utf8);
 }

@@ -39,11 +39,6 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         return buffer.AsSpan(written);
     }
 
-    /// <summary>Writable access to bytes already written, e.g. to patch a length or seq in place.</summary>
-    public Span<byte> WrittenSlice(int start, int length) => buffer.AsSpan(start, length);
-
-    public byte[] ToArray() => WrittenSpan.ToArray();
-
     public void Dispose()
     {
         var rented = buffer;

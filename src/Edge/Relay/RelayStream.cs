@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Live.Edge.Rooms;
+using Live.Edge.Telemetry;
+using Live.Protocol;
+using Live.V1;
+
+namespace Live.Edge.Relay;
+
+public enum RelaySendResult
+{
+    Sent,
+    Disconnected,
+    Full,
+}
+
+/// <summary>
+/// One bidi Relay stream to MessageService carrying every room mapped to it. One loop writes (the stream's
+/// only writer), one loop reads and hands batches to the rooms. When the stream breaks it reconnects with
+/// backoff and resubscribes its rooms; clients of those rooms are closed with 1001 and resume from history.
+/// </summary>
+public sealed class RelayStream(
+    int index,
+    GrpcChannel channel,
+    RoomRegistry registry,
+    RelayOptions options,
+    EdgeMetrics metrics,
+    ILogger logger)
+{
+    private readonly Live.V1.MessageService.MessageServiceClient client = new(channel);
+    private readonly ConcurrentDictionary<long, byte> rooms = new();
+    private Channel<RelayUp>? current;
+    private int queuedMessages;
+
+    public RelaySendResult TrySendMessage(RelayUp up)
+    {
+        var queue = Volatile.Read(ref current);
+        if (queue is null)
+        {
+            return RelaySendResult.Disconnected;
+        }
+
+        if (Interlocked.Increment(ref queuedMessages) > options.UpQueueCapacity)
+        {
+            Interlocked.Decrement(ref queuedMessages);
+            return RelaySendResult.Full;
+        }
+
+        if (!queue.Writer.TryWrite(up))
+        {
+            Interlocked.Decrement(ref queuedMessages);
+            return RelaySendResult.Disconnected;
+        }
+
+        return RelaySendResult.Sent;
+    }
+
+    public void Subscribe(long roomId)
+    {
+        if (rooms.TryAdd(roomId, 0))
+        {
+            Volatile.Read(ref current)?.Writer.TryWrite(new RelayUp { Subscribe = new RoomRef { RoomId = roomId } });
+        }
+    }
+
+    public void Unsubscribe(long roomId)
+    {
+        if (rooms.TryRemove(roomId, out _))
+        {
+            Volatile.Read(ref current)?.Writer.TryWrite(new RelayUp { Unsubscribe = new RoomRef { RoomId = roomId } });
+        }
+    }
+
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var started = Stopwatch.GetTimestamp();
+            string reason;
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+                reason = "the server ended the stream";
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (RpcException ex)
+            {
+                reason = $"{ex.StatusCode}: {ex.Status.Detail}";
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
+            {
+                reason = ex.Message;
+            }
+
+            failures = Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(10) ? 1 : failures + 1;
+            var delay = Math.Min(options.MaxReconnectDelayMs, 100 * (1 << Math.Min(failures, 10)));
+            Log.RelayBroken(logger, index, reason, delay);
+            metrics.RelayReconnected();
+            try
+            {
+                await Task.Delay(delay + Random.Shared.Next(delay / 4 + 1), stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RunOnceAsync(CancellationToken stoppingToken)
+    {
+        using var broken = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var call = client.Relay(cancellationToken: broken.Token);
+        await call.ResponseHeadersAsync;
+
+        var queue = Channel.CreateUnbounded<RelayUp>(new UnboundedChannelOptions { SingleReader = true });
+        Interlocked.Exchange(ref queuedMessages, 0);
+        Volatile.Write(ref current, queue);
+        foreach (var roomId in rooms.Keys)
+        {
+            // Subscribe() between the publication of the queue and here may send a room twice; the server ignores the repeat.
+            queue.Writer.TryWrite(new RelayUp { Subscribe = new RoomRef { RoomId = roomId } });
+        }
+
+        Log.RelayConnected(logger, index, channel.Target, rooms.Count);
+        var writer = WriteLoopAsync(call.RequestStream, queue.Reader, broken);
+        try
+        {
+            await foreach (var down in call.ResponseStream.ReadAllAsync(broken.Token))
+            {
+                Dispatch(down);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref current, null);
+            queue.Writer.TryComplete();
+            await broken.CancelAsync();
+            await writer;
+            foreach (var roomId in rooms.Keys)
+            {
+                registry.Find(roomId)?.OnRelayLost();
+            }
+        }
+    }
+
+    private void Dispatch(RelayDown down)
+    {
+        switch (down.KindCase)
+        {
+            case RelayDown.KindOneofCase.Batch:
+                metrics.BatchReceived();
+                registry.Find(down.Batch.RoomId)?.Deliver(down.Batch);
+                break;
+            case RelayDown.KindOneofCase.Subscribed:
+                registry.Find(down.Subscribed.RoomId)?.OnSubscribed(down.Subscribed.LatestSeq);
+                break;
+            case RelayDown.KindOneofCase.Rejected:
+                var rejected = down.Rejected;
+                registry.FindConnection(rejected.ConnectionId)?.SendError(ErrorCodeOf(rejected.Reason), rejected.Detail);
+                break;
+        }
+    }
+
+    private async Task WriteLoopAsync(IClientStreamWriter<RelayUp> stream, ChannelReader<RelayUp> reader, CancellationTokenSource broken)
+    {
+        try
+        {
+            while (await reader.WaitToReadAsync(broken.Token))
+            {
+                while (reader.TryRead(out var up))
+                {
+                    await stream.WriteAsync(up, broken.Token);
+                    if (up.KindCase == RelayUp.KindOneofCase.Message)
+                    {
+                        Interlocked.Decrement(ref queuedMessages);
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is RpcException or IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // A failed write breaks the stream; the read loop then ends and the stream reconnects.
+            await broken.CancelAsync();
+        }
+    }
+
+    private static ErrorCode ErrorCodeOf(RejectReason reason) => reason switch
+    {
+        RejectReason.RoomNotLive or RejectReason.RoomNotFound => ErrorCode.RoomNotLive,
+        RejectReason.Unavailable => ErrorCode.Unavailable,
+        RejectReason.NotAllowed => ErrorCode.NotAllowed,
+        RejectReason.RateLimited => ErrorCode.RateLimited,
+        _ => ErrorCode.InvalidContent,
+    };
+}

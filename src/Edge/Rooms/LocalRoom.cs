@@ -1,0 +1,149 @@
+using Live.Edge.Connections;
+using Live.Protocol;
+using Live.V1;
+
+namespace Live.Edge.Rooms;
+
+/// <summary>
+/// A room as this Edge sees it: its local connections (a copy-on-write array, so fan-out iterates without a
+/// lock), whether its relay subscription is confirmed, and the last seq delivered here.
+/// </summary>
+public sealed class LocalRoom(long roomId)
+{
+    private readonly Lock gate = new();
+    private readonly Dictionary<long, int> connectionsPerUser = [];
+    private EdgeConnection[] connections = [];
+    private TaskCompletionSource<long> subscribed = NewSubscription();
+    private long lastDeliveredSeq;
+    private long onlineCount = -1;
+
+    public long RoomId { get; } = roomId;
+
+    public EdgeConnection[] Connections => Volatile.Read(ref connections);
+
+    public long LastDeliveredSeq => Volatile.Read(ref lastDeliveredSeq);
+
+    /// <summary>Completes with the seq from which this Edge's live traffic for the room is complete.</summary>
+    public Task<long> Subscribed
+    {
+        get
+        {
+            lock (gate)
+            {
+                return subscribed.Task;
+            }
+        }
+    }
+
+    /// <summary>The room's viewer count as RoomService last reported it; -1 until known.</summary>
+    public long OnlineCount
+    {
+        get => Volatile.Read(ref onlineCount);
+        set => Volatile.Write(ref onlineCount, value);
+    }
+
+    /// <returns>Whether this is the first connection of the room, and the first of this user in it.</returns>
+    public (bool FirstConnection, bool FirstOfUser) Add(EdgeConnection connection)
+    {
+        lock (gate)
+        {
+            connection.JoinSeq = subscribed.Task.IsCompletedSuccessfully ? Math.Max(subscribed.Task.Result, lastDeliveredSeq) : 0;
+            connections = [.. connections, connection];
+            var ofUser = connectionsPerUser.GetValueOrDefault(connection.Identity.UserId) + 1;
+            connectionsPerUser[connection.Identity.UserId] = ofUser;
+            return (connections.Length == 1, ofUser == 1);
+        }
+    }
+
+    /// <returns>Whether the room has no connection left, and whether this was the user's last one here.</returns>
+    public (bool Empty, bool LastOfUser) Remove(EdgeConnection connection)
+    {
+        lock (gate)
+        {
+            connections = Array.FindAll(connections, c => c != connection);
+            var ofUser = connectionsPerUser.GetValueOrDefault(connection.Identity.UserId) - 1;
+            if (ofUser <= 0)
+            {
+                connectionsPerUser.Remove(connection.Identity.UserId);
+            }
+            else
+            {
+                connectionsPerUser[connection.Identity.UserId] = ofUser;
+            }
+
+            return (connections.Length == 0, ofUser <= 0);
+        }
+    }
+
+    /// <summary>The relay confirmed the subscription: live traffic is complete from <paramref name="latestSeq"/> + 1.</summary>
+    public void OnSubscribed(long latestSeq)
+    {
+        lock (gate)
+        {
+            if (subscribed.Task.IsCompleted)
+            {
+                return;
+            }
+
+            lastDeliveredSeq = Math.Max(lastDeliveredSeq, latestSeq);
+            subscribed.SetResult(latestSeq);
+        }
+    }
+
+    /// <summary>
+    /// The relay stream carrying this room broke, so live traffic has a hole. Clients are closed with 1001 and
+    /// resume with last_seq from history (in order, no duplicates); new joiners wait for the resubscription.
+    /// </summary>
+    public void OnRelayLost()
+    {
+        lock (gate)
+        {
+            if (subscribed.Task.IsCompleted)
+            {
+                subscribed = NewSubscription();
+            }
+        }
+
+        foreach (var connection in Connections)
+        {
+            connection.RequestClose(CloseCodes.GoingAway, "lost the message stream; reconnect with last_seq");
+        }
+    }
+
+    /// <summary>One batch from the relay, written (the same object, the same bytes) to every local connection.</summary>
+    public void Deliver(RoomBatch batch) =>
+        Deliver(new OutgoingFrame(batch.Frame.Memory, batch.CompressedFrame.Memory,
+            batch.FirstSeq, batch.LastSeq, isBatch: true, hasPriority: batch.HasPriority));
+
+    public void Deliver(OutgoingFrame frame)
+    {
+        foreach (var connection in Connections)
+        {
+            connection.Deliver(frame);
+        }
+
+        if (frame.IsBatch && frame.LastSeq > LastDeliveredSeq)
+        {
+            Volatile.Write(ref lastDeliveredSeq, frame.LastSeq);
+        }
+    }
+
+    /// <summary>Sends the current viewer count to every connection (dropped for slow readers like danmaku).</summary>
+    public void PushOnlineCount()
+    {
+        var count = OnlineCount;
+        if (count < 0 || Connections.Length == 0)
+        {
+            return;
+        }
+
+        var frame = new OutgoingFrame(FrameWriter.EncodeControl(FrameType.OnlineCount, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RoomId, count),
+            default, 0, 0, isBatch: false, hasPriority: false);
+        foreach (var connection in Connections)
+        {
+            connection.Deliver(frame);
+        }
+    }
+
+    private static TaskCompletionSource<long> NewSubscription() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

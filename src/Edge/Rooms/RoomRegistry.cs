@@ -1,0 +1,51 @@
+using System.Collections.Concurrent;
+using Live.Edge.Connections;
+
+namespace Live.Edge.Rooms;
+
+/// <summary>The rooms and connections of this Edge process.</summary>
+public sealed class RoomRegistry
+{
+    private readonly ConcurrentDictionary<long, LocalRoom> rooms = new();
+    private readonly ConcurrentDictionary<long, EdgeConnection> connections = new();
+    private readonly Lock membership = new();
+
+    public ICollection<EdgeConnection> Connections => connections.Values;
+
+    public ICollection<LocalRoom> Rooms => rooms.Values;
+
+    public LocalRoom? Find(long roomId) => rooms.GetValueOrDefault(roomId);
+
+    public EdgeConnection? FindConnection(long connectionId) => connections.GetValueOrDefault(connectionId);
+
+    public (LocalRoom Room, bool FirstConnection, bool FirstOfUser) Join(EdgeConnection connection)
+    {
+        connections[connection.Id] = connection;
+        lock (membership)
+        {
+            var room = rooms.GetOrAdd(connection.RoomId, id => new LocalRoom(id));
+            var (first, firstOfUser) = room.Add(connection);
+            return (room, first, firstOfUser);
+        }
+    }
+
+    public (bool RoomEmpty, bool LastOfUser) Leave(EdgeConnection connection)
+    {
+        connections.TryRemove(connection.Id, out _);
+        lock (membership)
+        {
+            if (!rooms.TryGetValue(connection.RoomId, out var room))
+            {
+                return (false, false);
+            }
+
+            var (empty, lastOfUser) = room.Remove(connection);
+            if (empty)
+            {
+                rooms.TryRemove(connection.RoomId, out _);
+            }
+
+            return (empty, lastOfUser);
+        }
+    }
+}

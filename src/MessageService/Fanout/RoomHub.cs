@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Grpc.Core;
+using Live.MessageService.Ingest;
+using Live.MessageService.Relay;
+using Live.MessageService.Telemetry;
+using Live.Protocol;
+using Live.V1;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Live.MessageService.Fanout;
+
+/// <summary>
+/// The rooms this node fans out: a room is here while at least one Edge stream subscribed it, and then this
+/// node holds one Redis subscription to the room's channel, whatever the number of Edges.
+/// </summary>
+public sealed class RoomHub(
+    IConnectionMultiplexer redis,
+    IOptions<MessageOptions> options,
+    MessageMetrics metrics,
+    ILogger<RoomHub> logger) : IDisposable
+{
+    private readonly ConcurrentDictionary<long, RoomFeed> feeds = new();
+    private readonly SemaphoreSlim membership = new(1, 1);
+    private readonly ConcurrentQueue<RoomFeed> dirty = new();
+    private readonly SemaphoreSlim flushSignal = new(0);
+    private readonly MessageOptions settings = options.Value;
+    private int flushSignalled;
+
+    /// <summary>Rooms with a pending batch, for the flushing loop.</summary>
+    internal ConcurrentQueue<RoomFeed> Dirty => dirty;
+
+    /// <summary>Subscribes an Edge stream to a room and tells it from which seq on its live traffic is complete.</summary>
+    public async Task SubscribeAsync(EdgeSession session, long roomId)
+    {
+        if (!session.Rooms.Add(roomId))
+        {
+            return;
+        }
+
+        await membership.WaitAsync(session.Aborted);
+        try
+        {
+            if (!feeds.TryGetValue(roomId, out var feed))
+            {
+                feed = new RoomFeed(roomId, new DisplaySampler(settings.MaxDisplayRatePerSecond, Stopwatch.GetTimestamp(), Stopwatch.Frequency));
+                try
+                {
+                    var subscription = await redis.GetSubscriber().SubscribeAsync(MessageKeys.Channel(roomId));
+                    subscription.OnMessage(message => OnPublished(feed, message.Message));
+                    feed.Subscription = subscription;
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                {
+                    feed.Dispose();
+                    session.Rooms.Remove(roomId);
+                    Log.SubscribeFailed(logger, roomId, ex);
+                    throw new RpcException(new Status(StatusCode.Unavailable, $"cannot subscribe room {roomId}: Redis unavailable."));
+                }
+
+                feeds[roomId] = feed;
+                metrics.RoomsChanged(1);
+            }
+
+            feed.AddSubscriber(session);
+        }
+        finally
+        {
+            membership.Release();
+        }
+
+        // Read after the subscription is active: every seq above this one is published after it, so it
+        // reaches this stream. Lower seqs still in flight may arrive too; the Edge filters them by seq.
+        var latest = await redis.GetDatabase().StringGetAsync(MessageKeys.Seq(roomId));
+        session.Enqueue(new RelayDown { Subscribed = new Subscribed { RoomId = roomId, LatestSeq = latest.IsNull ? 0 : (long)latest } });
+    }
+
+    public async Task UnsubscribeAsync(EdgeSession session, long roomId)
+    {
+        if (!session.Rooms.Remove(roomId))
+        {
+            return;
+        }
+
+        await membership.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (!feeds.TryGetValue(roomId, out var feed) || feed.RemoveSubscriber(session) > 0)
+            {
+                return;
+            }
+
+            feeds.TryRemove(roomId, out _);
+            metrics.RoomsChanged(-1);
+            feed.Dispose();
+            if (feed.Subscription is { } subscription)
+            {
+                try
+                {
+                    await subscription.UnsubscribeAsync();
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                {
+                    // The feed is gone either way; a stale server-side subscription only costs traffic until reconnect.
+                    Log.SubscribeFailed(logger, roomId, ex);
+                }
+            }
+        }
+        finally
+        {
+            membership.Release();
+        }
+    }
+
+    public async Task ReleaseAsync(EdgeSession session)
+    {
+        foreach (var roomId in session.Rooms.ToArray())
+        {
+            await UnsubscribeAsync(session, roomId);
+        }
+    }
+
+    /// <summary>Waits for the next flush: the window elapsed or a room's batch grew past its size limit.</summary>
+    internal async Task WaitForFlushAsync(TimeSpan window, CancellationToken cancellationToken)
+    {
+        await flushSignal.WaitAsync(window, cancellationToken);
+        Volatile.Write(ref flushSignalled, 0);
+    }
+
+    private void OnPublished(RoomFeed feed, RedisValue value)
+    {
+        var frame = (ReadOnlyMemory<byte>)value;
+        var status = FrameReader.TryReadHeader(frame.Span, out var type, out _);
+        if (status != DecodeStatus.Ok || type == FrameType.Batch || frame.Length < FrameLayout.MinMessageSize)
+        {
+            Log.MalformedPublishedFrame(logger, feed.RoomId, status.ToString());
+            return;
+        }
+
+        var seq = FrameWriter.ReadSeq(frame.Span);
+        if (feed.Append(frame.Span, seq, type != FrameType.Danmaku, out var pendingBytes))
+        {
+            dirty.Enqueue(feed);
+        }
+
+        if (pendingBytes >= settings.MaxBatchBytes && Interlocked.Exchange(ref flushSignalled, 1) == 0)
+        {
+            flushSignal.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var feed in feeds.Values)
+        {
+            feed.Dispose();
+        }
+
+        membership.Dispose();
+        flushSignal.Dispose();
+    }
+}

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+using Confluent.Kafka;
+using Google.Protobuf;
+using Live.MessageService.Telemetry;
+using Live.ServiceDefaults.Kafka;
+using Live.V1;
+using Microsoft.Extensions.Options;
+
+namespace Live.MessageService.Ingest;
+
+/// <summary>
+/// Accepted messages to Kafka `live-messages` (key = room id, value = RoomMessage), off the real-time path.
+/// Ingest only enqueues. One loop produces (the idempotent producer keeps per-partition order); a failed
+/// delivery is queued again after a backoff. The queue is bounded: when Kafka stays down long enough to
+/// fill it, the oldest record is dropped — counted and logged as an error, never silently.
+/// </summary>
+public sealed class KafkaMessageSink : BackgroundService
+{
+    private static readonly byte[] ContentType = Encoding.ASCII.GetBytes("application/x-protobuf; type=live.v1.RoomMessage");
+
+    private readonly IProducer<string, byte[]> producer;
+    private readonly MessageMetrics metrics;
+    private readonly ILogger<KafkaMessageSink> logger;
+    private readonly string topic;
+    private readonly Channel<Message<string, byte[]>> queue;
+    private readonly Action<DeliveryReport<string, byte[]>> onDelivered;
+    private long queued;
+    private long dropped;
+    private long retryAfterTimestamp;
+    private int consecutiveFailures;
+    private long lastFailureLog;
+
+    public KafkaMessageSink(IProducer<string, byte[]> producer, IOptions<MessageOptions> options, MessageMetrics metrics, ILogger<KafkaMessageSink> logger)
+    {
+        this.producer = producer;
+        this.metrics = metrics;
+        this.logger = logger;
+        topic = options.Value.KafkaTopic;
+        queue = Channel.CreateBounded<Message<string, byte[]>>(
+            new BoundedChannelOptions(options.Value.KafkaQueueCapacity)
+            {
+                FullMode = BoundedChannelFullMode.DropOldest,
+                SingleReader = true,
+            },
+            OnDropped);
+        onDelivered = OnDelivered;
+    }
+
+    /// <summary>Records waiting for an acknowledgement (queued or in flight).</summary>
+    public long Pending => Volatile.Read(ref queued);
+
+    public void Enqueue(RoomMessage message)
+    {
+        using var activity = MessageMetrics.ActivitySource.StartActivity($"{topic} publish", ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "kafka");
+        activity?.SetTag("messaging.destination.name", topic);
+        var headers = new Headers { { "content-type", ContentType } };
+        KafkaTraceContext.Inject(headers, activity ?? Activity.Current);
+        var record = new Message<string, byte[]>
+        {
+            Key = message.RoomId.ToString(CultureInfo.InvariantCulture),
+            Value = message.ToByteArray(),
+            Headers = headers,
+            Timestamp = new Timestamp(message.TimestampMs, TimestampType.CreateTime),
+        };
+        Interlocked.Increment(ref queued);
+        metrics.KafkaQueued(1);
+        queue.Writer.TryWrite(record);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (var record in queue.Reader.ReadAllAsync(stoppingToken))
+            {
+                await WaitOutBackoffAsync(stoppingToken);
+                await ProduceAsync(record, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: give in-flight deliveries a moment, and say what is left.
+            producer.Flush(TimeSpan.FromSeconds(5));
+            if (Pending > 0)
+            {
+                Log.KafkaUnflushed(logger, Pending);
+            }
+        }
+    }
+
+    private async Task ProduceAsync(Message<string, byte[]> record, CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, record, onDelivered);
+                return;
+            }
+            catch (ProduceException<string, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                // librdkafka's own buffer is full: wait for it to drain instead of piling up.
+                await Task.Delay(20, stoppingToken);
+            }
+            catch (KafkaException ex)
+            {
+                Failed(record, ex.Error.Reason);
+                return;
+            }
+        }
+    }
+
+    private void OnDelivered(DeliveryReport<string, byte[]> report)
+    {
+        if (report.Error.IsError)
+        {
+            Failed(report.Message, report.Error.Reason);
+            return;
+        }
+
+        Interlocked.Exchange(ref consecutiveFailures, 0);
+        Interlocked.Decrement(ref queued);
+        metrics.KafkaQueued(-1);
+        metrics.KafkaPublished();
+    }
+
+    private void Failed(Message<string, byte[]> record, string reason)
+    {
+        metrics.KafkaFailed();
+        var failures = Interlocked.Increment(ref consecutiveFailures);
+        var delayMs = Math.Min(5_000, 100 * (1 << Math.Min(failures, 6)));
+        Volatile.Write(ref retryAfterTimestamp, Stopwatch.GetTimestamp() + delayMs * Stopwatch.Frequency / 1000);
+
+        // One line per few seconds is enough to report an outage; the counter has every failure.
+        var now = Stopwatch.GetTimestamp();
+        var last = Volatile.Read(ref lastFailureLog);
+        if (now - last > 5 * Stopwatch.Frequency && Interlocked.CompareExchange(ref lastFailureLog, now, last) == last)
+        {
+            Log.KafkaDeliveryFailed(logger, topic, reason, Pending, delayMs);
+        }
+
+        queue.Writer.TryWrite(record);
+    }
+
+    private async ValueTask WaitOutBackoffAsync(CancellationToken stoppingToken)
+    {
+        var wait = Volatile.Read(ref retryAfterTimestamp) - Stopwatch.GetTimestamp();
+        if (wait > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), stoppingToken);
+        }
+    }
+
+    private void OnDropped(Message<string, byte[]> record)
+    {
+        Interlocked.Decrement(ref queued);
+        metrics.KafkaQueued(-1);
+        metrics.KafkaDropped();
+        var count = Interlocked.Increment(ref dropped);
+        Log.KafkaRecordDropped(logger, record.Key, RoomMessage.Parser.ParseFrom(record.Value).Seq, count);
+    }
+}

@@ -1,0 +1,28 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace Live.MessageService.Ingest;
+
+/// <summary>
+/// Redis names of a room's messages. The id is a hash tag ({id}), as in RoomService, so the seq and the
+/// history share a cluster slot and one script may touch both.
+/// </summary>
+public static class MessageKeys
+{
+    public static RedisKey Seq(long roomId) => $"room:{{{roomId}}}:msg-seq";
+
+    public static RedisKey History(long roomId) => $"room:{{{roomId}}}:msg-history";
+
+    public static RedisChannel Channel(long roomId) => RedisChannel.Literal($"room:{{{roomId}}}:messages");
+
+    public static string ChannelName(long roomId) => $"room:{{{roomId}}}:messages";
+
+    public static string StreamId(long seq) => seq.ToString(CultureInfo.InvariantCulture) + "-0";
+
+    /// <summary>The seq of a history stream entry id ("seq-0").</summary>
+    public static long SeqOfStreamId(string id)
+    {
+        var dash = id.IndexOf('-', StringComparison.Ordinal);
+        return long.TryParse(dash < 0 ? id : id.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq : 0;
+    }
+}

@@ -1,0 +1,54 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Live.MessageService;
+
+public sealed class MessageOptions
+{
+    public const string Section = "Messages";
+
+    /// <summary>Per-room batching window before frames go down to Edges.</summary>
+    [Range(1, 1_000)]
+    public int BatchWindowMs { get; set; } = 20;
+
+    /// <summary>A room's pending batch is flushed early once it holds this many bytes.</summary>
+    [Range(1_024, 1_048_576)]
+    public int MaxBatchBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Batches at least this large are also sent zstd-compressed (once) for clients that asked.</summary>
+    [Range(64, 1_048_576)]
+    public int CompressionThreshold { get; set; } = 1_024;
+
+    /// <summary>Ordinary danmaku shown per room per second at most; above it they are sampled out per batch.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxDisplayRatePerSecond { get; set; } = 500;
+
+    /// <summary>Messages kept per room for resume and GetHistory (exact cap).</summary>
+    [Range(10, 100_000)]
+    public int HistoryLength { get; set; } = 1_000;
+
+    /// <summary>A room's seq and history expire this long after its last message.</summary>
+    [Range(1, 10_080)]
+    public int HistoryTtlMinutes { get; set; } = 1_440;
+
+    /// <summary>Content length limit in characters (UTF-16 code units).</summary>
+    [Range(1, 10_000)]
+    public int MaxContentLength { get; set; } = 200;
+
+    [Range(1, 1_000)]
+    public int MaxUserNameLength { get; set; } = 64;
+
+    /// <summary>RelayDown items queued per Edge stream; a stream that falls this far behind is closed (the Edge reconnects).</summary>
+    [Range(16, 1_000_000)]
+    public int EdgeQueueCapacity { get; set; } = 16_384;
+
+    /// <summary>Client messages of one Edge stream being ingested at once (pipelined to Redis).</summary>
+    [Range(1, 100_000)]
+    public int MaxInFlightPerStream { get; set; } = 1_024;
+
+    /// <summary>Records waiting for Kafka; when full, the oldest is dropped and counted (never silently).</summary>
+    [Range(100, 10_000_000)]
+    public int KafkaQueueCapacity { get; set; } = 200_000;
+
+    [Required]
+    public string KafkaTopic { get; set; } = "live-messages";
+}

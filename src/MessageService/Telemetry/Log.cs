@@ -1,0 +1,31 @@
+namespace Live.MessageService.Telemetry;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Edge relay stream {StreamId} opened from {Peer}")]
+    public static partial void EdgeStreamOpened(ILogger logger, long streamId, string peer);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Edge relay stream {StreamId} closed ({Rooms} room(s) released)")]
+    public static partial void EdgeStreamClosed(ILogger logger, long streamId, int rooms);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Edge relay stream {StreamId} fell {Capacity} items behind and is closed; the Edge reconnects and resubscribes")]
+    public static partial void EdgeStreamOverflowed(ILogger logger, long streamId, int capacity);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Kafka delivery to {Topic} failed ({Reason}); {Queued} record(s) waiting, retrying in {DelayMs} ms")]
+    public static partial void KafkaDeliveryFailed(ILogger logger, string topic, string reason, long queued, int delayMs);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Error, Message = "Kafka queue full: dropped the oldest record of room {RoomId} seq {Seq} ({Dropped} dropped so far)")]
+    public static partial void KafkaRecordDropped(ILogger logger, string roomId, long seq, long dropped);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "Kafka stopping with {Queued} record(s) not yet acknowledged")]
+    public static partial void KafkaUnflushed(ILogger logger, long queued);
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Warning, Message = "Ingest of a message for room {RoomId} failed: {Reason}")]
+    public static partial void IngestUnavailable(ILogger logger, long roomId, string reason);
+
+    [LoggerMessage(EventId = 2030, Level = LogLevel.Warning, Message = "Redis subscription for room {RoomId} failed")]
+    public static partial void SubscribeFailed(ILogger logger, long roomId, Exception exception);
+
+    [LoggerMessage(EventId = 2031, Level = LogLevel.Warning, Message = "Dropped a malformed frame from the pub/sub channel of room {RoomId}: {Status}")]
+    public static partial void MalformedPublishedFrame(ILogger logger, long roomId, string status);
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Live.MessageService.Telemetry;
+
+public sealed class MessageMetrics : IDisposable
+{
+    public const string Name = "Live.MessageService";
+    public static readonly ActivitySource ActivitySource = new(Name);
+
+    private readonly Meter meter;
+    private readonly Counter<long> accepted;
+    private readonly Counter<long> rejected;
+    private readonly Counter<long> batches;
+    private readonly Counter<long> batchedMessages;
+    private readonly Counter<long> sampledOut;
+    private readonly Counter<long> kafkaPublished;
+    private readonly Counter<long> kafkaFailed;
+    private readonly Counter<long> kafkaDropped;
+    private readonly Counter<long> edgeStreamsOverflowed;
+    private readonly Histogram<double> ingestDuration;
+    private long kafkaQueued;
+    private long edgeStreams;
+    private long rooms;
+
+    public MessageMetrics(IMeterFactory meterFactory)
+    {
+        meter = meterFactory.Create(Name);
+        accepted = meter.CreateCounter<long>("live.message.accepted", description: "Messages given a seq, by kind.");
+        rejected = meter.CreateCounter<long>("live.message.rejected", description: "Messages rejected at ingest, by reason.");
+        batches = meter.CreateCounter<long>("live.message.batches", description: "Room batches encoded (once each, whatever the number of Edges).");
+        batchedMessages = meter.CreateCounter<long>("live.message.batched", description: "Messages that went into room batches.");
+        sampledOut = meter.CreateCounter<long>("live.message.sampled_out", description: "Ordinary danmaku not shown because a room was over its display rate.");
+        kafkaPublished = meter.CreateCounter<long>("live.message.kafka.published", description: "Records acknowledged by Kafka.");
+        kafkaFailed = meter.CreateCounter<long>("live.message.kafka.failed", description: "Kafka deliveries that failed and were queued again.");
+        kafkaDropped = meter.CreateCounter<long>("live.message.kafka.dropped", description: "Records dropped because the Kafka queue was full (each is also logged).");
+        edgeStreamsOverflowed = meter.CreateCounter<long>("live.message.edge_stream.overflowed", description: "Edge relay streams closed because they fell too far behind.");
+        ingestDuration = meter.CreateHistogram<double>("live.message.ingest.duration", unit: "ms", description: "Checks + seq + history + publish, per message.");
+        meter.CreateObservableGauge("live.message.kafka.queued", () => Volatile.Read(ref kafkaQueued), description: "Records waiting for Kafka.");
+        meter.CreateObservableGauge("live.message.edge_streams", () => Volatile.Read(ref edgeStreams), description: "Open Edge relay streams.");
+        meter.CreateObservableGauge("live.message.rooms", () => Volatile.Read(ref rooms), description: "Rooms this node fans out.");
+    }
+
+    public void Accepted(string kind) => accepted.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void Rejected(string reason) => rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void IngestDuration(double ms) => ingestDuration.Record(ms);
+
+    public void Batch(int messages, int sampled)
+    {
+        batches.Add(1);
+        batchedMessages.Add(messages);
+        if (sampled > 0)
+        {
+            sampledOut.Add(sampled);
+        }
+    }
+
+    public void KafkaQueued(long delta) => Interlocked.Add(ref kafkaQueued, delta);
+
+    public void KafkaPublished() => kafkaPublished.Add(1);
+
+    public void KafkaFailed() => kafkaFailed.Add(1);
+
+    public void KafkaDropped() => kafkaDropped.Add(1);
+
+    public void EdgeStreamOpened() => Interlocked.Increment(ref edgeStreams);
+
+    public void EdgeStreamClosed() => Interlocked.Decrement(ref edgeStreams);
+
+    public void EdgeStreamOverflowed() => edgeStreamsOverflowed.Add(1);
+
+    public void RoomsChanged(long delta) => Interlocked.Add(ref rooms, delta);
+
+    public void Dispose() => meter.Dispose();
+}

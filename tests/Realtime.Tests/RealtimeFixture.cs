@@ -1,0 +1,138 @@
+using Live.Edge;
+using Live.MessageService;
+using Live.RoomService;
+using Live.RoomService.Data;
+using Live.ServiceDefaults.Data;
+using Live.Testing;
+using Live.V1;
+using Microsoft.EntityFrameworkCore;
+
+namespace Live.Realtime.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class RealtimeCollection : ICollectionFixture<RealtimeFixture>
+{
+    public const string Name = "realtime";
+}
+
+/// <summary>
+/// The real-time core as several processes would run it: RoomService (own MariaDB database), two
+/// MessageServices and two Edges, on real Kestrel ports, with the shared Redis and the Kafka-protocol broker.
+/// Edge A relays through MessageService A, Edge B through MessageService B, so a room's traffic crosses
+/// nodes only through Redis. Fails the collection when any host logged an error nobody expected.
+/// </summary>
+public sealed class RealtimeFixture : IAsyncLifetime
+{
+    public const int OutboxCapBytes = 64 * 1024;
+    public const int MaxInboundFrameBytes = 4096;
+    public const int MaxFramesPerSecond = 200;
+    public const int MaxInvalidFrames = 8;
+    public const int HistoryLength = 50;
+
+    private TestDatabase? database;
+
+    public TestHost Rooms { get; private set; } = null!;
+    public TestHost MessagesA { get; private set; } = null!;
+    public TestHost MessagesB { get; private set; } = null!;
+    public TestHost EdgeA { get; private set; } = null!;
+    public TestHost EdgeB { get; private set; } = null!;
+    public Live.V1.RoomService.RoomServiceClient RoomClient { get; private set; } = null!;
+    public Live.V1.MessageService.MessageServiceClient MessageClient { get; private set; } = null!;
+
+    public IEnumerable<TestHost> Hosts => [Rooms, MessagesA, MessagesB, EdgeA, EdgeB];
+
+    public async Task InitializeAsync()
+    {
+        database = await TestDatabase.CreateAsync("realtime_test");
+        Rooms = await StartRoomServiceAsync(database.ConnectionString);
+        RoomClient = new Live.V1.RoomService.RoomServiceClient(Rooms.Channel);
+        MessagesA = await StartMessageServiceAsync();
+        MessagesB = await StartMessageServiceAsync();
+        MessageClient = new Live.V1.MessageService.MessageServiceClient(MessagesA.Channel);
+        EdgeA = await StartEdgeAsync(MessagesA);
+        EdgeB = await StartEdgeAsync(MessagesB);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in new[] { EdgeA, EdgeB, MessagesA, MessagesB, Rooms })
+        {
+            if (host is not null)
+            {
+                await host.DisposeAsync();
+            }
+        }
+
+        if (database is not null)
+        {
+            await database.DisposeAsync();
+        }
+
+        foreach (var host in Hosts)
+        {
+            host?.Logs.AssertNoErrors();
+        }
+    }
+
+    public async Task<Room> CreateLiveRoomAsync()
+    {
+        var room = await RoomClient.CreateRoomAsync(new CreateRoomRequest { AnchorUserId = 7, Title = "realtime", Category = "chat" });
+        return await RoomClient.StartLiveAsync(new StartLiveRequest { RoomId = room.Id });
+    }
+
+    public Uri WebSocketUri(TestHost edge, long roomId, string? extraQuery = null) =>
+        new($"ws://127.0.0.1:{edge.HttpAddress.Port}/ws?room={roomId}{(extraQuery is null ? string.Empty : "&" + extraQuery)}");
+
+    /// <param name="kafka">Another bootstrap address, e.g. one where nothing listens.</param>
+    public async Task<TestHost> StartMessageServiceAsync(string? kafka = null) =>
+        await TestHost.StartAsync(MessageServiceApp.Build, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
+            ["Kafka:BootstrapServers"] = kafka ?? TestEnvironment.Kafka,
+            ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
+            ["RoomStatusCache:TtlMs"] = "300",
+            ["Messages:HistoryLength"] = HistoryLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Messages:MaxDisplayRatePerSecond"] = "100000",
+        });
+
+    private async Task<TestHost> StartEdgeAsync(TestHost messages) =>
+        await TestHost.StartAsync(EdgeApp.Build, new Dictionary<string, string?>
+        {
+            ["Services:MessageService"] = messages.GrpcAddress.ToString(),
+            ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
+            ["RoomStatusCache:TtlMs"] = "300",
+            ["Edge:OutboxCapBytes"] = OutboxCapBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Edge:SlowConsumerGraceMs"] = "1000",
+            ["Edge:SocketSendBufferBytes"] = "16384",
+            ["Edge:MaxInboundFrameBytes"] = MaxInboundFrameBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Edge:MaxFramesPerSecond"] = MaxFramesPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Edge:MaxInvalidFrames"] = MaxInvalidFrames.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Edge:SweepIntervalMs"] = "100",
+            ["Edge:OnlineCountIntervalMs"] = "300",
+            ["Edge:ViewerFlushIntervalMs"] = "100",
+            ["Edge:CloseTimeoutMs"] = "1000",
+        });
+
+    private static async Task<TestHost> StartRoomServiceAsync(string mysql)
+    {
+        var options = new DbContextOptionsBuilder<RoomsDbContext>();
+        PlatformDatabase.Configure(options, mysql);
+        await using (var db = new RoomsDbContext(options.Options))
+        {
+            await db.Database.MigrateAsync();
+
+            // Redis and Kafka are shared by every test run: a random room id range keeps keys and records apart.
+            var firstId = Random.Shared.NextInt64(1_000, 9_000_000) * 1_000_000_000;
+#pragma warning disable EF1002 // A number we generated; DDL takes no parameters.
+            await db.Database.ExecuteSqlRawAsync($"ALTER TABLE rooms AUTO_INCREMENT = {firstId}");
+#pragma warning restore EF1002
+        }
+
+        return await TestHost.StartAsync(RoomServiceApp.Build, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:MySql"] = mysql,
+            ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
+            ["Kafka:BootstrapServers"] = TestEnvironment.Kafka,
+        });
+    }
+}
