@@ -1,9 +1,11 @@
 using Live.Edge.Connections;
+using Live.Edge.Identity;
 using Live.Edge.Relay;
 using Live.Edge.Rooms;
 using Live.Edge.Telemetry;
 using Live.Protocol;
 using Live.ServiceDefaults.Hosting;
+using Live.ServiceDefaults.Identity;
 using Live.ServiceDefaults.Rooms;
 
 namespace Live.Edge;
@@ -40,6 +42,8 @@ public static class EdgeApp
         services.AddValidatedOptions<RelayOptions>(configuration, RelayOptions.Section);
         services.AddSingleton<EdgeMetrics>();
         services.AddRoomStatusCache(configuration);
+        services.AddProxyIdentity(configuration);
+        services.AddSingleton<IdentityResolver>();
         services.AddSingleton<RoomRegistry>();
         services.AddSingleton<RelayClient>();
         services.AddHostedService(sp => sp.GetRequiredService<RelayClient>());

@@ -4,6 +4,7 @@ using Live.MessageService.History;
 using Live.MessageService.Ingest;
 using Live.MessageService.Telemetry;
 using Live.ServiceDefaults.Hosting;
+using Live.ServiceDefaults.Identity;
 using Live.ServiceDefaults.Kafka;
 using Live.ServiceDefaults.Redis;
 using Live.ServiceDefaults.Rooms;
@@ -34,6 +35,7 @@ public static class MessageServiceApp
         services.AddRedis(configuration, ServiceName);
         services.AddKafkaProducer(configuration, ServiceName);
         services.AddRoomStatusCache(configuration);
+        services.AddProxyIdentity(configuration);
 
         // The ingest steps, in order. Moderation (issue 5) adds its steps here, between these two and the seq.
         services.AddSingleton<IIngestStep, ContentRules>();

@@ -141,13 +141,21 @@ public sealed class InboundLimitsTests(RealtimeFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, await UpgradeStatusAsync(fixture.WebSocketUri(fixture.EdgeA, room.Id, "format=xml")));
         Assert.Equal(HttpStatusCode.NotFound, await UpgradeStatusAsync(fixture.WebSocketUri(fixture.EdgeA, 999_999_999_999)));
         Assert.Equal(HttpStatusCode.Conflict, await UpgradeStatusAsync(fixture.WebSocketUri(fixture.EdgeA, idle.Id)));
+
+        // Identity headers a client made up (no proof from the Proxy) are refused, not downgraded to a guest.
+        Assert.Equal(HttpStatusCode.Unauthorized, await UpgradeStatusAsync(fixture.WebSocketUri(fixture.EdgeA, room.Id), ("x-user-id", "1")));
         Assert.Equal(0, fixture.EdgeA.Services.GetRequiredService<RoomRegistry>().Connections.Count(c => c.RoomId == idle.Id));
     }
 
-    private static async Task<HttpStatusCode> UpgradeStatusAsync(Uri uri)
+    private static async Task<HttpStatusCode> UpgradeStatusAsync(Uri uri, params (string Name, string Value)[] headers)
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
+        foreach (var (name, value) in headers)
+        {
+            socket.Options.SetRequestHeader(name, value);
+        }
+
         await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(uri, CancellationToken.None));
         return socket.HttpStatusCode;
     }

@@ -29,6 +29,9 @@ public sealed class RealtimeFixture : IAsyncLifetime
     public const int MaxInvalidFrames = 8;
     public const int HistoryLength = 50;
 
+    /// <summary>The secret the Proxy would sign identity with; tests sign as the Proxy does.</summary>
+    public const string ProxySecret = "realtime-tests-proxy-secret-0123456789";
+
     private TestDatabase? database;
 
     public TestHost Rooms { get; private set; } = null!;
@@ -80,6 +83,20 @@ public sealed class RealtimeFixture : IAsyncLifetime
         return await RoomClient.StartLiveAsync(new StartLiveRequest { RoomId = room.Id });
     }
 
+    /// <summary>The identity headers the Proxy adds for a signed-in user, with their proof over <paramref name="path"/>.</summary>
+    public static IEnumerable<(string Name, string Value)> SignedIdentity(string path, long userId, string userName, string roles = "viewer")
+    {
+        var id = userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var name = Uri.EscapeDataString(userName);
+        var proof = Live.ServiceDefaults.Identity.ProxyIdentityProof.Create(System.Text.Encoding.UTF8.GetBytes(ProxySecret),
+            DateTimeOffset.UtcNow.ToUnixTimeSeconds(), path, id, name, roles, "1");
+        yield return ("x-user-id", id);
+        yield return ("x-user-name", name);
+        yield return ("x-user-roles", roles);
+        yield return ("x-user-level", "1");
+        yield return ("x-live-identity", proof);
+    }
+
     public Uri WebSocketUri(TestHost edge, long roomId, string? extraQuery = null) =>
         new($"ws://127.0.0.1:{edge.HttpAddress.Port}/ws?room={roomId}{(extraQuery is null ? string.Empty : "&" + extraQuery)}");
 
@@ -91,6 +108,7 @@ public sealed class RealtimeFixture : IAsyncLifetime
             ["Kafka:BootstrapServers"] = kafka ?? TestEnvironment.Kafka,
             ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
             ["RoomStatusCache:TtlMs"] = "300",
+            ["Identity:ProxySecret"] = ProxySecret,
             ["Messages:HistoryLength"] = HistoryLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Messages:MaxDisplayRatePerSecond"] = "100000",
         });
@@ -101,6 +119,7 @@ public sealed class RealtimeFixture : IAsyncLifetime
             ["Services:MessageService"] = messages.GrpcAddress.ToString(),
             ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
             ["RoomStatusCache:TtlMs"] = "300",
+            ["Identity:ProxySecret"] = ProxySecret,
             ["Edge:OutboxCapBytes"] = OutboxCapBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Edge:SlowConsumerGraceMs"] = "1000",
             ["Edge:SocketSendBufferBytes"] = "16384",

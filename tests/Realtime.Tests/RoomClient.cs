@@ -41,8 +41,10 @@ public sealed class RoomClient : IAsyncDisposable
         var socket = new ClientWebSocket();
         if (userId is { } id)
         {
-            socket.Options.SetRequestHeader("x-user-id", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            socket.Options.SetRequestHeader("x-user-name", Uri.EscapeDataString(userName ?? "user" + id));
+            foreach (var (name, value) in RealtimeFixture.SignedIdentity("/ws", id, userName ?? "user" + id))
+            {
+                socket.Options.SetRequestHeader(name, value);
+            }
         }
 
         var handler = new SocketsHttpHandler();

@@ -52,8 +52,37 @@ public sealed class SamplingAndIngestTests(RealtimeFixture fixture)
         await AssertStatusAsync(StatusCode.FailedPrecondition, "not live", client.PublishAsync(Message(live.Id)));
     }
 
-    private static PublishRequest Message(long roomId, string content = "hello", string color = "", MessageKind kind = MessageKind.Danmaku) =>
-        new() { RoomId = roomId, Kind = kind, UserId = 3, UserName = "bot", Content = content, Color = color };
+    [Fact]
+    public async Task A_user_publishes_danmaku_as_themself_only_and_relays_are_for_edges()
+    {
+        var live = await fixture.CreateLiveRoomAsync();
+        var asUser = new Metadata();
+        foreach (var (name, value) in RealtimeFixture.SignedIdentity("/live.v1.MessageService/Publish", 55, "五十五"))
+        {
+            asUser.Add(name, value);
+        }
+
+        var client = fixture.MessageClient;
+        await AssertStatusAsync(StatusCode.PermissionDenied, "not the caller", client.PublishAsync(Message(live.Id) , asUser));
+        await AssertStatusAsync(StatusCode.PermissionDenied, "published by services", client.PublishAsync(Message(live.Id, kind: MessageKind.Gift, userId: 55), asUser));
+
+        var own = await client.PublishAsync(Message(live.Id, userId: 0), asUser);
+        var history = await client.GetHistoryAsync(new GetHistoryRequest { RoomId = live.Id, AfterSeq = own.Seq - 1, Limit = 1 });
+        Assert.Equal((55L, "五十五"), (history.Messages[0].UserId, history.Messages[0].UserName));
+
+        var relayHeaders = new Metadata();
+        foreach (var (name, value) in RealtimeFixture.SignedIdentity("/live.v1.MessageService/Relay", 55, "x"))
+        {
+            relayHeaders.Add(name, value);
+        }
+
+        using var relay = client.Relay(relayHeaders);
+        var error = await Assert.ThrowsAsync<RpcException>(() => relay.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+    }
+
+    private static PublishRequest Message(long roomId, string content = "hello", string color = "", MessageKind kind = MessageKind.Danmaku, long userId = 3) =>
+        new() { RoomId = roomId, Kind = kind, UserId = userId, UserName = "bot", Content = content, Color = color };
 
     private static async Task AssertStatusAsync(StatusCode code, string detail, AsyncUnaryCall<PublishResponse> call)
     {

@@ -26,6 +26,7 @@ public static class RoomSocketEndpoint
         RelayClient relay,
         RoomStatusCache roomStatus,
         ViewerChangeBatcher viewers,
+        IdentityResolver identities,
         IOptions<EdgeOptions> options,
         EdgeMetrics metrics,
         ILoggerFactory loggers)
@@ -62,10 +63,10 @@ public static class RoomSocketEndpoint
             return;
         }
 
-        var identity = IdentityResolver.Resolve(context.Request.Headers, out var identityError);
+        var identity = identities.Resolve(context.Request, out var identityError);
         if (identity is null)
         {
-            await Problem(context, StatusCodes.Status400BadRequest, identityError!);
+            await Problem(context, StatusCodes.Status401Unauthorized, identityError!);
             return;
         }
 

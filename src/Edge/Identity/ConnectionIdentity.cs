@@ -1,5 +1,5 @@
 using System.Globalization;
-using Microsoft.Extensions.Primitives;
+using Live.ServiceDefaults.Identity;
 
 namespace Live.Edge.Identity;
 
@@ -10,52 +10,32 @@ public sealed record ConnectionIdentity(long UserId, string UserName)
 }
 
 /// <summary>
-/// The one place that decides identity. Today it trusts <c>x-user-id</c> / <c>x-user-name</c> as forwarded by the
-/// Proxy (which strips client-sent copies) and makes everyone else a read-only guest; when ServiceDefaults gains
-/// the proof header check, it is applied here and nowhere else.
+/// The one place that decides who a connection is: the identity the Proxy forwarded and signed (checked by
+/// ServiceDefaults' <see cref="ProxyIdentityVerifier"/>). A connection without identity (straight to the Edge,
+/// or through the Proxy without a token) is a read-only guest; identity headers without a valid proof are refused.
 /// </summary>
-public static class IdentityResolver
+public sealed class IdentityResolver(ProxyIdentityVerifier verifier)
 {
-    public const string UserIdHeader = "x-user-id";
-    public const string UserNameHeader = "x-user-name";
-
     private static long lastGuest;
 
-    /// <returns>The identity, or null with a reason when the headers are present but invalid.</returns>
-    public static ConnectionIdentity? Resolve(IHeaderDictionary headers, out string? error)
+    /// <returns>The identity, or null with a reason when the request claims an identity that cannot be verified.</returns>
+    public ConnectionIdentity? Resolve(HttpRequest request, out string? error)
     {
         error = null;
-        var id = headers[UserIdHeader];
-        if (StringValues.IsNullOrEmpty(id))
+        var caller = verifier.Read(request.Headers, request.Path.Value ?? string.Empty, out var failure);
+        if (caller is null)
         {
-            var guest = -Interlocked.Increment(ref lastGuest);
-            return new ConnectionIdentity(guest, "guest" + (-guest).ToString(CultureInfo.InvariantCulture));
-        }
-
-        if (id.Count != 1 || !long.TryParse(id[0], NumberStyles.None, CultureInfo.InvariantCulture, out var userId) || userId <= 0)
-        {
-            error = $"{UserIdHeader} must be one positive integer.";
+            error = $"Caller identity refused: {failure}.";
             return null;
         }
 
-        var name = headers[UserNameHeader];
-        string userName;
-        try
+        if (caller.IsUser)
         {
-            userName = StringValues.IsNullOrEmpty(name) ? "user" + userId.ToString(CultureInfo.InvariantCulture) : Uri.UnescapeDataString(name[0]!);
-        }
-        catch (UriFormatException)
-        {
-            error = $"{UserNameHeader} must be percent-encoded UTF-8.";
-            return null;
+            var name = caller.Name.Length is > 0 and <= 64 ? caller.Name : "user" + caller.UserId.ToString(CultureInfo.InvariantCulture);
+            return new ConnectionIdentity(caller.UserId, name);
         }
 
-        if (userName.Length > 64)
-        {
-            error = $"{UserNameHeader} is longer than 64 characters.";
-            return null;
-        }
-
-        return new ConnectionIdentity(userId, userName);
+        var guest = -Interlocked.Increment(ref lastGuest);
+        return new ConnectionIdentity(guest, "guest" + (-guest).ToString(CultureInfo.InvariantCulture));
     }
 }

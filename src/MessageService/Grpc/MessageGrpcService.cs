@@ -6,6 +6,7 @@ using Live.MessageService.Ingest;
 using Live.MessageService.Relay;
 using Live.MessageService.Telemetry;
 using Live.ServiceDefaults.Grpc;
+using Live.ServiceDefaults.Identity;
 using Live.V1;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +22,12 @@ public sealed class MessageGrpcService(
 {
     public override async Task Relay(IAsyncStreamReader<RelayUp> requestStream, IServerStreamWriter<RelayDown> responseStream, ServerCallContext context)
     {
+        if (!context.GetCaller().IsInternal)
+        {
+            // Client messages on a relay carry the identity the Edge established: only Edges may open one.
+            RpcErrors.PermissionDenied("Relay is for Edge processes on the service network.");
+        }
+
         var settings = options.Value;
         using var session = new EdgeSession(settings.EdgeQueueCapacity, metrics, logger, context.CancellationToken);
         metrics.EdgeStreamOpened();
@@ -85,8 +92,22 @@ public sealed class MessageGrpcService(
             RpcErrors.InvalidArgument($"user_id must not be negative; got {request.UserId}.");
         }
 
+        // Services, bots and admins publish anything as anyone; a signed-in user publishes danmaku as themself.
+        var caller = context.RequireSignedIn();
+        var userId = caller.ActingFor(request.UserId, "user_id");
+        var userName = request.UserName;
+        if (caller.IsUser && !caller.IsAdmin)
+        {
+            if (request.Kind != MessageKind.Danmaku)
+            {
+                RpcErrors.PermissionDenied("gifts and system messages are published by services, not by users.");
+            }
+
+            userName = caller.Name;
+        }
+
         var result = await ingest.IngestAsync(
-            new IncomingMessage(request.RoomId, request.Kind, request.UserId, request.UserName, request.Content, request.Color, 0),
+            new IncomingMessage(request.RoomId, request.Kind, userId, userName, request.Content, request.Color, 0),
             context.CancellationToken);
         if (!result.IsAccepted)
         {
