@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Live.Moderation.Bans;
@@ -126,16 +127,19 @@ public sealed class ModerationPipeline(
             : ModerationVerdict.Accept(content, masked, scan.MatchedWord);
     }
 
-    /// <summary>Normalizes once (pooled buffers) for both the word scan and the duplicate key.</summary>
+    /// <summary>Normalizes once (stack or pooled buffers) for both the word scan and the duplicate key.</summary>
+    [SkipLocalsInit]
     private (WordScanResult Scan, string ContentHash) Inspect(long roomId, string content)
     {
-        var normalized = ArrayPool<char>.Shared.Rent(content.Length);
-        var sourceIndex = ArrayPool<int>.Shared.Rent(content.Length);
+        char[]? rentedText = null;
+        int[]? rentedIndex = null;
+        var normalized = content.Length <= WordFilter.StackLimit ? stackalloc char[WordFilter.StackLimit] : (rentedText = ArrayPool<char>.Shared.Rent(content.Length));
+        var sourceIndex = content.Length <= WordFilter.StackLimit ? stackalloc int[WordFilter.StackLimit] : (rentedIndex = ArrayPool<int>.Shared.Rent(content.Length));
         try
         {
             var length = normalizer.Normalize(content, normalized, sourceIndex);
-            var text = normalized.AsSpan(0, length);
-            var scan = words.Scan(roomId, content, text, sourceIndex.AsSpan(0, length));
+            var text = normalized[..length];
+            var scan = words.Scan(roomId, content, text, sourceIndex[..length]);
             Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
             SHA256.HashData(MemoryMarshal.AsBytes(text), digest);
             // 128 bits of the digest: collisions between a user's messages are out of reach, and keys stay short.
@@ -143,8 +147,11 @@ public sealed class ModerationPipeline(
         }
         finally
         {
-            ArrayPool<char>.Shared.Return(normalized);
-            ArrayPool<int>.Shared.Return(sourceIndex);
+            if (rentedText is not null)
+            {
+                ArrayPool<char>.Shared.Return(rentedText);
+                ArrayPool<int>.Shared.Return(rentedIndex!);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Frozen;
+using System.Runtime.CompilerServices;
 using Live.Moderation.Text;
 
 namespace Live.Moderation.Words;
@@ -26,6 +27,9 @@ public readonly record struct WordScanResult(WordVerdict Verdict, string? Matche
 public sealed class WordFilter(TextNormalizer normalizer)
 {
     private const string Mask = "***";
+
+    /// <summary>Texts up to this many chars (every message within the default length limit) use stack buffers.</summary>
+    internal const int StackLimit = 256;
 
     private readonly Lock writeLock = new();
     private volatile WordSnapshot snapshot = WordSnapshot.Empty;
@@ -76,19 +80,25 @@ public sealed class WordFilter(TextNormalizer normalizer)
     }
 
     /// <summary>Normalizes and scans a message; convenience for callers that have not normalized it already.</summary>
+    [SkipLocalsInit]
     public WordScanResult Scan(long roomId, ReadOnlySpan<char> text)
     {
-        var normalized = ArrayPool<char>.Shared.Rent(text.Length);
-        var sourceIndex = ArrayPool<int>.Shared.Rent(text.Length);
+        char[]? rentedText = null;
+        int[]? rentedIndex = null;
+        var normalized = text.Length <= StackLimit ? stackalloc char[StackLimit] : (rentedText = ArrayPool<char>.Shared.Rent(text.Length));
+        var sourceIndex = text.Length <= StackLimit ? stackalloc int[StackLimit] : (rentedIndex = ArrayPool<int>.Shared.Rent(text.Length));
         try
         {
             var length = normalizer.Normalize(text, normalized, sourceIndex);
-            return Scan(roomId, text, normalized.AsSpan(0, length), sourceIndex.AsSpan(0, length));
+            return Scan(roomId, text, normalized[..length], sourceIndex[..length]);
         }
         finally
         {
-            ArrayPool<char>.Shared.Return(normalized);
-            ArrayPool<int>.Shared.Return(sourceIndex);
+            if (rentedText is not null)
+            {
+                ArrayPool<char>.Shared.Return(rentedText);
+                ArrayPool<int>.Shared.Return(rentedIndex!);
+            }
         }
     }
 
@@ -97,6 +107,7 @@ public sealed class WordFilter(TextNormalizer normalizer)
     /// with <paramref name="sourceIndex"/>) with the global list and the room's list. Any block word blocks;
     /// otherwise every mask word is replaced by <c>***</c> in the original text, separators inside it included.
     /// </summary>
+    [SkipLocalsInit]
     public WordScanResult Scan(long roomId, ReadOnlySpan<char> original, ReadOnlySpan<char> normalized, ReadOnlySpan<int> sourceIndex)
     {
         if (normalized.IsEmpty)
@@ -109,10 +120,13 @@ public sealed class WordFilter(TextNormalizer normalizer)
 
         // Each automaton reports ranges in order of end and merges them as it goes, so each needs at most
         // one range per normalized char.
-        var rented = ArrayPool<Range>.Shared.Rent(normalized.Length * 2);
+        Range[]? rented = null;
+        var ranges = normalized.Length <= StackLimit
+            ? stackalloc Range[StackLimit * 2]
+            : (rented = ArrayPool<Range>.Shared.Rent(normalized.Length * 2));
+        ranges = ranges[..(normalized.Length * 2)];
         try
         {
-            var ranges = rented.AsSpan(0, normalized.Length * 2);
             var global = new MaskSink(ranges[..normalized.Length]);
             current.Global.Scan(normalized, ref global);
             if (global.BlockedBy is { } blockedGlobally)
@@ -137,7 +151,10 @@ public sealed class WordFilter(TextNormalizer normalizer)
         }
         finally
         {
-            ArrayPool<Range>.Shared.Return(rented);
+            if (rented is not null)
+            {
+                ArrayPool<Range>.Shared.Return(rented);
+            }
         }
     }
 
