@@ -29,6 +29,7 @@ public sealed class PipelineOrderTests(ModerationFixture fixture) : IClassFixtur
 
         await node.Controls.TimeOutAsync(room, user, TimeSpan.FromMinutes(1));
         Assert.Equal(ModerationReason.TimedOut, (await node.SendAsync(user, room, new string('x', 500))).Reason);
+        await node.Controls.SetSlowModeAsync(room, null);
     }
 
     [Fact]

@@ -39,6 +39,7 @@ public sealed class RoomRuleTests(ModerationFixture fixture) : IClassFixture<Mod
 
         Assert.Equal(ModerationReason.TooLong, (await node.SendAsync(user, room, new string('x', 101))).Reason);
         Assert.True((await node.SendAsync(user, room, "now a proper one")).IsAccepted);
+        await node.Controls.SetSlowModeAsync(room, null);
     }
 
     [Fact]
