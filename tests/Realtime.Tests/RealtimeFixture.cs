@@ -23,7 +23,7 @@ public sealed class RealtimeCollection : ICollectionFixture<RealtimeFixture>
 /// </summary>
 public sealed class RealtimeFixture : IAsyncLifetime
 {
-    public const int OutboxCapBytes = 64 * 1024;
+    public const int OutboxCapBytes = 256 * 1024;
     public const int MaxInboundFrameBytes = 4096;
     public const int MaxFramesPerSecond = 200;
     public const int MaxInvalidFrames = 8;
@@ -113,8 +113,10 @@ public sealed class RealtimeFixture : IAsyncLifetime
             ["Messages:MaxDisplayRatePerSecond"] = "100000",
         });
 
-    private async Task<TestHost> StartEdgeAsync(TestHost messages) =>
-        await TestHost.StartAsync(EdgeApp.Build, new Dictionary<string, string?>
+    /// <param name="overrides">Settings over the fixture's Edge defaults.</param>
+    public async Task<TestHost> StartEdgeAsync(TestHost messages, IDictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
         {
             ["Services:MessageService"] = messages.GrpcAddress.ToString(),
             ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
@@ -130,7 +132,14 @@ public sealed class RealtimeFixture : IAsyncLifetime
             ["Edge:OnlineCountIntervalMs"] = "300",
             ["Edge:ViewerFlushIntervalMs"] = "100",
             ["Edge:CloseTimeoutMs"] = "1000",
-        });
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return await TestHost.StartAsync(EdgeApp.Build, settings);
+    }
 
     private static async Task<TestHost> StartRoomServiceAsync(string mysql)
     {

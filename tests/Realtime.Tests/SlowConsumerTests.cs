@@ -20,7 +20,10 @@ public sealed class SlowConsumerTests(RealtimeFixture fixture)
         await reader1.WaitForAsync(e => e.Type == FrameType.Resume, TimeSpan.FromSeconds(20));
         await reader2.WaitForAsync(e => e.Type == FrameType.Resume, TimeSpan.FromSeconds(20));
 
-        // Far more than the stuck client's kernel buffers and its 64 KiB outbox can hold.
+        var registry = fixture.EdgeA.Services.GetRequiredService<Live.Edge.Rooms.RoomRegistry>();
+        var stuckConnection = registry.Connections.Single(c => c.Identity.UserId == 73);
+
+        // Far more (about 800 KB) than the stuck client's kernel buffers and its 256 KiB outbox can hold.
         const int count = 3_000;
         var content = new string('x', 180);
         var receiving = new[] { reader1.CollectMessagesAsync(count, TimeSpan.FromSeconds(60)), reader2.CollectMessagesAsync(count, TimeSpan.FromSeconds(60)) };
@@ -43,8 +46,6 @@ public sealed class SlowConsumerTests(RealtimeFixture fixture)
 
         // Now look at the stuck client: it was closed as a slow consumer (or its connection was dropped when
         // even the close frame could not get through), and it got far fewer messages than were sent.
-        var registry = fixture.EdgeA.Services.GetRequiredService<Live.Edge.Rooms.RoomRegistry>();
-        var stuckConnection = registry.Connections.Single(c => c.Identity.UserId == 73);
         for (var i = 0; i < 50 && registry.FindConnection(stuckConnection.Id) is not null; i++)
         {
             await Task.Delay(100);

@@ -21,6 +21,9 @@ public sealed class EdgeConnection
 {
     private static long lastId;
 
+    /// <summary>Recorded, never sent: the socket failed under us (the standard's "abnormal closure").</summary>
+    private const int ConnectionLost = 1006;
+
     private readonly WebSocket socket;
     private readonly Action abortTransport;
     private readonly EdgeOptions options;
@@ -136,7 +139,7 @@ public sealed class EdgeConnection
             return;
         }
 
-        abandonQueue = code is CloseCodes.SlowConsumer or CloseCodes.GoingAway or CloseCodes.IdleTimeout;
+        abandonQueue = code is CloseCodes.SlowConsumer or CloseCodes.GoingAway or CloseCodes.IdleTimeout or ConnectionLost;
 
         closeReason = reason;
         Volatile.Write(ref closeRequestedAt, Stopwatch.GetTimestamp());
@@ -212,7 +215,7 @@ public sealed class EdgeConnection
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             // The socket was aborted or the client vanished; nothing more can be sent.
-            RequestClose(CloseCodes.GoingAway, "connection lost");
+            RequestClose(ConnectionLost, "connection lost");
         }
     }
 
@@ -266,11 +269,11 @@ public sealed class EdgeConnection
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
-            RequestClose(CloseCodes.GoingAway, "connection lost");
+            RequestClose(ConnectionLost, "connection lost");
         }
     }
 
-    private int CloseCodeOrNormal() => CloseCode is 0 or CloseCodes.GoingAway ? CloseCodes.Normal : CloseCode;
+    private int CloseCodeOrNormal() => CloseCode is 0 or ConnectionLost ? CloseCodes.Normal : CloseCode;
 
     /// <returns>False when the connection must stop reading (it is closing).</returns>
     private bool OnFrame(ReadOnlySpan<byte> data, WebSocketMessageType type)
@@ -390,7 +393,9 @@ public sealed class EdgeConnection
 
         var size = frame.BytesFor(Format).Length;
         var queued = Volatile.Read(ref queuedBytes);
-        if (queued + size > capBytes)
+
+        // An empty queue takes any frame, so a batch larger than the cap still reaches a reader that keeps up.
+        if (queued > 0 && queued + size > capBytes)
         {
             MarkOverCap();
             if (!frame.HasPriority)

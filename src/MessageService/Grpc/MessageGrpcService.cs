@@ -18,6 +18,7 @@ public sealed class MessageGrpcService(
     HistoryReader history,
     IOptions<MessageOptions> options,
     MessageMetrics metrics,
+    IHostApplicationLifetime lifetime,
     ILogger<MessageGrpcService> logger) : Live.V1.MessageService.MessageServiceBase
 {
     public override async Task Relay(IAsyncStreamReader<RelayUp> requestStream, IServerStreamWriter<RelayDown> responseStream, ServerCallContext context)
@@ -29,7 +30,8 @@ public sealed class MessageGrpcService(
         }
 
         var settings = options.Value;
-        using var session = new EdgeSession(settings.EdgeQueueCapacity, metrics, logger, context.CancellationToken);
+        // A stopping node ends its relay streams at once, so Edges move their rooms elsewhere instead of waiting.
+        using var session = new EdgeSession(settings.EdgeQueueCapacity, metrics, logger, context.CancellationToken, lifetime.ApplicationStopping);
         metrics.EdgeStreamOpened();
         Log.EdgeStreamOpened(logger, session.Id, context.Peer);
 
@@ -64,7 +66,11 @@ public sealed class MessageGrpcService(
         }
         catch (OperationCanceledException) when (session.Aborted.IsCancellationRequested)
         {
-            // The Edge went away, or this stream overflowed (reported below).
+            // The Edge went away, the node is stopping, or this stream overflowed (reported below).
+        }
+        catch (IOException)
+        {
+            // The Edge reset the stream (it stopped or lost its connection); it reconnects on its own.
         }
         finally
         {

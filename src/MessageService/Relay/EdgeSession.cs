@@ -22,13 +22,13 @@ public sealed class EdgeSession : IDisposable
     private readonly int capacity;
     private int overflowed;
 
-    public EdgeSession(int capacity, MessageMetrics metrics, ILogger logger, CancellationToken callCancelled)
+    public EdgeSession(int capacity, MessageMetrics metrics, ILogger logger, CancellationToken callCancelled, CancellationToken stopping)
     {
         this.capacity = capacity;
         this.metrics = metrics;
         this.logger = logger;
         down = Channel.CreateBounded<RelayDown>(new BoundedChannelOptions(capacity) { SingleReader = true });
-        aborted = CancellationTokenSource.CreateLinkedTokenSource(callCancelled);
+        aborted = CancellationTokenSource.CreateLinkedTokenSource(callCancelled, stopping);
     }
 
     public long Id { get; } = Interlocked.Increment(ref lastId);
@@ -36,7 +36,7 @@ public sealed class EdgeSession : IDisposable
     /// <summary>Rooms this stream subscribed; touched only by the stream's read loop.</summary>
     public HashSet<long> Rooms { get; } = [];
 
-    /// <summary>Cancelled when the call ends or the session overflowed.</summary>
+    /// <summary>Cancelled when the call ends, the node stops, or the session overflowed.</summary>
     public CancellationToken Aborted => aborted.Token;
 
     public bool Overflowed => Volatile.Read(ref overflowed) == 1;
@@ -68,6 +68,11 @@ public sealed class EdgeSession : IDisposable
         catch (OperationCanceledException) when (Aborted.IsCancellationRequested)
         {
             // The call is over or the session overflowed; the handler reports which.
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            // The Edge is gone mid-write; nothing more can reach it.
+            aborted.Cancel();
         }
     }
 
