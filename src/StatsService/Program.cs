@@ -1,4 +1,6 @@
+using Live.ServiceDefaults.Hosting;
 using Live.StatsService;
+using Live.StatsService.Data;
 
 var app = StatsServiceApp.Build(args);
-await app.RunAsync();
+return await app.RunOrMigrateAsync<StatsDbContext>(args);

@@ -1,27 +1,25 @@
-using Grpc.Core;
 using Grpc.Health.V1;
 using Live.Testing;
-using Live.V1;
 
 namespace Live.StatsService.Tests;
 
-public sealed class HostTests
+public sealed class HostTests(StatsEnvironment env) : IClassFixture<StatsEnvironment>
 {
     [Fact]
-    public async Task The_host_starts_serves_health_and_answers_calls_not_built_yet_with_unimplemented()
+    public async Task The_host_starts_and_is_ready_with_mysql_redis_and_kafka()
     {
-        await using var host = await TestHost.StartAsync(StatsServiceApp.Build, new Dictionary<string, string?>());
+        var store = await env.NewStoreAsync();
+        await using var host = await env.StartStatsAsync(store);
 
         var health = await new Health.HealthClient(host.Channel).CheckAsync(new HealthCheckRequest());
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
 
-        var client = new Live.V1.StatsService.StatsServiceClient(host.Channel);
-        var error = await Assert.ThrowsAsync<RpcException>(() => client.GetRoomStatsAsync(new GetRoomStatsRequest { RoomId = 1 }).ResponseAsync);
-        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
-
         using var http = new HttpClient { BaseAddress = host.HttpAddress };
         Assert.True((await http.GetAsync("/health/live")).IsSuccessStatusCode);
-        Assert.True((await http.GetAsync("/health/ready")).IsSuccessStatusCode);
+        var ready = await http.GetStringAsync("/health/ready");
+        Assert.Contains("\"mysql\"", ready, StringComparison.Ordinal);
+        Assert.Contains("\"kafka\"", ready, StringComparison.Ordinal);
+        Assert.Contains("\"redis\"", ready, StringComparison.Ordinal);
         host.Logs.AssertNoErrors();
     }
 }

@@ -35,25 +35,5 @@ public sealed class RoomEventWriter(OutboxSignal signal, TimeProvider time)
     public void Committed() => signal.Notify();
 }
 
-/// <summary>Wakes the relay as soon as an event commits, so publishing does not wait for the next poll.</summary>
-public sealed class OutboxSignal
-{
-    private readonly SemaphoreSlim pending = new(0, 1);
-
-    public void Notify()
-    {
-        if (pending.CurrentCount == 0)
-        {
-            try
-            {
-                pending.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Another commit already woke the relay.
-            }
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => pending.WaitAsync(timeout, ct);
-}
+/// <summary>Wakes the room outbox relay after a commit (a type of its own so a host with several outboxes keeps them apart).</summary>
+public sealed class OutboxSignal : Live.ServiceDefaults.Outbox.OutboxSignal;

@@ -25,6 +25,10 @@ public sealed class RoomOptions
     [Range(100, 30_000)]
     public int CacheFillLockMs { get; set; } = 2_000;
 
+    /// <summary>Kafka topic of room lifecycle events (tests use their own).</summary>
+    [Required]
+    public string EventsTopic { get; set; } = "room-events";
+
     [Range(1, 10_000)]
     public int MaxViewerChangesPerBatch { get; set; } = 1_000;
 }

@@ -16,13 +16,14 @@ public static class PlatformDatabase
     /// A pooled DbContext on MariaDB/MySQL through Pomelo. Short connect and command timeouts make an outage
     /// surface as UNAVAILABLE within seconds rather than a hung call.
     /// </summary>
-    public static IServiceCollection AddMySqlDbContext<TContext>(this IServiceCollection services, IConfiguration configuration)
+    /// <param name="connectionName">The connection string's name; a library hosted beside a service's own database uses its own.</param>
+    public static IServiceCollection AddMySqlDbContext<TContext>(this IServiceCollection services, IConfiguration configuration, string connectionName = "MySql")
         where TContext : DbContext
     {
-        var connectionString = WithOutageTimeouts(configuration.RequireConnectionString("MySql"));
+        var connectionString = WithOutageTimeouts(configuration.RequireConnectionString(connectionName));
         services.AddDbContextPool<TContext>(options => Configure(options, connectionString));
         services.AddHealthChecks().Add(new HealthCheckRegistration(
-            "mysql",
+            connectionName == "MySql" ? "mysql" : "mysql-" + connectionName.ToLowerInvariant(),
             sp => new DbContextHealthCheck<TContext>(sp.GetRequiredService<IServiceScopeFactory>()),
             HealthStatus.Unhealthy,
             [ServiceDefaultsExtensions.ReadyTag],

@@ -13,7 +13,7 @@ public static class KafkaServiceCollectionExtensions
     /// <summary>One idempotent producer per process (producers are thread-safe and batch internally).</summary>
     public static IServiceCollection AddKafkaProducer(this IServiceCollection services, IConfiguration configuration, string clientId)
     {
-        services.AddValidatedOptions<KafkaOptions>(configuration, KafkaOptions.Section);
+        services.AddKafka(configuration);
         services.AddSingleton<IProducer<string, byte[]>>(sp =>
         {
             var options = sp.GetRequiredService<IOptions<KafkaOptions>>().Value;
@@ -34,9 +34,25 @@ public static class KafkaServiceCollectionExtensions
                 .SetErrorHandler((_, error) => KafkaLog.Error(logger, error))
                 .Build();
         });
+        return services;
+    }
+
+    /// <summary>
+    /// Kafka options (validated at start-up) and the readiness check, once per process; consumers build their
+    /// own clients from the options.
+    /// </summary>
+    public static IServiceCollection AddKafka(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(KafkaHealthCheck)))
+        {
+            return services;
+        }
+
+        services.AddValidatedOptions<KafkaOptions>(configuration, KafkaOptions.Section);
+        services.AddSingleton<KafkaHealthCheck>(sp => new KafkaHealthCheck(sp.GetRequiredService<IOptions<KafkaOptions>>().Value));
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             "kafka",
-            sp => new KafkaHealthCheck(sp.GetRequiredService<IOptions<KafkaOptions>>().Value),
+            sp => sp.GetRequiredService<KafkaHealthCheck>(),
             HealthStatus.Unhealthy,
             [ServiceDefaultsExtensions.ReadyTag],
             TimeSpan.FromSeconds(5)));

@@ -1,0 +1,49 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using Live.ServiceDefaults.Grpc;
+using Live.V1;
+using Microsoft.Extensions.Options;
+
+namespace Live.Gifts.Sending;
+
+/// <summary>
+/// The room a gift goes to, from RoomService: it must exist and be live, and its anchor is written into the
+/// ledger and the event (so consumers never need to look it up, and a replay sees the anchor of the time).
+/// </summary>
+public sealed class RoomLookup : IDisposable
+{
+    private readonly GrpcChannel channel;
+    private readonly Live.V1.RoomService.RoomServiceClient rooms;
+
+    public RoomLookup(IOptions<GiftsOptions> options)
+    {
+        channel = GrpcChannel.ForAddress(options.Value.RoomService);
+        rooms = new Live.V1.RoomService.RoomServiceClient(channel);
+    }
+
+    public async Task<Room> RequireLiveRoomAsync(long roomId, CancellationToken ct)
+    {
+        Room room;
+        try
+        {
+            room = await rooms.GetRoomAsync(new GetRoomRequest { RoomId = roomId }, deadline: DateTime.UtcNow.AddSeconds(3), cancellationToken: ct);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"room {roomId} does not exist."));
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"RoomService could not be asked about room {roomId}; retry with the same idempotency key."));
+        }
+
+        if (room.Status != RoomStatus.Live)
+        {
+            RpcErrors.FailedPrecondition($"room {roomId} is not live; gifts can be sent only during a broadcast.");
+        }
+
+        return room;
+    }
+
+    public void Dispose() => channel.Dispose();
+}

@@ -1,0 +1,81 @@
+using Confluent.Kafka;
+using Live.V1;
+
+namespace Live.StatsService.Ingest;
+
+/// <summary>What StatsService keeps of a Kafka record: the fields its effects need, nothing else.</summary>
+public abstract record StatsFact(long Offset, long RoomId, long TimeMs);
+
+/// <summary>A chat or gift message in a room (live-messages).</summary>
+public sealed record MessageFact(long Offset, long RoomId, long TimeMs, long UserId) : StatsFact(Offset, RoomId, TimeMs);
+
+/// <summary>A debited gift (gift-events); counted once per idempotency key.</summary>
+public sealed record GiftFact(long Offset, long RoomId, long TimeMs, string Key, long SenderUserId, long AnchorUserId, int Count, long Value)
+    : StatsFact(Offset, RoomId, TimeMs);
+
+/// <summary>A room's state after a lifecycle change (room-events).</summary>
+public sealed record RoomFact(long Offset, long RoomId, long TimeMs, long AnchorUserId, string Title, string Category, bool Live)
+    : StatsFact(Offset, RoomId, TimeMs);
+
+/// <summary>The facts of one partition in one batch, in offset order.</summary>
+public sealed class PartitionSlice(TopicPartition partition)
+{
+    public TopicPartition Partition { get; } = partition;
+    public List<StatsFact> Facts { get; } = [];
+
+    /// <summary>Records read in this batch, decodable or not.</summary>
+    public int Records { get; set; }
+
+    /// <summary>Lowest offset read in this batch.</summary>
+    public long FirstOffset { get; set; } = -1;
+
+    /// <summary>Highest offset read, decodable or not: the offset committed after the batch.</summary>
+    public long LastOffset { get; set; } = -1;
+}
+
+internal static class FactDecoder
+{
+    /// <summary>The fact of a record, or null when the record is not one StatsService counts (system messages).</summary>
+    /// <exception cref="Google.Protobuf.InvalidProtocolBufferException">The value is not the topic's message type.</exception>
+    public static StatsFact? Decode(StatsTopic topic, long offset, byte[] value, long recordTimeMs)
+    {
+        switch (topic)
+        {
+            case StatsTopic.LiveMessages:
+                var message = RoomMessage.Parser.ParseFrom(value);
+                // System messages (user 0) are not audience activity.
+                if (message.Kind == MessageKind.System || message.UserId <= 0 || message.RoomId <= 0)
+                {
+                    return null;
+                }
+
+                return new MessageFact(offset, message.RoomId, message.TimestampMs > 0 ? message.TimestampMs : recordTimeMs, message.UserId);
+
+            case StatsTopic.GiftEvents:
+                var gift = GiftEvent.Parser.ParseFrom(value);
+                if (gift.RoomId <= 0 || gift.IdempotencyKey.Length == 0)
+                {
+                    return null;
+                }
+
+                return new GiftFact(offset, gift.RoomId, gift.SentAtMs > 0 ? gift.SentAtMs : recordTimeMs, gift.IdempotencyKey, gift.SenderUserId, gift.AnchorUserId, gift.Count, gift.TotalValue);
+
+            default:
+                var evt = RoomEvent.Parser.ParseFrom(value);
+                if (evt.Room is null || evt.Room.Id <= 0)
+                {
+                    return null;
+                }
+
+                var time = evt.OccurredAt is null ? recordTimeMs : evt.OccurredAt.Seconds * 1000 + evt.OccurredAt.Nanos / 1_000_000;
+                return new RoomFact(offset, evt.Room.Id, time, evt.Room.AnchorUserId, evt.Room.Title, evt.Room.Category, evt.Room.Status == RoomStatus.Live);
+        }
+    }
+}
+
+public enum StatsTopic
+{
+    LiveMessages,
+    RoomEvents,
+    GiftEvents,
+}
