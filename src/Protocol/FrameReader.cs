@@ -164,10 +164,25 @@ public static class FrameReader
             return DecodeStatus.Ok;
         }
 
+        using var decompressor = new Decompressor();
+        return TryGetPayload(batch, decompressor, output);
+    }
+
+    /// <summary>
+    /// As <see cref="TryGetPayload(in BatchFrame, IBufferWriter{byte})"/> with a caller's decompressor, for a client
+    /// that inflates many batches (a zstd context is costly to create; one per reading thread is enough).
+    /// </summary>
+    public static DecodeStatus TryGetPayload(in BatchFrame batch, Decompressor decompressor, IBufferWriter<byte> output)
+    {
+        if (!batch.IsCompressed)
+        {
+            output.Write(batch.Payload);
+            return DecodeStatus.Ok;
+        }
+
         var destination = output.GetSpan(Math.Max(batch.RawLength, 1))[..batch.RawLength];
         try
         {
-            using var decompressor = new Decompressor();
             if (!decompressor.TryUnwrap(batch.Payload, destination, out var written) || written != batch.RawLength)
             {
                 return DecodeStatus.CorruptCompression;
