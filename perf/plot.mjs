@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// Turns LoadGen result files into one self-contained page of SVG charts, and a PNG of it when Chromium is
+// installed (apt-get install chromium).
+//   node perf/plot.mjs [results dir]      writes <dir>/benchmarks.html and <dir>/benchmarks.png
+import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const dir = resolve(process.argv[2] ?? 'perf/results');
+const runs = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => ({ file: f, ...JSON.parse(readFileSync(join(dir, f), 'utf8')) }))
+  .filter((r) => r.summary && r.load);
+if (runs.length === 0) {
+  console.error(`no LoadGen results (*.json) in ${dir}`);
+  process.exit(1);
+}
+
+const colors = { edge: '#1f77b4', signalr: '#d62728', offered: '#999999' };
+const fmt = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(n >= 1e4 ? 0 : 1)}k` : `${+n.toFixed(1)}`);
+const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+
+/** A line chart: series of {x, y, hollow}; log scales when asked; optional horizontal reference line. */
+function chart({ title, xLabel, yLabel, series, logX = false, logY = false, reference }) {
+  const W = 560, H = 330, L = 70, R = 20, T = 36, B = 50;
+  const all = series.flatMap((s) => s.points);
+  const xs = all.map((p) => p.x), ys = all.map((p) => p.y).concat(reference ? [reference.y] : []);
+  const bounds = (values, log) => {
+    let lo = Math.min(...values), hi = Math.max(...values);
+    if (log) {
+      lo = 10 ** Math.floor(Math.log10(Math.max(lo, 1e-3)));
+      hi = 10 ** Math.ceil(Math.log10(Math.max(hi, lo * 10)));
+    } else {
+      lo = Math.min(0, lo);
+      hi = hi === lo ? lo + 1 : hi * 1.08;
+    }
+    return [lo, hi];
+  };
+  const [x0, x1] = bounds(xs, logX), [y0, y1] = bounds(ys, logY);
+  const sx = (x) => L + ((logX ? Math.log10(x) - Math.log10(x0) : x - x0) / (logX ? Math.log10(x1) - Math.log10(x0) : x1 - x0)) * (W - L - R);
+  const sy = (y) => H - B - ((logY ? Math.log10(Math.max(y, y0)) - Math.log10(y0) : y - y0) / (logY ? Math.log10(y1) - Math.log10(y0) : y1 - y0)) * (H - T - B);
+  const ticks = (lo, hi, log) => {
+    if (log) {
+      const t = [];
+      for (let v = lo; v <= hi * 1.0001; v *= 10) t.push(v);
+      return t;
+    }
+    const step = 10 ** Math.floor(Math.log10((hi - lo) / 4 || 1));
+    const n = [1, 2, 5, 10].map((m) => m * step).find((s) => (hi - lo) / s <= 6) ?? step * 10;
+    const t = [];
+    for (let v = Math.ceil(lo / n) * n; v <= hi; v += n) t.push(v);
+    return t;
+  };
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`;
+  svg += `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`;
+  for (const t of ticks(y0, y1, logY)) {
+    svg += `<line x1="${L}" x2="${W - R}" y1="${sy(t)}" y2="${sy(t)}" stroke="#eee"/><text x="${L - 6}" y="${sy(t) + 4}" text-anchor="end">${fmt(t)}</text>`;
+  }
+  for (const t of ticks(x0, x1, logX)) {
+    svg += `<line x1="${sx(t)}" x2="${sx(t)}" y1="${T}" y2="${H - B}" stroke="#f4f4f4"/><text x="${sx(t)}" y="${H - B + 15}" text-anchor="middle">${fmt(t)}</text>`;
+  }
+  svg += `<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#888"/>`;
+  svg += `<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">${esc(xLabel)}</text>`;
+  svg += `<text transform="translate(16 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`;
+  if (reference) {
+    svg += `<line x1="${L}" x2="${W - R}" y1="${sy(reference.y)}" y2="${sy(reference.y)}" stroke="#2ca02c" stroke-dasharray="6 4"/>`;
+    svg += `<text x="${W - R - 4}" y="${sy(reference.y) - 5}" text-anchor="end" fill="#2ca02c">${esc(reference.label)}</text>`;
+  }
+  series.forEach((s, i) => {
+    const pts = [...s.points].sort((a, b) => a.x - b.x);
+    if (pts.length > 1) {
+      svg += `<polyline fill="none" stroke="${s.color}" stroke-width="2" ${s.dashed ? 'stroke-dasharray="4 4"' : ''} points="${pts.map((p) => `${sx(p.x)},${sy(p.y)}`).join(' ')}"/>`;
+    }
+    for (const p of pts) {
+      svg += `<circle cx="${sx(p.x)}" cy="${sy(p.y)}" r="4" fill="${p.hollow ? 'white' : s.color}" stroke="${s.color}" stroke-width="2"><title>${esc(p.note ?? '')}</title></circle>`;
+    }
+    svg += `<rect x="${L + 10}" y="${T + 8 + i * 16}" width="12" height="3" fill="${s.color}"/><text x="${L + 27}" y="${T + 13 + i * 16}">${esc(s.name)}</text>`;
+  });
+  return svg + '</svg>';
+}
+
+const byTarget = (target, prefix) =>
+  runs.filter((r) => r.target === target && r.label.startsWith(prefix)).sort((a, b) => a.load.viewers - b.load.viewers);
+const point = (r, y) => ({ x: r.load.viewers, y, hollow: !r.summary.sustained, note: `${r.label}: ${r.summary.verdict}` });
+
+const sweeps = { edge: byTarget('edge', 'sweep-'), signalr: byTarget('signalr', 'sweep-') };
+const charts = [];
+if (sweeps.edge.length + sweeps.signalr.length > 0) {
+  const rate = (sweeps.edge[0] ?? sweeps.signalr[0]).load.ratePerSecond;
+  charts.push(chart({
+    title: `Deliveries/s, one room, ${fmt(rate)} msg/s (hollow: not sustained)`,
+    xLabel: 'viewers', yLabel: 'messages delivered per second', logX: true, logY: true,
+    series: [
+      { name: 'Edge', color: colors.edge, points: sweeps.edge.map((r) => point(r, r.summary.deliveriesPerSecond)) },
+      { name: 'SignalR baseline', color: colors.signalr, points: sweeps.signalr.map((r) => point(r, r.summary.deliveriesPerSecond)) },
+      { name: 'offered', color: colors.offered, dashed: true, points: [...sweeps.edge, ...sweeps.signalr].map((r) => ({ x: r.load.viewers, y: r.load.viewers * r.load.ratePerSecond })) },
+    ],
+  }));
+  charts.push(chart({
+    title: 'P99 delivery latency (hollow: not sustained)',
+    xLabel: 'viewers', yLabel: 'ms', logX: true, logY: true, reference: { y: 100, label: 'budget 100 ms' },
+    series: [
+      { name: 'Edge', color: colors.edge, points: sweeps.edge.map((r) => point(r, Math.max(r.summary.deliveryLatencyMs.p99, 0.1))) },
+      { name: 'SignalR baseline', color: colors.signalr, points: sweeps.signalr.map((r) => point(r, Math.max(r.summary.deliveryLatencyMs.p99, 0.1))) },
+    ],
+  }));
+}
+
+for (const viewers of [500, 2000]) {
+  const pair = ['edge', 'signalr'].map((t) => runs.find((r) => r.label === `${t}-${viewers}x2000`)).filter(Boolean);
+  if (pair.length === 0) continue;
+  charts.push(chart({
+    title: `${viewers} viewers × 2,000 msg/s: deliveries each second`,
+    xLabel: 'second of the run (warm-up first)', yLabel: 'deliveries/s', logY: true,
+    series: pair.map((r) => ({ name: r.target === 'edge' ? 'Edge' : 'SignalR baseline', color: colors[r.target],
+      points: r.timeline.map((t) => ({ x: t.second, y: Math.max(t.deliveriesPerSecond, 1), hollow: !t.measuring })) })),
+  }));
+}
+
+const best = (target) => runs.filter((r) => r.target === target && r.summary.sustained)
+  .sort((a, b) => b.summary.deliveriesPerSecond - a.summary.deliveriesPerSecond)[0];
+const bestEdge = best('edge'), bestSignalR = best('signalr');
+const cores = (r) => [r.summary.client, ...r.summary.servers].map((p) => `${p.name} ${p.cpuCores.toFixed(2)}`).join(', ');
+const rows = [...runs].sort((a, b) => a.label.localeCompare(b.label)).map((r) => {
+  const s = r.summary, l = s.deliveryLatencyMs;
+  return `<tr class="${s.sustained ? 'ok' : 'no'}"><td>${esc(r.label)}</td><td>${r.path}</td><td>${r.load.viewers}</td><td>${r.load.ratePerSecond}</td>
+    <td>${Math.round(s.deliveriesPerSecond).toLocaleString('en')}</td><td>${(s.deliveryRatio * 100).toFixed(1)} %</td><td>${l.p50}</td><td>${l.p99}</td><td>${l.p999}</td>
+    <td>${s.lost}</td><td>${esc(cores(r))}</td><td>${r.loadAverageBefore[0]}</td><td>${s.sustained ? 'yes' : esc(s.verdict)}</td></tr>`;
+}).join('\n');
+const machine = runs[0].machine;
+const html = `<!doctype html><html><head><meta charset="utf-8"><title>Edge fan-out benchmarks</title><style>
+body{font-family:sans-serif;margin:16px;max-width:1180px} .charts{display:flex;flex-wrap:wrap;gap:8px}
+table{border-collapse:collapse;font-size:12px;margin-top:12px} td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}
+td:first-child,td:nth-child(2),td:nth-child(11),td:last-child{text-align:left} tr.no{color:#a00}</style></head><body>
+<h2>Edge fan-out vs the SignalR baseline</h2>
+<p>${esc(machine.cpuModel)}, ${machine.processors} cores, ${machine.memoryGiB} GiB, ${esc(machine.os)}, ${esc(machine.runtime)}; load generator and servers on the same machine.
+Highest sustained (P99 ≤ 100 ms, nothing lost): Edge <b>${bestEdge ? Math.round(bestEdge.summary.deliveriesPerSecond).toLocaleString('en') + '/s' : 'none'}</b> (${esc(bestEdge?.label ?? '-')}),
+SignalR <b>${bestSignalR ? Math.round(bestSignalR.summary.deliveriesPerSecond).toLocaleString('en') + '/s' : 'none'}</b> (${esc(bestSignalR?.label ?? '-')})${bestEdge && bestSignalR ? `: ${(bestEdge.summary.deliveriesPerSecond / bestSignalR.summary.deliveriesPerSecond).toFixed(1)}×` : ''}.</p>
+<div class="charts">${charts.join('\n')}</div>
+<table><tr><th>run</th><th>path</th><th>viewers</th><th>msg/s</th><th>deliveries/s</th><th>of offered</th><th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>lost</th><th>CPU (cores)</th><th>load</th><th>sustained</th></tr>
+${rows}</table></body></html>`;
+const htmlPath = join(dir, 'benchmarks.html');
+writeFileSync(htmlPath, html);
+console.log(`wrote ${htmlPath}`);
+
+const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
+if (chromium) {
+  const png = join(dir, 'benchmarks.png');
+  execFileSync(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', `--screenshot=${png}`, '--window-size=1200,1400', `file://${htmlPath}`],
+    { stdio: 'ignore', timeout: 60_000 });
+  console.log(`wrote ${png}`);
+} else {
+  console.log('no Chromium: PNG skipped (apt-get install chromium)');
+}

@@ -1,0 +1,309 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net.WebSockets;
+using Live.Protocol;
+using Live.Tools.LoadGen.Measurement;
+using ZstdSharp;
+
+namespace Live.Tools.LoadGen.Clients;
+
+/// <summary>
+/// A viewer on the Edge's binary protocol. Its receive loop reuses one pooled buffer, parses each batch with
+/// the Protocol reader (spans over that buffer, nothing allocated per message) and records every message
+/// under its thread's shard lock, taken once per frame.
+/// </summary>
+public sealed class EdgeViewer : IViewer
+{
+    private const int InitialBufferBytes = 16 * 1024;
+
+    private static readonly byte[] Heartbeat = FrameWriter.EncodeControl(FrameType.Heartbeat, 0, 0, 0);
+
+    /// <summary>A zstd context per receiving thread: creating one per batch would cost more than inflating it.</summary>
+    [ThreadStatic]
+    private static Decompressor? decompressor;
+
+    [ThreadStatic]
+    private static PooledBufferWriter? inflated;
+
+    private readonly ClientWebSocket socket;
+    private readonly LatencyRecorder recorder;
+    private readonly LoadCounters counters;
+    private readonly int contentBytes;
+    private readonly TaskCompletionSource live = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource stopping = new();
+    private PooledBufferWriter? outgoing;
+    private Task? pendingSend;
+    private Task? receiving;
+    private long lastSeq = -1;
+
+    private EdgeViewer(ClientWebSocket socket, int roomIndex, LatencyRecorder recorder, LoadCounters counters, int contentBytes)
+    {
+        this.socket = socket;
+        this.recorder = recorder;
+        this.counters = counters;
+        this.contentBytes = contentBytes;
+        RoomIndex = roomIndex;
+    }
+
+    public int RoomIndex { get; }
+    public Task Live => live.Task;
+
+    /// <param name="identity">Signed identity headers for a sender; null for a guest viewer.</param>
+    public static async Task<EdgeViewer> ConnectAsync(Uri uri, HttpMessageInvoker invoker, IEnumerable<(string Name, string Value)>? identity,
+        int roomIndex, LatencyRecorder recorder, LoadCounters counters, int contentBytes, CancellationToken cancellationToken)
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        foreach (var (name, value) in identity ?? [])
+        {
+            socket.Options.SetRequestHeader(name, value);
+        }
+
+        try
+        {
+            await socket.ConnectAsync(uri, invoker, cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var viewer = new EdgeViewer(socket, roomIndex, recorder, counters, contentBytes);
+        viewer.receiving = viewer.ReceiveLoopAsync();
+        return viewer;
+    }
+
+    public bool TrySend(long sendMicros, long number)
+    {
+        if (pendingSend is { IsCompleted: false })
+        {
+            return false;
+        }
+
+        outgoing ??= new PooledBufferWriter(256);
+        outgoing.Reset();
+        Span<byte> content = stackalloc byte[Math.Max(contentBytes, 48)];
+        var length = LoadContent.Write(content, sendMicros, number, contentBytes);
+        FrameWriter.WriteMessage(outgoing, FrameType.Danmaku, 0, 0, 0, 0, ReadOnlySpan<byte>.Empty, content[..length], "#ffffff"u8);
+        Send(outgoing.WrittenMemory, countAsMessage: true);
+        return true;
+    }
+
+    public void SendHeartbeat()
+    {
+        if (pendingSend is not { IsCompleted: false })
+        {
+            Send(Heartbeat, countAsMessage: false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync();
+        if (socket.State == WebSocketState.Open)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "load run over", timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The server is gone or slow to answer; abort below.
+            }
+        }
+
+        socket.Abort();
+        if (receiving is not null)
+        {
+            await receiving;
+        }
+
+        socket.Dispose();
+        outgoing?.Dispose();
+        stopping.Dispose();
+    }
+
+    private void Send(ReadOnlyMemory<byte> frame, bool countAsMessage)
+    {
+        ValueTask send;
+        try
+        {
+            send = socket.SendAsync(frame, WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            counters.SendFailed();
+            return;
+        }
+
+        if (countAsMessage)
+        {
+            counters.MessageSent();
+        }
+
+        // Only a send that did not finish at once costs a Task; its failure is counted when it ends.
+        pendingSend = send.IsCompletedSuccessfully ? null : ObserveAsync(send);
+    }
+
+    private async Task ObserveAsync(ValueTask send)
+    {
+        try
+        {
+            await send;
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            counters.SendFailed();
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+        try
+        {
+            while (true)
+            {
+                var filled = 0;
+                ValueWebSocketReceiveResult result;
+                do
+                {
+                    if (filled == buffer.Length)
+                    {
+                        var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, filled).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+
+                    result = await socket.ReceiveAsync(buffer.AsMemory(filled), stopping.Token);
+                    filled += result.Count;
+                }
+                while (!result.EndOfMessage);
+
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    Ended(((int?)socket.CloseStatus ?? 1005).ToString(CultureInfo.InvariantCulture));
+                    return;
+                }
+
+                OnFrame(buffer.AsSpan(0, filled));
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            Ended("1006");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>A close the run did not ask for is counted; so is a viewer that never got live.</summary>
+    private void Ended(string code)
+    {
+        if (!stopping.IsCancellationRequested)
+        {
+            counters.Closed(code);
+        }
+
+        live.TrySetException(new InvalidOperationException($"The connection closed ({code}) before it was live."));
+    }
+
+    private void OnFrame(ReadOnlySpan<byte> data)
+    {
+        var receivedMicros = Clock.NowMicros();
+        if (FrameReader.TryReadHeader(data, out var type, out _) != DecodeStatus.Ok)
+        {
+            counters.MalformedFrame();
+            return;
+        }
+
+        if (type == FrameType.Batch)
+        {
+            OnBatch(data, receivedMicros);
+            return;
+        }
+
+        if (FrameReader.TryReadSingleMessage(data, out var message) != DecodeStatus.Ok)
+        {
+            counters.MalformedFrame();
+            return;
+        }
+
+        switch (message.Type)
+        {
+            case FrameType.Resume:
+                lastSeq = Math.Max(lastSeq, message.Seq);
+                live.TrySetResult();
+                break;
+            case FrameType.Error:
+                counters.ErrorFrame(((ErrorCode)message.Seq).ToString());
+                break;
+            case FrameType.NotRecovered:
+                counters.ErrorFrame("NotRecovered");
+                break;
+            case FrameType.Danmaku or FrameType.Gift or FrameType.System:
+                var shard = recorder.Current;
+                lock (shard.Gate)
+                {
+                    shard.Tally.Frames++;
+                    shard.Tally.Bytes += data.Length;
+                    shard.Tally.RecordMessage(receivedMicros, message.TimestampMs, message.Content);
+                }
+
+                break;
+        }
+    }
+
+    private void OnBatch(ReadOnlySpan<byte> data, long receivedMicros)
+    {
+        if (FrameReader.TryReadBatch(data, out var batch) != DecodeStatus.Ok)
+        {
+            counters.MalformedFrame();
+            return;
+        }
+
+        var payload = batch.Payload;
+        if (batch.IsCompressed)
+        {
+            var output = inflated ??= new PooledBufferWriter(64 * 1024);
+            output.Reset();
+            if (FrameReader.TryGetPayload(batch, decompressor ??= new Decompressor(), output) != DecodeStatus.Ok)
+            {
+                counters.MalformedFrame();
+                return;
+            }
+
+            payload = output.WrittenSpan;
+        }
+
+        var shard = recorder.Current;
+        lock (shard.Gate)
+        {
+            var tally = shard.Tally;
+            if (lastSeq >= 0 && batch.FirstSeq > lastSeq + 1)
+            {
+                tally.Lost += batch.FirstSeq - lastSeq - 1;
+            }
+
+            lastSeq = Math.Max(lastSeq, batch.LastSeq);
+            tally.Frames++;
+            tally.Bytes += data.Length;
+            tally.SampledOut += batch.SampledOut;
+            var reader = new BatchMessageReader(payload);
+            while (reader.TryRead(out var message))
+            {
+                tally.RecordMessage(receivedMicros, message.TimestampMs, message.Content);
+            }
+
+            if (reader.Status != DecodeStatus.Ok)
+            {
+                counters.MalformedFrame();
+            }
+        }
+    }
+}
