@@ -28,10 +28,10 @@ public static class UserServiceBans
             () => node.Services.GetRequiredService<BanList>().IsIpBannedAsync(address));
 
     public static Task ShadowBanAsync(this ModerationNode node, long userId, TimeSpan? duration = null) =>
-        node.Redis.SortedSetAddAsync(PlatformBanLookup.ShadowBans, userId.ToString(CultureInfo.InvariantCulture), Expiry(node, duration));
+        node.Redis.SortedSetAddAsync(BanKeys.Shadows, userId.ToString(CultureInfo.InvariantCulture), Expiry(node, duration));
 
     public static Task LiftShadowBanAsync(this ModerationNode node, long userId) =>
-        node.Redis.SortedSetRemoveAsync(PlatformBanLookup.ShadowBans, userId.ToString(CultureInfo.InvariantCulture));
+        node.Redis.SortedSetRemoveAsync(BanKeys.Shadows, userId.ToString(CultureInfo.InvariantCulture));
 
     private static async Task ChangeAsync(ModerationNode node, string kind, string subject, TimeSpan? duration, bool banned, Func<ValueTask<bool>> isBanned)
     {

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Grpc.Core;
+using Live.ServiceDefaults.Bans;
 using Live.V1;
+using StackExchange.Redis;
 
 namespace Live.UserService.Tests;
 
@@ -61,6 +63,55 @@ public sealed class BanTests(UserServiceFixture fixture) : IClassFixture<UserSer
         // Expiry needs no unban: the stored expiry time is compared on every check.
         await Task.Delay(TimeSpan.FromSeconds(2.2));
         Assert.False((await fixture.ClientB.IsBannedAsync(new IsBannedRequest { Ip = ip })).Banned);
+    }
+
+    [Fact]
+    public async Task A_shadow_ban_is_mirrored_to_bans_shadow_only_and_does_not_lock_the_user_out()
+    {
+        var (user, _, password) = await fixture.RegisterAndLoginAsync();
+        var subject = BanKeys.UserSubject(user.UserId);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString);
+        var db = redis.GetDatabase();
+        var changes = new List<string>();
+        await redis.GetSubscriber().SubscribeAsync(BanKeys.Changes, (_, message) => { lock (changes) { changes.Add(message.ToString()); } });
+
+        var ban = await fixture.ClientA.BanUserAsync(new BanUserRequest { UserId = user.UserId, Reason = "troll", DurationSeconds = 600, Shadow = true });
+        Assert.Equal(BanKind.Shadow, ban.Kind);
+        Assert.Equal(subject, ban.Subject);
+        var expiry = await db.SortedSetScoreAsync(BanKeys.Shadows, subject);
+        Assert.Equal(ban.ExpiresAt.ToDateTimeOffset().ToUnixTimeMilliseconds(), (long)expiry!.Value);
+        Assert.Null(await db.SortedSetScoreAsync(BanKeys.Users, subject));
+
+        // Nothing gives the shadow ban away: sign-in works and IsBanned says no.
+        await fixture.ClientB.LoginAsync(new LoginRequest { Username = user.Username, Password = password });
+        Assert.False((await fixture.ClientB.IsBannedAsync(new IsBannedRequest { UserId = user.UserId })).Banned);
+        var listed = await fixture.ClientB.ListBansAsync(new ListBansRequest { Kind = BanKind.Shadow });
+        Assert.Contains(listed.Bans, b => b.Subject == subject && b.Reason == "troll");
+        Assert.DoesNotContain((await fixture.ClientB.ListBansAsync(new ListBansRequest { Kind = BanKind.User })).Bans, b => b.Subject == subject);
+
+        // A full ban and a shadow ban are independent: lifting one leaves the other.
+        await fixture.ClientA.BanUserAsync(new BanUserRequest { UserId = user.UserId, Reason = "spam", DurationSeconds = 600 });
+        Assert.Equal(1, (await fixture.ClientA.UnbanUserAsync(new UnbanUserRequest { UserId = user.UserId, Shadow = true })).Lifted);
+        Assert.Null(await db.SortedSetScoreAsync(BanKeys.Shadows, subject));
+        Assert.NotNull(await db.SortedSetScoreAsync(BanKeys.Users, subject));
+        Assert.Equal(1, (await fixture.ClientA.UnbanUserAsync(new UnbanUserRequest { UserId = user.UserId })).Lifted);
+
+        // Only the full ban and its lifting were announced: the ban lists of other nodes keep user and IP bans.
+        string[] Received()
+        {
+            lock (changes)
+            {
+                return [.. changes.Where(c => c.Contains(subject, StringComparison.Ordinal))];
+            }
+        }
+
+        var announced = Stopwatch.StartNew();
+        while (announced.Elapsed < TimeSpan.FromSeconds(5) && Received().Length < 2)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal([BanKeys.UserKind, BanKeys.UserKind], Received().Select(c => c.Split('|')[0]));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Live.ServiceDefaults.Bans;
 using StackExchange.Redis;
@@ -13,8 +12,6 @@ namespace Live.Moderation.Bans;
 /// </summary>
 public sealed class PlatformBanLookup(BanList bans, IConnectionMultiplexer redis, TimeProvider time) : IBanLookup
 {
-    public static readonly RedisKey ShadowBans = "bans:shadow";
-
     public async ValueTask<BanKind> GetBanAsync(long userId, IPAddress? clientAddress, CancellationToken cancellationToken)
     {
         if (await bans.IsUserBannedAsync(userId))
@@ -27,7 +24,7 @@ public sealed class PlatformBanLookup(BanList bans, IConnectionMultiplexer redis
 
     public async ValueTask<bool> IsShadowBannedAsync(long userId, CancellationToken cancellationToken)
     {
-        var expiry = await redis.GetDatabase().SortedSetScoreAsync(ShadowBans, userId.ToString(CultureInfo.InvariantCulture));
+        var expiry = await redis.GetDatabase().SortedSetScoreAsync(BanKeys.Shadows, BanKeys.UserSubject(userId));
         return expiry is { } until && until > time.GetUtcNow().ToUnixTimeMilliseconds();
     }
 }

@@ -7,20 +7,34 @@ namespace Live.ServiceDefaults.Bans;
 /// <summary>
 /// The Redis mirror of active bans, written by UserService and read by every node:
 /// a sorted set per kind (member = user id or canonical IP, score = expiry in unix ms, +inf when permanent)
-/// and a channel announcing each change as <c>kind|subject|expiry-ms</c> (<c>inf</c>, or <c>lifted</c>).
+/// and a channel announcing each user or IP change as <c>kind|subject|expiry-ms</c> (<c>inf</c>, or
+/// <c>lifted</c>). Shadow bans are read per message by moderation (ZSCORE) and are not announced.
 /// </summary>
 public static class BanKeys
 {
     public const string UserKind = "user";
     public const string IpKind = "ip";
+
+    /// <summary>The user's messages are shown to nobody but themselves; the subject is the user id.</summary>
+    public const string ShadowKind = "shadow";
+
     public const string Lifted = "lifted";
     public const string Permanent = "inf";
 
     public static readonly RedisKey Users = "bans:user";
     public static readonly RedisKey Ips = "bans:ip";
+    public static readonly RedisKey Shadows = "bans:shadow";
     public static readonly RedisChannel Changes = RedisChannel.Literal("bans:changed");
 
-    public static RedisKey For(string kind) => kind == UserKind ? Users : Ips;
+    public static RedisKey For(string kind) => kind switch
+    {
+        UserKind => Users,
+        ShadowKind => Shadows,
+        _ => Ips,
+    };
+
+    /// <summary>Whether changes of this kind go on <see cref="Changes"/> (the ban list keeps user and IP bans only).</summary>
+    public static bool IsAnnounced(string kind) => kind != ShadowKind;
 
     /// <summary>One spelling per address, so a ban on ::ffff:10.0.0.1 is a ban on 10.0.0.1.</summary>
     public static string CanonicalIp(IPAddress address) =>

@@ -54,10 +54,11 @@ public sealed class BanMirrorSync(IServiceScopeFactory scopes, IConnectionMultip
         var db = redis.GetDatabase();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var batch = db.CreateBatch();
-        var pending = new List<Task>(bans.Count + 2)
+        var pending = new List<Task>(bans.Count + 3)
         {
             batch.SortedSetRemoveRangeByScoreAsync(BanKeys.Users, double.NegativeInfinity, now),
             batch.SortedSetRemoveRangeByScoreAsync(BanKeys.Ips, double.NegativeInfinity, now),
+            batch.SortedSetRemoveRangeByScoreAsync(BanKeys.Shadows, double.NegativeInfinity, now),
         };
         foreach (var ban in bans)
         {

@@ -171,7 +171,8 @@ public sealed class UserGrpcService(
         var reason = BanStore.ValidateReason(request.Reason);
         RequireDuration(request.DurationSeconds);
         await accounts.RequireAsync(request.UserId, context.CancellationToken);
-        var ban = await bans.BanAsync(BanKeys.UserKind, BanKeys.UserSubject(request.UserId), reason, request.DurationSeconds, caller.UserId, context.CancellationToken);
+        var kind = request.Shadow ? BanKeys.ShadowKind : BanKeys.UserKind;
+        var ban = await bans.BanAsync(kind, BanKeys.UserSubject(request.UserId), reason, request.DurationSeconds, caller.UserId, context.CancellationToken);
         return ToContract(ban);
     }
 
@@ -179,7 +180,8 @@ public sealed class UserGrpcService(
     {
         var caller = context.RequirePrivileged();
         RpcErrors.RequirePositiveId(request.UserId, "user_id");
-        var lifted = await bans.UnbanAsync(BanKeys.UserKind, BanKeys.UserSubject(request.UserId), caller.UserId, context.CancellationToken);
+        var kind = request.Shadow ? BanKeys.ShadowKind : BanKeys.UserKind;
+        var lifted = await bans.UnbanAsync(kind, BanKeys.UserSubject(request.UserId), caller.UserId, context.CancellationToken);
         return new UnbanResponse { Lifted = lifted };
     }
 
@@ -209,6 +211,7 @@ public sealed class UserGrpcService(
             BanKind.Unspecified => null,
             BanKind.User => BanKeys.UserKind,
             BanKind.Ip => BanKeys.IpKind,
+            BanKind.Shadow => BanKeys.ShadowKind,
             _ => Invalid<string>($"kind {(int)request.Kind} is not a BanKind."),
         };
         var size = request.Page?.PageSize ?? 0;
@@ -409,7 +412,12 @@ public sealed class UserGrpcService(
         var ban = new Ban
         {
             BanId = record.Id,
-            Kind = record.Kind == BanKeys.UserKind ? BanKind.User : BanKind.Ip,
+            Kind = record.Kind switch
+            {
+                BanKeys.UserKind => BanKind.User,
+                BanKeys.ShadowKind => BanKind.Shadow,
+                _ => BanKind.Ip,
+            },
             Subject = record.Subject,
             Reason = record.Reason,
             CreatedAt = Timestamp.FromDateTime(record.CreatedAt),
