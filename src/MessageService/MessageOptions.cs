@@ -30,10 +30,6 @@ public sealed class MessageOptions
     [Range(1, 10_080)]
     public int HistoryTtlMinutes { get; set; } = 1_440;
 
-    /// <summary>Content length limit in characters (UTF-16 code units).</summary>
-    [Range(1, 10_000)]
-    public int MaxContentLength { get; set; } = 200;
-
     [Range(1, 1_000)]
     public int MaxUserNameLength { get; set; } = 64;
 

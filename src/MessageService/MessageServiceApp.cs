@@ -1,8 +1,10 @@
+using Live.MessageService.Admin;
 using Live.MessageService.Fanout;
 using Live.MessageService.Grpc;
 using Live.MessageService.History;
 using Live.MessageService.Ingest;
 using Live.MessageService.Telemetry;
+using Live.Moderation;
 using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Identity;
 using Live.ServiceDefaults.Kafka;
@@ -24,6 +26,7 @@ public static class MessageServiceApp
         var app = builder.Build();
         app.MapDefaultEndpoints();
         app.MapGrpcService<MessageGrpcService>();
+        app.MapGrpcService<ModerationAdminService>();
         return app;
     }
 
@@ -36,10 +39,16 @@ public static class MessageServiceApp
         services.AddKafkaProducer(configuration, ServiceName);
         services.AddRoomStatusCache(configuration);
         services.AddProxyIdentity(configuration);
+        services.AddModeration(configuration);
+        services.AddValidatedOptions<RejectionLogOptions>(configuration, RejectionLogOptions.Section);
+        services.AddSingleton<RejectionLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<RejectionLog>());
 
-        // The ingest steps, in order. Moderation (issue 5) adds its steps here, between these two and the seq.
-        services.AddSingleton<IIngestStep, ContentRules>();
+        // The ingest steps, in order, all before the seq. Moderation runs last, so a message it admits (and
+        // charges the sender's rate limit and duplicate window for) is one that can be delivered.
+        services.AddSingleton<IIngestStep, MessageShape>();
         services.AddSingleton<IIngestStep, RoomMustBeLive>();
+        services.AddSingleton<IIngestStep, ModerationStep>();
 
         services.AddSingleton<MessageSequencer>();
         services.AddSingleton<KafkaMessageSink>();
@@ -48,5 +57,8 @@ public static class MessageServiceApp
         services.AddSingleton<HistoryReader>();
         services.AddSingleton<RoomHub>();
         services.AddHostedService<BatchFlusher>();
+
+        services.AddSingleton<RoomAuthority>();
+        services.AddSingleton<MessageDeleter>();
     }
 }

@@ -1,4 +1,10 @@
 using Live.MessageService;
+using Live.Moderation.Data;
+using Live.ServiceDefaults.Hosting;
+using Microsoft.EntityFrameworkCore;
 
 var app = MessageServiceApp.Build(args);
-await app.RunAsync();
+
+// MessageService's database holds moderation's tables (the word lists); --migrate applies their migrations.
+return await app.RunOrMigrateAsync(args, services =>
+    ModerationDatabase.MigrateAsync(services.GetRequiredService<IDbContextFactory<ModerationDbContext>>()));

@@ -11,7 +11,11 @@ public enum FrameType : byte
     JoinNotice = 0x05,
     LeaveNotice = 0x06,
 
-    /// <summary>Server to client: the seq slot holds an <see cref="ErrorCode"/>, content the reason.</summary>
+    /// <summary>
+    /// Server to client: the seq slot holds an <see cref="ErrorCode"/>, the name field its stable name
+    /// (<see cref="ErrorCodes.Name"/>), content the reason for people, and the user id slot when a retry
+    /// can succeed, in ms (0: no retry time).
+    /// </summary>
     Error = 0x07,
 
     /// <summary>Server to client: many message frames in one WebSocket frame, optionally zstd-compressed.</summary>
@@ -42,7 +46,7 @@ public enum FrameFlags : byte
     Batch = 0x02,
 }
 
-/// <summary>The code in an <see cref="FrameType.Error"/> frame's seq slot.</summary>
+/// <summary>The code in an <see cref="FrameType.Error"/> frame's seq slot. Values never change meaning.</summary>
 public enum ErrorCode : long
 {
     MalformedFrame = 1,
@@ -53,6 +57,49 @@ public enum ErrorCode : long
     RoomNotLive = 6,
     Unavailable = 7,
     Overloaded = 8,
+
+    // Moderation refusals (docs/moderation.md); the connection stays open except after Flooding.
+    Banned = 9,
+    IpBanned = 10,
+    TimedOut = 11,
+    SlowMode = 12,
+    Duplicate = 13,
+    DuplicateInRoom = 14,
+    BlockedWord = 15,
+    TooLong = 16,
+    BadColour = 17,
+    ControlChars = 18,
+    Flooding = 19,
+    Empty = 20,
+}
+
+public static class ErrorCodes
+{
+    /// <summary>The stable snake_case name of a code: the name field of error frames and "reason" in JSON.</summary>
+    public static string Name(ErrorCode code) => code switch
+    {
+        ErrorCode.MalformedFrame => "malformed_frame",
+        ErrorCode.UnsupportedFrame => "unsupported_frame",
+        ErrorCode.RateLimited => "rate_limited",
+        ErrorCode.InvalidContent => "invalid_content",
+        ErrorCode.NotAllowed => "not_allowed",
+        ErrorCode.RoomNotLive => "room_not_live",
+        ErrorCode.Unavailable => "unavailable",
+        ErrorCode.Overloaded => "overloaded",
+        ErrorCode.Banned => "banned",
+        ErrorCode.IpBanned => "ip_banned",
+        ErrorCode.TimedOut => "timed_out",
+        ErrorCode.SlowMode => "slow_mode",
+        ErrorCode.Duplicate => "duplicate",
+        ErrorCode.DuplicateInRoom => "duplicate_in_room",
+        ErrorCode.BlockedWord => "blocked_word",
+        ErrorCode.TooLong => "too_long",
+        ErrorCode.BadColour => "bad_colour",
+        ErrorCode.ControlChars => "control_chars",
+        ErrorCode.Flooding => "flooding",
+        ErrorCode.Empty => "empty",
+        _ => "error",
+    };
 }
 
 /// <summary>WebSocket close codes the Edge uses; 4xxx are this protocol's own.</summary>
@@ -73,6 +120,9 @@ public static class CloseCodes
 
     /// <summary>The client sent more frames per second than allowed.</summary>
     public const int TooManyFrames = 4029;
+
+    /// <summary>The user kept sending after being rate-limited (moderation's repeat-flooder rule).</summary>
+    public const int Flooding = 4030;
 
     /// <summary>The room ended while the client was in it.</summary>
     public const int RoomEnded = 4010;

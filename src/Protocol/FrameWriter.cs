@@ -66,8 +66,9 @@ public static class FrameWriter
         return bytes;
     }
 
-    public static byte[] EncodeError(ErrorCode code, long timestampMs, long roomId, string reason) =>
-        EncodeMessage(FrameType.Error, timestampMs, 0, roomId, (long)code, null, reason, null);
+    /// <param name="retryAfterMs">When a retry can succeed (goes in the user id slot); 0 when it does not apply.</param>
+    public static byte[] EncodeError(ErrorCode code, long timestampMs, long roomId, string reason, long retryAfterMs = 0) =>
+        EncodeMessage(FrameType.Error, timestampMs, retryAfterMs, roomId, (long)code, ErrorCodes.Name(code), reason, null);
 
     public static byte[] EncodeControl(FrameType type, long timestampMs, long roomId, long value) =>
         EncodeMessage(type, timestampMs, 0, roomId, value, null, null, null);

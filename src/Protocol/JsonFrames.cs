@@ -89,6 +89,12 @@ public static class JsonFrames
 
     public static void WriteMessage(Utf8JsonWriter json, in MessageFrame message)
     {
+        if (message.Type == FrameType.Error)
+        {
+            WriteError(json, message);
+            return;
+        }
+
         json.WriteStartObject();
         json.WriteString("type", TypeName(message.Type));
         json.WriteNumber(message.Type switch
@@ -107,6 +113,24 @@ public static class JsonFrames
         WriteText(json, "userName", message.UserName);
         WriteText(json, "content", message.Content);
         WriteText(json, "color", message.Color);
+        json.WriteEndObject();
+    }
+
+    /// <summary>{"type":"error","code":12,"reason":"slow_mode","retryAfterMs":2300,"ts":…,"roomId":…,"content":"…"}.</summary>
+    private static void WriteError(Utf8JsonWriter json, in MessageFrame error)
+    {
+        json.WriteStartObject();
+        json.WriteString("type", TypeName(FrameType.Error));
+        json.WriteNumber("code", error.Seq);
+        WriteText(json, "reason", error.UserName);
+        if (error.UserId > 0)
+        {
+            json.WriteNumber("retryAfterMs", error.UserId);
+        }
+
+        json.WriteNumber("ts", error.TimestampMs);
+        json.WriteNumber("roomId", error.RoomId);
+        WriteText(json, "content", error.Content);
         json.WriteEndObject();
     }
 

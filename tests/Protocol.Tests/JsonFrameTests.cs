@@ -35,6 +35,31 @@ public sealed class JsonFrameTests
         Assert.Equal(321, count.RootElement.GetProperty("viewers").GetInt64());
     }
 
+    [Fact]
+    public void Error_frames_carry_the_reason_code_and_when_to_retry()
+    {
+        using var slow = JsonDocument.Parse(JsonFrames.ConvertToArray(FrameWriter.EncodeError(ErrorCode.SlowMode, 1, 2, "slow mode is on", retryAfterMs: 2_300))!);
+        var root = slow.RootElement;
+        Assert.Equal((12, "slow_mode", 2_300L, "slow mode is on"),
+            (root.GetProperty("code").GetInt32(), root.GetProperty("reason").GetString(), root.GetProperty("retryAfterMs").GetInt64(), root.GetProperty("content").GetString()));
+        Assert.False(root.TryGetProperty("userId", out _));
+
+        // No retry time: no retryAfterMs.
+        using var banned = JsonDocument.Parse(JsonFrames.ConvertToArray(FrameWriter.EncodeError(ErrorCode.Banned, 1, 2, "banned"))!);
+        Assert.Equal("banned", banned.RootElement.GetProperty("reason").GetString());
+        Assert.False(banned.RootElement.TryGetProperty("retryAfterMs", out _));
+    }
+
+    [Fact]
+    public void Every_error_code_has_its_own_stable_name()
+    {
+        var names = Enum.GetValues<ErrorCode>().Select(ErrorCodes.Name).ToList();
+        Assert.Equal(names.Count, names.Distinct().Count());
+        Assert.DoesNotContain("error", names);
+        Assert.Equal("bad_colour", ErrorCodes.Name(ErrorCode.BadColour));
+        Assert.Equal("flooding", ErrorCodes.Name((ErrorCode)19));
+    }
+
     [Theory]
     [InlineData("""{"type":"danmaku","content":"hi","color":"#ffffff"}""", FrameType.Danmaku, "hi", "#ffffff")]
     [InlineData("""{"content":"弹幕","type":"danmaku","extra":{"ignored":[1,2]}}""", FrameType.Danmaku, "弹幕", null)]

@@ -69,11 +69,13 @@ public sealed class MessageFrameTests
     [Fact]
     public void Error_and_control_frames_carry_their_value_in_the_seq_slot()
     {
-        var error = FrameWriter.EncodeError(ErrorCode.RateLimited, 1, 2, "slow down");
+        var error = FrameWriter.EncodeError(ErrorCode.RateLimited, 1, 2, "slow down", retryAfterMs: 80);
         Assert.Equal(DecodeStatus.Ok, FrameReader.TryReadSingleMessage(error, out var frame));
         Assert.Equal(FrameType.Error, frame.Type);
         Assert.Equal((long)ErrorCode.RateLimited, frame.Seq);
         Assert.Equal("slow down", Encoding.UTF8.GetString(frame.Content));
+        Assert.Equal("rate_limited", Encoding.UTF8.GetString(frame.UserName));
+        Assert.Equal(80, frame.UserId);
 
         var count = FrameWriter.EncodeControl(FrameType.OnlineCount, 1, 2, 5000);
         Assert.Equal(DecodeStatus.Ok, FrameReader.TryReadSingleMessage(count, out frame));

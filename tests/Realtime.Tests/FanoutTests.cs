@@ -91,7 +91,7 @@ public sealed class FanoutTests(RealtimeFixture fixture)
         await jsonClient.WaitForAsync(e => e.Type == FrameType.Resume, Patience);
         await zstdClient.WaitForAsync(e => e.Type == FrameType.Resume, Patience);
 
-        var gift = await fixture.MessageClient.PublishAsync(new PublishRequest { RoomId = room.Id, Kind = MessageKind.Gift, UserId = 9, UserName = "大方", Content = "rocket x1", Color = "yellow" });
+        var gift = await fixture.MessageClient.PublishAsync(new PublishRequest { RoomId = room.Id, Kind = MessageKind.Gift, UserId = 9, UserName = "大方", Content = "rocket x1", Color = "#FFD302" });
         var system = await fixture.MessageClient.PublishAsync(new PublishRequest { RoomId = room.Id, Kind = MessageKind.System, Content = "Welcome!" });
 
         // A burst large enough to cross the compression threshold in one batch.

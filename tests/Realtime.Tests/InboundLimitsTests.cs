@@ -35,8 +35,9 @@ public sealed class InboundLimitsTests(RealtimeFixture fixture)
         await client.SendDanmakuAsync(new string('a', RealtimeFixture.MaxInboundFrameBytes - FrameLayout.MinMessageSize - 7));
 
         var error = await client.WaitForAsync(e => e.Type == FrameType.Error || e.IsClose, Patience);
-        Assert.Equal((long)ErrorCode.InvalidContent, error.Seq);
-        Assert.Contains("maximum is 200", error.Content);
+        Assert.Equal((long)ErrorCode.TooLong, error.Seq);
+        Assert.Equal("too_long", error.Reason);
+        Assert.Contains("longer than 100", error.Content);
     }
 
     [Fact]
@@ -123,8 +124,8 @@ public sealed class InboundLimitsTests(RealtimeFixture fixture)
 
         await user.SendTextAsync("""{"type":"danmaku","content":"json works","color":"mauve"}""");
         error = await user.WaitForAsync(e => e.Type == FrameType.Error, Patience);
-        Assert.Equal((long)ErrorCode.InvalidContent, error.Seq);
-        Assert.Contains("color", error.Content);
+        Assert.Equal((long)ErrorCode.BadColour, error.Seq);
+        Assert.Contains("'mauve' is not allowed", error.Content);
 
         await user.SendTextAsync("""{"type":"danmaku","content":"json works"}""");
         Assert.Equal("json works", (await guest.CollectMessagesAsync(1, Patience)).Single().Content);

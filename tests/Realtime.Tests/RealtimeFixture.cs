@@ -1,5 +1,6 @@
 using Live.Edge;
 using Live.MessageService;
+using Live.Moderation.Data;
 using Live.RoomService;
 using Live.RoomService.Data;
 using Live.ServiceDefaults.Data;
@@ -33,6 +34,7 @@ public sealed class RealtimeFixture : IAsyncLifetime
     public const string ProxySecret = "realtime-tests-proxy-secret-0123456789";
 
     private TestDatabase? database;
+    private TestDatabase? messagesDatabase;
 
     public TestHost Rooms { get; private set; } = null!;
     public TestHost MessagesA { get; private set; } = null!;
@@ -47,6 +49,8 @@ public sealed class RealtimeFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         database = await TestDatabase.CreateAsync("realtime_test");
+        messagesDatabase = await TestDatabase.CreateAsync("realtime_messages");
+        await MigrateMessagesDatabaseAsync(messagesDatabase.ConnectionString);
         Rooms = await StartRoomServiceAsync(database.ConnectionString);
         RoomClient = new Live.V1.RoomService.RoomServiceClient(Rooms.Channel);
         MessagesA = await StartMessageServiceAsync();
@@ -66,9 +70,12 @@ public sealed class RealtimeFixture : IAsyncLifetime
             }
         }
 
-        if (database is not null)
+        foreach (var db in new[] { database, messagesDatabase })
         {
-            await database.DisposeAsync();
+            if (db is not null)
+            {
+                await db.DisposeAsync();
+            }
         }
 
         foreach (var host in Hosts)
@@ -84,16 +91,17 @@ public sealed class RealtimeFixture : IAsyncLifetime
     }
 
     /// <summary>The identity headers the Proxy adds for a signed-in user, with their proof over <paramref name="path"/>.</summary>
-    public static IEnumerable<(string Name, string Value)> SignedIdentity(string path, long userId, string userName, string roles = "viewer")
+    public static IEnumerable<(string Name, string Value)> SignedIdentity(string path, long userId, string userName, string roles = "viewer", int level = 1)
     {
         var id = userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var name = Uri.EscapeDataString(userName);
+        var levelText = level.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var proof = Live.ServiceDefaults.Identity.ProxyIdentityProof.Create(System.Text.Encoding.UTF8.GetBytes(ProxySecret),
-            DateTimeOffset.UtcNow.ToUnixTimeSeconds(), path, id, name, roles, "1");
+            DateTimeOffset.UtcNow.ToUnixTimeSeconds(), path, id, name, roles, levelText);
         yield return ("x-user-id", id);
         yield return ("x-user-name", name);
         yield return ("x-user-roles", roles);
-        yield return ("x-user-level", "1");
+        yield return ("x-user-level", levelText);
         yield return ("x-live-identity", proof);
     }
 
@@ -105,13 +113,29 @@ public sealed class RealtimeFixture : IAsyncLifetime
         await TestHost.StartAsync(MessageServiceApp.Build, new Dictionary<string, string?>
         {
             ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
+            ["ConnectionStrings:MySql"] = messagesDatabase!.ConnectionString,
             ["Kafka:BootstrapServers"] = kafka ?? TestEnvironment.Kafka,
             ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
             ["RoomStatusCache:TtlMs"] = "300",
             ["Identity:ProxySecret"] = ProxySecret,
             ["Messages:HistoryLength"] = HistoryLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Messages:MaxDisplayRatePerSecond"] = "100000",
+            // These tests are about the real-time core, and send faster and more alike than a viewer may:
+            // moderation's limits are lifted here (tests/Realtime.Tests/Moderation* keep its defaults).
+            ["Moderation:MessagesPerSecond"] = "10000",
+            ["Moderation:Burst"] = "10000",
+            ["Moderation:DuplicateWindowMs"] = "0",
+            ["Moderation:WordsChannel"] = "moderation:words:" + messagesDatabase.Name,
         });
+
+    /// <summary>MessageService's own database: moderation's word lists (what `--migrate` applies).</summary>
+    public static async Task MigrateMessagesDatabaseAsync(string mysql)
+    {
+        var options = new DbContextOptionsBuilder<ModerationDbContext>();
+        ModerationDatabase.Configure(options, mysql);
+        await using var db = new ModerationDbContext(options.Options);
+        await db.Database.MigrateAsync();
+    }
 
     /// <param name="overrides">Settings over the fixture's Edge defaults.</param>
     public async Task<TestHost> StartEdgeAsync(TestHost messages, IDictionary<string, string?>? overrides = null)
@@ -141,7 +165,7 @@ public sealed class RealtimeFixture : IAsyncLifetime
         return await TestHost.StartAsync(EdgeApp.Build, settings);
     }
 
-    private static async Task<TestHost> StartRoomServiceAsync(string mysql)
+    public static async Task<TestHost> StartRoomServiceAsync(string mysql)
     {
         var options = new DbContextOptionsBuilder<RoomsDbContext>();
         PlatformDatabase.Configure(options, mysql);

@@ -15,6 +15,11 @@ public sealed record ClientEvent(FrameType Type, long Seq, long UserId, string U
     public int? CloseStatus { get; init; }
     public long ReceivedAtMs { get; init; }
     public long TimestampMs { get; init; }
+
+    /// <summary>Error frames: the reason code (e.g. "slow_mode") and when a retry can succeed (0: no retry time).</summary>
+    public string Reason { get; init; } = "";
+
+    public long RetryAfterMs { get; init; }
 }
 
 /// <summary>A viewer on a real ClientWebSocket that decodes everything it gets with the Protocol library.</summary>
@@ -36,14 +41,21 @@ public sealed class RoomClient : IAsyncDisposable
     public WebSocket Socket => socket;
 
     /// <param name="smallReceiveBuffer">A tiny kernel receive buffer, so a client that does not read backs up quickly.</param>
-    public static async Task<RoomClient> ConnectAsync(Uri uri, long? userId = null, string? userName = null, bool read = true, bool smallReceiveBuffer = false)
+    /// <param name="forwardedFor">The client address the Proxy would put in X-Forwarded-For.</param>
+    public static async Task<RoomClient> ConnectAsync(Uri uri, long? userId = null, string? userName = null, bool read = true, bool smallReceiveBuffer = false,
+        int level = 1, string? forwardedFor = null)
     {
         var socket = new ClientWebSocket();
         if (userId is { } id)
         {
-            foreach (var (name, value) in RealtimeFixture.SignedIdentity("/ws", id, userName ?? "user" + id))
+            foreach (var (name, value) in RealtimeFixture.SignedIdentity("/ws", id, userName ?? "user" + id, level: level))
             {
                 socket.Options.SetRequestHeader(name, value);
+            }
+
+            if (forwardedFor is not null)
+            {
+                socket.Options.SetRequestHeader("X-Forwarded-For", forwardedFor);
             }
         }
 
@@ -293,6 +305,8 @@ public sealed class RoomClient : IAsyncDisposable
         {
             ReceivedAtMs = now,
             TimestampMs = element.GetProperty("ts").GetInt64(),
+            Reason = element.TryGetProperty("reason", out var reason) ? reason.GetString()! : "",
+            RetryAfterMs = element.TryGetProperty("retryAfterMs", out var retry) ? retry.GetInt64() : 0,
         };
     }
 
@@ -302,6 +316,8 @@ public sealed class RoomClient : IAsyncDisposable
         {
             ReceivedAtMs = now,
             TimestampMs = frame.TimestampMs,
+            Reason = frame.Type == FrameType.Error ? Encoding.UTF8.GetString(frame.UserName) : "",
+            RetryAfterMs = frame.Type == FrameType.Error ? frame.UserId : 0,
         };
 
     private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

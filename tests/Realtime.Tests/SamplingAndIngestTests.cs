@@ -36,12 +36,14 @@ public sealed class SamplingAndIngestTests(RealtimeFixture fixture)
         await AssertStatusAsync(StatusCode.NotFound, "does not exist", client.PublishAsync(Message(999_999_999_999)));
         await AssertStatusAsync(StatusCode.FailedPrecondition, "not live", client.PublishAsync(Message(idle.Id)));
         await AssertStatusAsync(StatusCode.InvalidArgument, "room_id", client.PublishAsync(Message(0)));
-        await AssertStatusAsync(StatusCode.InvalidArgument, "empty", client.PublishAsync(Message(live.Id, content: " ")));
-        await AssertStatusAsync(StatusCode.InvalidArgument, "maximum is 200", client.PublishAsync(Message(live.Id, content: new string('x', 201))));
-        await AssertStatusAsync(StatusCode.InvalidArgument, "#rrggbb", client.PublishAsync(Message(live.Id, color: "#12345g")));
+        // One set of content rules for every message (moderation's): 100 Unicode scalars, allowed colours, no control characters.
+        await AssertStatusAsync(StatusCode.InvalidArgument, "must not be empty", client.PublishAsync(Message(live.Id, content: " ")));
+        await AssertStatusAsync(StatusCode.InvalidArgument, "longer than 100", client.PublishAsync(Message(live.Id, content: new string('x', 101))));
+        await AssertStatusAsync(StatusCode.InvalidArgument, "is not allowed", client.PublishAsync(Message(live.Id, color: "#12345g")));
+        await AssertStatusAsync(StatusCode.InvalidArgument, "control characters", client.PublishAsync(Message(live.Id, content: "bell\u0007")));
         await AssertStatusAsync(StatusCode.InvalidArgument, "kind", client.PublishAsync(Message(live.Id, kind: MessageKind.Unspecified)));
 
-        var first = await client.PublishAsync(Message(live.Id, color: "#A0b1C2"));
+        var first = await client.PublishAsync(Message(live.Id, content: string.Concat(Enumerable.Repeat("😀", 100)), color: "#fe0302"));
         var second = await client.PublishAsync(Message(live.Id, kind: MessageKind.System));
         Assert.Equal(1, first.Seq);
         Assert.Equal(2, second.Seq);

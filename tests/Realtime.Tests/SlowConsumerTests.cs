@@ -25,7 +25,8 @@ public sealed class SlowConsumerTests(RealtimeFixture fixture)
 
         // Far more (about 800 KB) than the stuck client's kernel buffers and its 256 KiB outbox can hold.
         const int count = 3_000;
-        var content = new string('x', 180);
+        // 180 UTF-8 bytes within the 100-character content limit.
+        var content = new string('字', 60);
         var receiving = new[] { reader1.CollectMessagesAsync(count, TimeSpan.FromSeconds(60)), reader2.CollectMessagesAsync(count, TimeSpan.FromSeconds(60)) };
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
             await fixture.MessageClient.PublishAsync(new PublishRequest

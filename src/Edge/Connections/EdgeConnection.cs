@@ -125,8 +125,9 @@ public sealed class EdgeConnection
     /// <summary>Queues a frame made for this connection only (error, replay, not-recovered).</summary>
     public void SendOwn(OutgoingFrame frame) => Enqueue(frame);
 
-    public void SendError(ErrorCode code, string reason) =>
-        Enqueue(OutgoingFrame.Control(FrameWriter.EncodeError(code, NowMs(), RoomId, reason)));
+    /// <param name="retryAfterMs">When a retry can succeed; 0 when it does not apply.</param>
+    public void SendError(ErrorCode code, string reason, long retryAfterMs = 0) =>
+        Enqueue(OutgoingFrame.Control(FrameWriter.EncodeError(code, NowMs(), RoomId, reason, retryAfterMs)));
 
     /// <summary>
     /// Asks the connection to close with a code. Frames already queued (e.g. the error frame that explains the
@@ -344,6 +345,8 @@ public sealed class EdgeConnection
                 Kind = MessageKind.Danmaku,
                 Content = content ?? string.Empty,
                 Color = color ?? string.Empty,
+                UserLevel = Identity.Level,
+                ClientIp = Identity.ClientIp,
             },
         };
         switch (relay.TrySendMessage(RoomId, up))

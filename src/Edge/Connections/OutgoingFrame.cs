@@ -41,7 +41,7 @@ public sealed class OutgoingFrame
     public bool HasPriority { get; }
 
     /// <summary>A frame made for one connection (error, replay, resume, …).</summary>
-    public static OutgoingFrame Control(byte[] binary, bool mustDeliver = true) => new(binary, default, 0, 0, isBatch: false, hasPriority: mustDeliver);
+    public static OutgoingFrame Control(ReadOnlyMemory<byte> binary, bool mustDeliver = true) => new(binary, default, 0, 0, isBatch: false, hasPriority: mustDeliver);
 
     public ReadOnlyMemory<byte> BytesFor(ClientFormat format) => format switch
     {

@@ -1,10 +1,14 @@
 using System.Globalization;
+using Google.Protobuf;
 using Live.ServiceDefaults.Identity;
 
 namespace Live.Edge.Identity;
 
-/// <summary>Who is on a connection. Guests have a negative id and may only watch.</summary>
-public sealed record ConnectionIdentity(long UserId, string UserName)
+/// <summary>
+/// Who is on a connection. Guests have a negative id and may only watch. <paramref name="ClientIp"/> is the
+/// client's address as it goes up the relay (4 or 16 bytes, empty when unknown), made once per connection.
+/// </summary>
+public sealed record ConnectionIdentity(long UserId, string UserName, int Level, ByteString ClientIp)
 {
     public bool IsGuest => UserId < 0;
 }
@@ -32,10 +36,11 @@ public sealed class IdentityResolver(ProxyIdentityVerifier verifier)
         if (caller.IsUser)
         {
             var name = caller.Name.Length is > 0 and <= 64 ? caller.Name : "user" + caller.UserId.ToString(CultureInfo.InvariantCulture);
-            return new ConnectionIdentity(caller.UserId, name);
+            var address = ProxyClientAddress.Of(request) is { } ip ? ByteString.CopyFrom(ip.GetAddressBytes()) : ByteString.Empty;
+            return new ConnectionIdentity(caller.UserId, name, caller.Level, address);
         }
 
         var guest = -Interlocked.Increment(ref lastGuest);
-        return new ConnectionIdentity(guest, "guest" + (-guest).ToString(CultureInfo.InvariantCulture));
+        return new ConnectionIdentity(guest, "guest" + (-guest).ToString(CultureInfo.InvariantCulture), 0, ByteString.Empty);
     }
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Live.Edge.Connections;
 using Live.Edge.Rooms;
 using Live.Edge.Telemetry;
 using Live.Protocol;
@@ -163,9 +164,30 @@ public sealed class RelayStream(
                 registry.Find(down.Subscribed.RoomId)?.OnSubscribed(down.Subscribed.LatestSeq);
                 break;
             case RelayDown.KindOneofCase.Rejected:
-                var rejected = down.Rejected;
-                registry.FindConnection(rejected.ConnectionId)?.SendError(ErrorCodeOf(rejected.Reason), rejected.Detail);
+                OnRejected(down.Rejected);
                 break;
+            case RelayDown.KindOneofCase.Own:
+                registry.FindConnection(down.Own.ConnectionId)?.SendOwn(OutgoingFrame.Control(down.Own.Frame.Memory));
+                break;
+            case RelayDown.KindOneofCase.Control:
+                registry.Find(down.Control.RoomId)?.Deliver(OutgoingFrame.Control(down.Control.Frame.Memory));
+                break;
+        }
+    }
+
+    /// <summary>A refused message: an error frame to its sender, then a close when moderation asks for one (repeat flooder).</summary>
+    private void OnRejected(MessageRejected rejected)
+    {
+        if (registry.FindConnection(rejected.ConnectionId) is not { } connection)
+        {
+            return;
+        }
+
+        connection.SendError(ErrorCodeOf(rejected.Reason), rejected.Detail, rejected.RetryAfterMs);
+        if (rejected.Disconnect)
+        {
+            metrics.FlooderDisconnected();
+            connection.RequestClose(CloseCodes.Flooding, "kept sending after being rate-limited");
         }
     }
 
@@ -192,12 +214,25 @@ public sealed class RelayStream(
         }
     }
 
-    private static ErrorCode ErrorCodeOf(RejectReason reason) => reason switch
+    /// <summary>The error frame code of a refusal; its name (ErrorCodes.Name) is MessageService's reason code.</summary>
+    public static ErrorCode ErrorCodeOf(RejectReason reason) => reason switch
     {
         RejectReason.RoomNotLive or RejectReason.RoomNotFound => ErrorCode.RoomNotLive,
         RejectReason.Unavailable => ErrorCode.Unavailable,
         RejectReason.NotAllowed => ErrorCode.NotAllowed,
         RejectReason.RateLimited => ErrorCode.RateLimited,
+        RejectReason.Banned => ErrorCode.Banned,
+        RejectReason.IpBanned => ErrorCode.IpBanned,
+        RejectReason.TimedOut => ErrorCode.TimedOut,
+        RejectReason.SlowMode => ErrorCode.SlowMode,
+        RejectReason.Duplicate => ErrorCode.Duplicate,
+        RejectReason.DuplicateInRoom => ErrorCode.DuplicateInRoom,
+        RejectReason.BlockedWord => ErrorCode.BlockedWord,
+        RejectReason.TooLong => ErrorCode.TooLong,
+        RejectReason.BadColour => ErrorCode.BadColour,
+        RejectReason.ControlChars => ErrorCode.ControlChars,
+        RejectReason.Flooding => ErrorCode.Flooding,
+        RejectReason.Empty => ErrorCode.Empty,
         _ => ErrorCode.InvalidContent,
     };
 }

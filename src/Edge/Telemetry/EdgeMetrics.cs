@@ -17,6 +17,7 @@ public sealed class EdgeMetrics : IDisposable
     private readonly Counter<long> invalidFrames;
     private readonly Counter<long> viewerChangesDropped;
     private readonly Counter<long> relayReconnects;
+    private readonly Counter<long> floodersDisconnected;
     private long connections;
     private long dropped;
 
@@ -33,6 +34,7 @@ public sealed class EdgeMetrics : IDisposable
         invalidFrames = meter.CreateCounter<long>("live.edge.frames.invalid", description: "Malformed inbound frames by reason.");
         viewerChangesDropped = meter.CreateCounter<long>("live.edge.viewer_changes.dropped", description: "Joins/leaves not sent to RoomService because the queue was full.");
         relayReconnects = meter.CreateCounter<long>("live.edge.relay.reconnects");
+        floodersDisconnected = meter.CreateCounter<long>("live.edge.flooders.disconnected", description: "Connections closed (4030) because moderation named the sender a repeat flooder.");
         meter.CreateObservableGauge("live.edge.connections", () => Volatile.Read(ref connections), description: "Open WebSocket connections.");
     }
 
@@ -71,6 +73,8 @@ public sealed class EdgeMetrics : IDisposable
     public void ViewerChangeDropped() => viewerChangesDropped.Add(1);
 
     public void RelayReconnected() => relayReconnects.Add(1);
+
+    public void FlooderDisconnected() => floodersDisconnected.Add(1);
 
     public void Dispose() => meter.Dispose();
 }

@@ -31,6 +31,9 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
 
     public ChannelMessageQueue? Subscription { get; set; }
 
+    /// <summary>The Edge streams subscribed now (a copy-on-write array, safe to iterate).</summary>
+    public EdgeSession[] Subscribers => Volatile.Read(ref subscribers);
+
     public int AddSubscriber(EdgeSession session)
     {
         lock (gate)

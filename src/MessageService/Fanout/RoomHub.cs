@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Google.Protobuf;
 using Grpc.Core;
 using Live.MessageService.Ingest;
 using Live.MessageService.Relay;
@@ -135,6 +136,18 @@ public sealed class RoomHub(
         if (status != DecodeStatus.Ok || type == FrameType.Batch || frame.Length < FrameLayout.MinMessageSize)
         {
             Log.MalformedPublishedFrame(logger, feed.RoomId, status.ToString());
+            return;
+        }
+
+        if (type == FrameType.Delete)
+        {
+            // Not batched: its seq names an earlier message, so it cannot sit inside a batch's seq range.
+            var control = new RelayDown { Control = new RoomControl { RoomId = feed.RoomId, Frame = ByteString.CopyFrom(frame.Span) } };
+            foreach (var session in feed.Subscribers)
+            {
+                session.Enqueue(control);
+            }
+
             return;
         }
 

@@ -1,4 +1,9 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Net;
 using System.Threading.Channels;
+using Google.Protobuf;
 using Grpc.Core;
 using Live.MessageService.Fanout;
 using Live.MessageService.History;
@@ -21,6 +26,9 @@ public sealed class MessageGrpcService(
     IHostApplicationLifetime lifetime,
     ILogger<MessageGrpcService> logger) : Live.V1.MessageService.MessageServiceBase
 {
+    public const string ReasonTrailer = "live-reason";
+    public const string RetryAfterTrailer = "retry-after-ms";
+
     public override async Task Relay(IAsyncStreamReader<RelayUp> requestStream, IServerStreamWriter<RelayDown> responseStream, ServerCallContext context)
     {
         if (!context.GetCaller().IsInternal)
@@ -39,10 +47,13 @@ public sealed class MessageGrpcService(
         await context.WriteResponseHeadersAsync([]);
 
         // Client messages are pipelined: each is started at once (Redis keeps the order of commands sent on
-        // its connection) and completed in order by one loop that reports rejections back down.
+        // its connection) and completed in order by one loop that reports rejections back down. Messages of one
+        // connection are ingested one after the other: checks may wait (room status, Redis), and a sender's
+        // messages must reach moderation (rate, duplicates) and the seq in the order they were sent.
         var inFlight = Channel.CreateBounded<PendingIngest>(new BoundedChannelOptions(settings.MaxInFlightPerStream) { SingleReader = true, SingleWriter = true });
+        var unfinished = new ConcurrentDictionary<long, Task<IngestResult>>();
         var writer = session.RunWriterAsync(responseStream);
-        var completer = CompleteIngestsAsync(inFlight.Reader, session);
+        var completer = CompleteIngestsAsync(inFlight.Reader, session, unfinished);
         var rooms = 0;
         try
         {
@@ -58,8 +69,9 @@ public sealed class MessageGrpcService(
                         break;
                     case RelayUp.KindOneofCase.Message:
                         var message = up.Message;
-                        var incoming = new IncomingMessage(message.RoomId, message.Kind, message.UserId, message.UserName, message.Content, message.Color, message.ConnectionId);
-                        await inFlight.Writer.WriteAsync(new PendingIngest(incoming, ingest.IngestAsync(incoming, session.Aborted)), session.Aborted);
+                        var incoming = new IncomingMessage(message.RoomId, message.Kind, message.UserId, message.UserName, message.Content, message.Color,
+                            message.ConnectionId, MessageOrigin.Viewer, message.UserLevel, AddressOf(message.ClientIp));
+                        await inFlight.Writer.WriteAsync(new PendingIngest(incoming, StartInOrder(incoming, unfinished, session.Aborted)), session.Aborted);
                         break;
                 }
             }
@@ -102,6 +114,7 @@ public sealed class MessageGrpcService(
         var caller = context.RequireSignedIn();
         var userId = caller.ActingFor(request.UserId, "user_id");
         var userName = request.UserName;
+        var origin = MessageOrigin.Service;
         if (caller.IsUser && !caller.IsAdmin)
         {
             if (request.Kind != MessageKind.Danmaku)
@@ -110,16 +123,19 @@ public sealed class MessageGrpcService(
             }
 
             userName = caller.Name;
+            origin = MessageOrigin.Viewer;
         }
 
+        var clientAddress = origin == MessageOrigin.Viewer ? ProxyClientAddress.Of(context.GetHttpContext().Request) : null;
         var result = await ingest.IngestAsync(
-            new IncomingMessage(request.RoomId, request.Kind, userId, userName, request.Content, request.Color, 0),
+            new IncomingMessage(request.RoomId, request.Kind, userId, userName, request.Content, request.Color, 0, origin, caller.Level, clientAddress),
             context.CancellationToken);
         if (!result.IsAccepted)
         {
             ThrowRejected(result.Verdict);
         }
 
+        // A shadow-banned user is answered as if the message went out (its seq is the room's latest).
         return new PublishResponse { Seq = result.Seq, TimestampMs = result.TimestampMs };
     }
 
@@ -139,7 +155,27 @@ public sealed class MessageGrpcService(
         return history.ReadAsync(request.RoomId, request.AfterSeq, request.Limit == 0 ? HistoryReader.DefaultLimit : request.Limit);
     }
 
-    private static async Task CompleteIngestsAsync(ChannelReader<PendingIngest> pending, EdgeSession session)
+    /// <summary>Starts the message's ingest now, or when the connection's previous message is through (<paramref name="unfinished"/>).</summary>
+    private Task<IngestResult> StartInOrder(IncomingMessage message, ConcurrentDictionary<long, Task<IngestResult>> unfinished, CancellationToken cancellationToken)
+    {
+        var started = unfinished.TryGetValue(message.ConnectionId, out var previous)
+            ? AfterAsync(previous, message, cancellationToken)
+            : ingest.IngestAsync(message, cancellationToken).AsTask();
+        if (!started.IsCompleted)
+        {
+            unfinished[message.ConnectionId] = started;
+        }
+
+        return started;
+    }
+
+    private async Task<IngestResult> AfterAsync(Task<IngestResult> previous, IncomingMessage message, CancellationToken cancellationToken)
+    {
+        await ((Task)previous).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return await ingest.IngestAsync(message, cancellationToken);
+    }
+
+    private static async Task CompleteIngestsAsync(ChannelReader<PendingIngest> pending, EdgeSession session, ConcurrentDictionary<long, Task<IngestResult>> unfinished)
     {
         await foreach (var item in pending.ReadAllAsync(CancellationToken.None))
         {
@@ -152,8 +188,18 @@ public sealed class MessageGrpcService(
             {
                 continue;
             }
+            finally
+            {
+                // Only if no later message of the connection took its place.
+                unfinished.TryRemove(KeyValuePair.Create(item.Message.ConnectionId, item.Result));
+            }
 
-            if (!result.IsAccepted && item.Message.ConnectionId != 0)
+            if (item.Message.ConnectionId == 0)
+            {
+                continue;
+            }
+
+            if (!result.IsAccepted)
             {
                 session.Enqueue(new RelayDown
                 {
@@ -163,35 +209,45 @@ public sealed class MessageGrpcService(
                         RoomId = item.Message.RoomId,
                         Reason = result.Verdict.Reason,
                         Detail = result.Verdict.Detail ?? string.Empty,
+                        RetryAfterMs = result.Verdict.RetryAfter is { } retry ? (long)Math.Ceiling(retry.TotalMilliseconds) : 0,
+                        Disconnect = result.Verdict.Disconnect,
                     },
+                });
+            }
+            else if (result.OwnFrame is { } own)
+            {
+                session.Enqueue(new RelayDown
+                {
+                    Own = new ConnectionFrame { ConnectionId = item.Message.ConnectionId, RoomId = item.Message.RoomId, Frame = UnsafeByteOperations.UnsafeWrap(own) },
                 });
             }
         }
     }
 
+    private static IPAddress? AddressOf(ByteString ip) => ip.Length is 4 or 16 ? new IPAddress(ip.Span) : null;
+
+    /// <summary>The status of a refusal, with the reason code (and when to retry) as trailers for programs.</summary>
+    [DoesNotReturn]
     private static void ThrowRejected(IngestVerdict verdict)
     {
-        var detail = verdict.Detail ?? "rejected.";
-        switch (verdict.Reason)
+        var code = verdict.Reason switch
         {
-            case RejectReason.RoomNotFound:
-                RpcErrors.NotFound(detail);
-                break;
-            case RejectReason.RoomNotLive:
-                RpcErrors.FailedPrecondition(detail);
-                break;
-            case RejectReason.Unavailable:
-                RpcErrors.Unavailable(detail);
-                break;
-            case RejectReason.RateLimited:
-                throw new RpcException(new Status(StatusCode.ResourceExhausted, detail));
-            case RejectReason.NotAllowed:
-                throw new RpcException(new Status(StatusCode.PermissionDenied, detail));
-            default:
-                RpcErrors.InvalidArgument(detail);
-                break;
+            RejectReason.RoomNotFound => StatusCode.NotFound,
+            RejectReason.RoomNotLive => StatusCode.FailedPrecondition,
+            RejectReason.Unavailable => StatusCode.Unavailable,
+            RejectReason.RateLimited or RejectReason.Flooding or RejectReason.SlowMode or RejectReason.Duplicate or RejectReason.DuplicateInRoom
+                => StatusCode.ResourceExhausted,
+            RejectReason.NotAllowed or RejectReason.Banned or RejectReason.IpBanned or RejectReason.TimedOut => StatusCode.PermissionDenied,
+            _ => StatusCode.InvalidArgument,
+        };
+        var trailers = new Metadata { { ReasonTrailer, RejectReasons.Code(verdict.Reason) } };
+        if (verdict.RetryAfter is { } retry)
+        {
+            trailers.Add(RetryAfterTrailer, ((long)Math.Ceiling(retry.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture));
         }
+
+        throw new RpcException(new Status(code, verdict.Detail ?? "rejected."), trailers);
     }
 
-    private readonly record struct PendingIngest(IncomingMessage Message, ValueTask<IngestResult> Result);
+    private readonly record struct PendingIngest(IncomingMessage Message, Task<IngestResult> Result);
 }

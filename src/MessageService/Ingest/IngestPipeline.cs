@@ -9,6 +9,7 @@ namespace Live.MessageService.Ingest;
 /// <summary>
 /// Everything a message goes through once: the ordered checks (<see cref="IIngestStep"/>), encoding into its
 /// frame (once, here), seq + history + publish (<see cref="MessageSequencer"/>), then Kafka (queued, never awaited).
+/// A shadow verdict stops before the seq: the message is encoded for its sender alone.
 /// </summary>
 public sealed class IngestPipeline(
     IEnumerable<IIngestStep> steps,
@@ -23,14 +24,27 @@ public sealed class IngestPipeline(
     public async ValueTask<IngestResult> IngestAsync(IncomingMessage message, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        var shadow = false;
         foreach (var step in steps)
         {
             var verdict = await step.CheckAsync(message, cancellationToken);
             if (!verdict.IsAccepted)
             {
-                metrics.Rejected(ReasonName(verdict.Reason));
+                metrics.Rejected(RejectReasons.Code(verdict.Reason));
                 return new IngestResult(0, 0, verdict);
             }
+
+            if (verdict.ReplacementContent is { } replacement)
+            {
+                message = message with { Content = replacement };
+            }
+
+            shadow |= verdict.Shadow;
+        }
+
+        if (shadow)
+        {
+            return await EchoToSenderAsync(message, started);
         }
 
         var timestampMs = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -65,6 +79,35 @@ public sealed class IngestPipeline(
         return new IngestResult(seq, timestampMs, IngestVerdict.Accept);
     }
 
+    /// <summary>
+    /// A shadow-banned sender's message: a batch of one, as everyone else's messages arrive, carrying the seq of
+    /// the room's latest real message (none is taken, so the room sees no gap and the sender's resume point stays
+    /// valid). It goes to the sending connection only: not to the room, the history or Kafka.
+    /// </summary>
+    private async ValueTask<IngestResult> EchoToSenderAsync(IncomingMessage message, long started)
+    {
+        long latest;
+        try
+        {
+            latest = await sequencer.LatestAsync(message.RoomId);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.IngestUnavailable(logger, message.RoomId, ex.Message);
+            metrics.Rejected("unavailable");
+            return new IngestResult(0, 0, IngestVerdict.Reject(RejectReason.Unavailable, "message store unavailable; retry later."));
+        }
+
+        var timestampMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+        using var payload = new PooledBufferWriter(FrameLayout.MinMessageSize + 3 * (message.Content.Length + 16));
+        FrameWriter.WriteMessage(payload, FrameTypeOf(message.Kind), timestampMs, message.UserId, message.RoomId, latest,
+            message.UserName, message.Content, message.Color);
+        var frame = BatchEncoder.EncodePlain(message.RoomId, timestampMs, latest, latest, 1, 0, payload.WrittenSpan);
+        metrics.Shadowed();
+        metrics.IngestDuration(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return new IngestResult(latest, timestampMs, IngestVerdict.AcceptAs(null, shadow: true), frame);
+    }
+
     public static FrameType FrameTypeOf(MessageKind kind) => kind switch
     {
         MessageKind.Gift => FrameType.Gift,
@@ -84,16 +127,5 @@ public sealed class IngestPipeline(
         MessageKind.Gift => "gift",
         MessageKind.System => "system",
         _ => "danmaku",
-    };
-
-    private static string ReasonName(RejectReason reason) => reason switch
-    {
-        RejectReason.InvalidContent => "invalid_content",
-        RejectReason.RoomNotLive => "room_not_live",
-        RejectReason.RoomNotFound => "room_not_found",
-        RejectReason.Unavailable => "unavailable",
-        RejectReason.NotAllowed => "not_allowed",
-        RejectReason.RateLimited => "rate_limited",
-        _ => "other",
     };
 }

@@ -40,4 +40,11 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<Mess
             [frame, historyLength, ttlMs, MessageKeys.ChannelName(roomId)]);
         return (long)result;
     }
+
+    /// <summary>The room's latest seq (0 when no message was ever sent).</summary>
+    public async Task<long> LatestAsync(long roomId)
+    {
+        var latest = await redis.GetDatabase().StringGetAsync(MessageKeys.Seq(roomId));
+        return latest.IsNull ? 0 : (long)latest;
+    }
 }

@@ -28,4 +28,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2031, Level = LogLevel.Warning, Message = "Dropped a malformed frame from the pub/sub channel of room {RoomId}: {Status}")]
     public static partial void MalformedPublishedFrame(ILogger logger, long roomId, string status);
+
+    [LoggerMessage(EventId = 2040, Level = LogLevel.Information, Message = "Moderation: {Caller} did {Action} in room {RoomId}: {Detail}")]
+    public static partial void ModerationAction(ILogger logger, string caller, string action, long roomId, string detail);
+
+    [LoggerMessage(EventId = 2041, Level = LogLevel.Warning, Message = "Rejection log: {Rooms} room(s) of refusals could not be written: {Reason}")]
+    public static partial void RejectionLogFailed(ILogger logger, int rooms, string reason);
 }

@@ -11,6 +11,9 @@ public sealed class MessageMetrics : IDisposable
     private readonly Meter meter;
     private readonly Counter<long> accepted;
     private readonly Counter<long> rejected;
+    private readonly Counter<long> shadowed;
+    private readonly Counter<long> rejectionsNotLogged;
+    private readonly Counter<long> moderationActions;
     private readonly Counter<long> batches;
     private readonly Counter<long> batchedMessages;
     private readonly Counter<long> sampledOut;
@@ -28,6 +31,9 @@ public sealed class MessageMetrics : IDisposable
         meter = meterFactory.Create(Name);
         accepted = meter.CreateCounter<long>("live.message.accepted", description: "Messages given a seq, by kind.");
         rejected = meter.CreateCounter<long>("live.message.rejected", description: "Messages rejected at ingest, by reason.");
+        shadowed = meter.CreateCounter<long>("live.message.shadowed", description: "Messages of shadow-banned senders, shown to the sender only.");
+        rejectionsNotLogged = meter.CreateCounter<long>("live.message.rejection_log.dropped", description: "Refusals not written to the rooms' rejection logs (queue full or Redis down).");
+        moderationActions = meter.CreateCounter<long>("live.message.moderation.actions", description: "Moderation admin calls that changed something, by action.");
         batches = meter.CreateCounter<long>("live.message.batches", description: "Room batches encoded (once each, whatever the number of Edges).");
         batchedMessages = meter.CreateCounter<long>("live.message.batched", description: "Messages that went into room batches.");
         sampledOut = meter.CreateCounter<long>("live.message.sampled_out", description: "Ordinary danmaku not shown because a room was over its display rate.");
@@ -44,6 +50,12 @@ public sealed class MessageMetrics : IDisposable
     public void Accepted(string kind) => accepted.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     public void Rejected(string reason) => rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Shadowed() => shadowed.Add(1);
+
+    public void RejectionNotLogged(long count = 1) => rejectionsNotLogged.Add(count);
+
+    public void ModerationAction(string action) => moderationActions.Add(1, new KeyValuePair<string, object?>("action", action));
 
     public void IngestDuration(double ms) => ingestDuration.Record(ms);
 

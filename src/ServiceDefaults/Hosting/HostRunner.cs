@@ -20,4 +20,21 @@ public static class HostRunner
         await app.RunAsync();
         return 0;
     }
+
+    /// <summary>
+    /// As <see cref="RunOrMigrateAsync{TContext}"/> for a host whose schema belongs to the libraries it hosts:
+    /// `--migrate` runs <paramref name="migrate"/> and exits.
+    /// </summary>
+    public static async Task<int> RunOrMigrateAsync(this WebApplication app, string[] args, Func<IServiceProvider, Task> migrate)
+    {
+        if (args.Contains("--migrate"))
+        {
+            await migrate(app.Services);
+            Console.WriteLine("migrations applied.");
+            return 0;
+        }
+
+        await app.RunAsync();
+        return 0;
+    }
 }

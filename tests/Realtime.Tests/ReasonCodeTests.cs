@@ -1,0 +1,21 @@
+using Live.Edge.Relay;
+using Live.MessageService.Ingest;
+using Live.Protocol;
+using Live.V1;
+
+namespace Live.Realtime.Tests;
+
+public sealed class ReasonCodeTests
+{
+    [Fact]
+    public void A_refusal_has_one_name_in_metrics_logs_publish_trailers_and_error_frames()
+    {
+        foreach (var reason in Enum.GetValues<RejectReason>().Where(r => r is not (RejectReason.Unspecified or RejectReason.RoomNotFound)))
+        {
+            Assert.Equal(RejectReasons.Code(reason), ErrorCodes.Name(RelayStream.ErrorCodeOf(reason)));
+        }
+
+        // Clients are not told whether a room never existed or just ended.
+        Assert.Equal(ErrorCode.RoomNotLive, RelayStream.ErrorCodeOf(RejectReason.RoomNotFound));
+    }
+}
