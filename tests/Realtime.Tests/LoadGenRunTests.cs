@@ -32,11 +32,11 @@ public sealed class LoadGenRunTests(RealtimeFixture fixture)
 
         var report = await LoadRun.RunAsync(options, TextWriter.Null, CancellationToken.None);
 
+        // Correctness only: latency depends on what else the machine runs, so "sustained" is not asserted.
         var summary = report.Summary;
-        Assert.True(summary.Sustained, LoadRun.Describe(report));
+        Assert.True(summary.DeliveryRatio is > 0.9 and < 1.1, LoadRun.Describe(report));
         Assert.Equal(6, summary.ViewersLive);
         Assert.InRange(summary.SentPerSecond, 36, 44);
-        Assert.InRange(summary.DeliveryRatio, 0.9, 1.1);
         Assert.Equal(0, summary.Lost);
         Assert.Equal(0, summary.MalformedFrames);
         Assert.Empty(summary.ErrorFrames);

@@ -14,7 +14,8 @@ namespace Live.Edge.Connections;
 
 /// <summary>
 /// One client WebSocket. A receive loop (zero-byte reads while idle, pooled buffer only while a frame is
-/// arriving) and a send loop that is the socket's only writer, fed by an outbox bounded in bytes. Until the
+/// arriving) and a send loop fed by an outbox bounded in bytes; one writer at a time (the loop, or a caller
+/// that found the outbox empty and wrote inline), ordered by <see cref="writeLock"/>. Until the
 /// connection is live (its replay done), room batches wait in a pending list and are then filtered by seq.
 /// </summary>
 public sealed class EdgeConnection
@@ -30,6 +31,14 @@ public sealed class EdgeConnection
     private readonly EdgeMetrics metrics;
     private readonly RelayClient relay;
     private readonly Channel<OutgoingFrame> outbox = Channel.CreateUnbounded<OutgoingFrame>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>
+    /// Held by whoever writes to the socket: the send loop, or a caller of Enqueue that found the outbox empty
+    /// and the socket idle and wrote the frame on its own thread. That fast path saves waking the send loop
+    /// once per frame, which a room fan-out would otherwise do for every connection on every batch.
+    /// </summary>
+    private readonly SemaphoreSlim writeLock = new(1, 1);
+    private int framesInOutbox;
     private readonly Lock gate = new();
     private readonly long capBytes;
     private readonly long graceTicks;
@@ -194,19 +203,25 @@ public sealed class EdgeConnection
         {
             while (!abandonQueue && await reader.WaitToReadAsync())
             {
-                while (!abandonQueue && reader.TryRead(out var frame))
+                await writeLock.WaitAsync();
+                try
                 {
-                    var bytes = frame.BytesFor(Format);
-                    await socket.SendAsync(bytes, MessageType, endOfMessage: true, CancellationToken.None);
-                    metrics.FrameSent(bytes.Length);
-                    var left = Interlocked.Add(ref queuedBytes, -bytes.Length);
-                    if (left <= capBytes / 2)
+                    while (!abandonQueue && reader.TryRead(out var frame))
                     {
-                        Volatile.Write(ref overCapSince, 0);
+                        Interlocked.Decrement(ref framesInOutbox);
+                        var bytes = frame.BytesFor(Format);
+                        await socket.SendAsync(bytes, MessageType, endOfMessage: true, CancellationToken.None);
+                        Sent(bytes.Length);
                     }
+                }
+                finally
+                {
+                    writeLock.Release();
                 }
             }
 
+            // Kept for good: a frame written inline may still be going out, and the close frame comes last.
+            await writeLock.WaitAsync();
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 using var timeout = new CancellationTokenSource(options.CloseTimeoutMs);
@@ -422,7 +437,77 @@ public sealed class EdgeConnection
         }
 
         Interlocked.Add(ref queuedBytes, size);
-        outbox.Writer.TryWrite(frame);
+        if (Volatile.Read(ref framesInOutbox) == 0 && writeLock.Wait(0))
+        {
+            // Checked again under the lock: a frame queued meanwhile goes first, so this one queues behind it.
+            if (Volatile.Read(ref framesInOutbox) == 0 && !abandonQueue)
+            {
+                SendInline(frame);
+                return;
+            }
+
+            writeLock.Release();
+        }
+
+        Interlocked.Increment(ref framesInOutbox);
+        if (!outbox.Writer.TryWrite(frame))
+        {
+            Interlocked.Decrement(ref framesInOutbox);
+        }
+    }
+
+    /// <summary>Writes a frame on the caller's thread; called holding <see cref="writeLock"/>, which it releases.</summary>
+    private void SendInline(OutgoingFrame frame)
+    {
+        var bytes = frame.BytesFor(Format);
+        ValueTask send;
+        try
+        {
+            send = socket.SendAsync(bytes, MessageType, endOfMessage: true, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException)
+        {
+            writeLock.Release();
+            RequestClose(ConnectionLost, "connection lost");
+            return;
+        }
+
+        if (send.IsCompletedSuccessfully)
+        {
+            send.GetAwaiter().GetResult();
+            Sent(bytes.Length);
+            writeLock.Release();
+            return;
+        }
+
+        // The socket is backed up: only this case costs a task, and the lock stays held until the write is done.
+        _ = CompleteInlineAsync(send, bytes.Length);
+    }
+
+    private async Task CompleteInlineAsync(ValueTask send, int length)
+    {
+        try
+        {
+            await send;
+            Sent(length);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            RequestClose(ConnectionLost, "connection lost");
+        }
+        finally
+        {
+            writeLock.Release();
+        }
+    }
+
+    private void Sent(int length)
+    {
+        metrics.FrameSent(length);
+        if (Interlocked.Add(ref queuedBytes, -length) <= capBytes / 2)
+        {
+            Volatile.Write(ref overCapSince, 0);
+        }
     }
 
     private void MarkOverCap()
