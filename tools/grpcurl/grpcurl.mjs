@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-// A grpcurl-compatible command-line gRPC client that learns every schema from server reflection.
+// A grpcurl-compatible command-line gRPC client. Schemas come from server reflection, or from
+// .proto sources (-proto, -import-path) or descriptor sets (-protoset) when those are given.
 // Same invocation, output and exit codes as grpcurl for the subset it supports:
 //
 //   grpcurl -plaintext HOST:PORT list [SERVICE]
 //   grpcurl -plaintext HOST:PORT describe [SYMBOL]
 //   grpcurl -plaintext [-d '{...}' | -d @] [-H 'name: value']... HOST:PORT pkg.Service/Method
+//   grpcurl -import-path DIR -proto FILE [HOST:PORT] list|describe|pkg.Service/Method ...
 
 import { readFileSync } from 'node:fs';
 import grpc from '@grpc/grpc-js';
 import { describeDescriptor, methodSignature } from './lib/describe.mjs';
 import { DescriptorPool, SymbolNotFoundError } from './lib/descriptors.mjs';
+import { CompositeSource, FileDescriptorSource } from './lib/file-source.mjs';
 import { HelpRequested, UsageError, parseFlags } from './lib/flags.mjs';
 import { InvocationError, invokeMethod } from './lib/invoke.mjs';
 import { JsonSyntaxError, parseJsonStream, stringifyJson } from './lib/json-text.mjs';
@@ -31,7 +34,7 @@ const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
 
-const UNSUPPORTED = 'not supported: this client learns schemas only from server reflection';
+const UNSUPPORTED = 'not supported by this client';
 
 const FLAG_SPECS = {
   help: { kind: 'bool', usage: 'Print usage instructions and exit.' },
@@ -61,11 +64,11 @@ const FLAG_SPECS = {
   'msg-template': { kind: 'bool', usage: 'When describing messages, show a template of input data.' },
   v: { kind: 'bool', usage: 'Enable verbose output.' },
   vv: { kind: 'bool', usage: 'Enable very verbose output (same as -v here).' },
-  'use-reflection': { kind: 'bool', default: true, usage: 'Use server reflection to learn the schema. Always true for this client.' },
+  protoset: { kind: 'list', usage: "The name of a file containing an encoded FileDescriptorSet (protoc --descriptor_set_out --include_imports). Its descriptors are used instead of server reflection: 'list' and 'describe' show what the files define. May be given more than once. Not valid with -proto." },
+  proto: { kind: 'list', usage: "The name of a proto source file. It and its imports are used instead of server reflection: 'list' and 'describe' show what the files define. May be given more than once. Not valid with -protoset." },
+  'import-path': { kind: 'list', usage: 'A directory in which -proto files and their imports are looked up, in the order given. May be given more than once. Without it, files are looked up from the current directory, and imports also from the directories above each -proto file.' },
+  'use-reflection': { kind: 'bool', default: true, usage: 'Use server reflection to learn the schema. Defaults to true unless -proto or -protoset is given; with them, reflection is asked first and the files resolve what it cannot.' },
   // Accepted so that grpcurl command lines fail with a clear message instead of "not defined".
-  protoset: { kind: 'list', unsupported: true },
-  proto: { kind: 'list', unsupported: true },
-  'import-path': { kind: 'list', unsupported: true },
   'protoset-out': { kind: 'string', unsupported: true },
   'proto-out-dir': { kind: 'string', unsupported: true },
   alts: { kind: 'bool', unsupported: true },
@@ -125,22 +128,32 @@ async function main(argv) {
     return 0;
   }
   if (flags.version) {
-    process.stderr.write(`${PROGRAM} ${VERSION} (reflection-only, Node.js)\n`);
+    process.stderr.write(`${PROGRAM} ${VERSION} (Node.js)\n`);
     return 0;
   }
   validateFlags(flags, given);
   const command = parsePositionalArguments(parsed.args, flags);
+  validateSchemaSources(flags, given);
 
   const headers = (list) => (flags['expand-headers'] ? expandHeaders(list) : list);
   const reflectionMetadata = buildMetadata([...headers(flags.H), ...headers(flags['reflect-header'])]);
   const rpcMetadata = buildMetadata([...headers(flags.H), ...headers(flags['rpc-header'])]);
 
+  const fileSource = loadFileSource(flags);
+  // As in grpcurl, local files replace reflection unless -use-reflection is asked for explicitly.
+  const useReflection = given.has('use-reflection') ? flags['use-reflection'] : !fileSource;
+  if (useReflection && !command.target) throw usageFailure('No host:port specified.');
   const deadline = flags['max-time'] > 0 ? new Date(Date.now() + flags['max-time'] * 1000) : undefined;
-  const client = createClient(command.target, flags);
+  // list and describe from local files need no server at all.
+  const client = useReflection || command.verb === 'invoke' ? createClient(command.target, flags) : null;
   try {
-    await dial(client, command.target, deadline, flags['connect-timeout']);
-    const reflection = new ReflectionClient(client, { metadata: reflectionMetadata, deadline });
-    const pool = new DescriptorPool(reflection);
+    if (client) await dial(client, command.target, deadline, flags['connect-timeout']);
+    let source = fileSource;
+    if (useReflection) {
+      const reflection = new ReflectionClient(client, { metadata: reflectionMetadata, deadline });
+      source = fileSource ? new CompositeSource(reflection, fileSource) : reflection;
+    }
+    const pool = new DescriptorPool(source);
     const codec = new ProtoJsonCodec(pool, {
       emitDefaults: flags['emit-defaults'],
       keepProtoNames: flags['keep-proto-names'],
@@ -149,9 +162,9 @@ async function main(argv) {
 
     switch (command.verb) {
       case 'list':
-        return await runList(reflection, pool, command.symbol);
+        return await runList(source, pool, command.symbol);
       case 'describe':
-        return await runDescribe(reflection, pool, codec, command.symbol, flags['msg-template']);
+        return await runDescribe(source, pool, codec, command.symbol, flags['msg-template']);
       default:
         return await runInvoke({
           client, pool, codec, deadline,
@@ -163,7 +176,7 @@ async function main(argv) {
         });
     }
   } finally {
-    client.close();
+    client?.close();
   }
 }
 
@@ -171,7 +184,6 @@ function validateFlags(flags, given) {
   for (const name of given) {
     if (FLAG_SPECS[name].unsupported) throw usageFailure(`The -${name} option is ${UNSUPPORTED}.`);
   }
-  if (!flags['use-reflection']) throw usageFailure(`-use-reflection=false is ${UNSUPPORTED}.`);
   for (const name of ['connect-timeout', 'keepalive-time', 'max-time', 'max-msg-sz']) {
     if (flags[name] < 0) throw usageFailure(`The -${name} argument must not be negative.`);
   }
@@ -204,9 +216,47 @@ function parsePositionalArguments(args, flags) {
   } else {
     if (flags.d) warn(`The -d argument is not used with 'list' or 'describe' verb.`);
     if (flags['rpc-header'].length > 0) warn(`The -rpc-header argument is not used with 'list' or 'describe' verb.`);
-    if (!target) throw usageFailure('No host:port specified, no protoset specified, and no proto sources specified.');
+    if (!target && flags.protoset.length === 0 && flags.proto.length === 0) {
+      throw usageFailure('No host:port specified, no protoset specified, and no proto sources specified.');
+    }
   }
   return { target, verb, symbol };
+}
+
+/** grpcurl's checks on -protoset, -proto, -import-path and -use-reflection, in its order. */
+function validateSchemaSources(flags, given) {
+  const hasFiles = flags.protoset.length > 0 || flags.proto.length > 0;
+  if (flags.protoset.length > 0 && flags['reflect-header'].length > 0) {
+    warn('The -reflect-header argument is not used when -protoset files are used.');
+  }
+  if (flags.protoset.length > 0 && flags.proto.length > 0) {
+    throw usageFailure('Use either -protoset files or -proto files, but not both.');
+  }
+  if (flags['import-path'].length > 0 && flags.proto.length === 0) {
+    warn('The -import-path argument is not used unless -proto files are used.');
+  }
+  if (given.has('use-reflection') && !flags['use-reflection'] && !hasFiles) {
+    throw usageFailure('No protoset files or proto files specified and -use-reflection set to false.');
+  }
+}
+
+/** The schema from -protoset or -proto files, or null when neither is given. */
+function loadFileSource(flags) {
+  if (flags.protoset.length > 0) {
+    try {
+      return FileDescriptorSource.fromProtosets(flags.protoset);
+    } catch (err) {
+      throw failure('Failed to process proto descriptor sets.', err);
+    }
+  }
+  if (flags.proto.length > 0) {
+    try {
+      return FileDescriptorSource.fromProtoFiles(flags['import-path'], flags.proto);
+    } catch (err) {
+      throw failure('Failed to process proto source files.', err);
+    }
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -322,11 +372,12 @@ async function readStdin() {
 // ---------------------------------------------------------------------------------------------
 // Verbs
 
-async function runList(reflection, pool, serviceName) {
+/** @param source  server reflection, local files or both: whatever can list the services */
+async function runList(source, pool, serviceName) {
   if (!serviceName) {
     let services;
     try {
-      services = (await reflection.listServices()).sort();
+      services = (await source.listServices()).sort();
     } catch (err) {
       throw failure('Failed to list services', err);
     }
@@ -346,11 +397,11 @@ async function runList(reflection, pool, serviceName) {
   return 0;
 }
 
-async function runDescribe(reflection, pool, codec, symbol, showTemplate) {
+async function runDescribe(source, pool, codec, symbol, showTemplate) {
   let symbols = [symbol];
   if (!symbol) {
     try {
-      symbols = await reflection.listServices();
+      symbols = await source.listServices();
     } catch (err) {
       throw failure('Failed to list services', err);
     }
@@ -479,19 +530,23 @@ function printUsage() {
     })
     .join('\n');
   process.stderr.write(`Usage:
-\t${PROGRAM} [flags] address [list|describe] [symbol]
+\t${PROGRAM} [flags] [address] [list|describe] [symbol]
 
-A grpcurl-compatible client that learns all schemas through server reflection
-(-proto and -protoset are not supported).
+A grpcurl-compatible client. Schemas come from server reflection, or from
+-proto source files or -protoset descriptor sets when those are given.
+
+The 'address' is only optional when used with 'list' or 'describe' and a
+protoset or proto flag is provided.
 
 If 'list' is indicated, the symbol (if present) should be a fully-qualified
 service name. If present, all methods of that service are listed. If not
-present, all exposed services are listed.
+present, all exposed services are listed, or all services defined in the
+protosets or proto files.
 
 If 'describe' is indicated, the descriptor for the given symbol is shown. The
 symbol should be a fully-qualified service, method, message, enum or field
-name. If no symbol is given then the descriptors for all exposed services are
-shown.
+name. If no symbol is given then the descriptors for all exposed or known
+services are shown.
 
 If neither verb is present, the symbol must be a fully-qualified method name in
 'service/method' or 'service.method' format. In this case, the request body will

@@ -1,4 +1,5 @@
-// A pool of protobuf descriptors fetched on demand from a descriptor source (server reflection).
+// A pool of protobuf descriptors fetched on demand from a descriptor source: server reflection,
+// or local files (-proto, -protoset) through file-source.mjs.
 // We keep our own model over the raw FileDescriptorProtos instead of building protobufjs types
 // from them: describe output stays faithful to the server's schema (labels, maps, proto3
 // `optional`, comments), and the codec can follow the exact proto2/proto3/editions rules.
@@ -9,6 +10,7 @@ import protobuf from 'protobufjs';
 const require = createRequire(import.meta.url);
 const descriptorRoot = protobuf.Root.fromJSON(require('protobufjs/google/protobuf/descriptor.json'));
 const FileDescriptorProto = descriptorRoot.lookupType('google.protobuf.FileDescriptorProto');
+const FileDescriptorSet = descriptorRoot.lookupType('google.protobuf.FileDescriptorSet');
 
 /** google.protobuf.FieldDescriptorProto.Type */
 export const FieldType = Object.freeze({
@@ -28,7 +30,7 @@ const PACKABLE_TYPES = new Set([
 ]);
 
 // Field numbers inside descriptor.proto, used to build SourceCodeInfo paths for comments.
-const SOURCE_PATH = Object.freeze({
+export const SOURCE_PATH = Object.freeze({
   FILE_MESSAGE: 4, FILE_ENUM: 5, FILE_SERVICE: 6, FILE_EXTENSION: 7,
   MESSAGE_FIELD: 2, MESSAGE_NESTED: 3, MESSAGE_ENUM: 4, MESSAGE_EXTENSION: 6, MESSAGE_ONEOF: 8,
   ENUM_VALUE: 2, SERVICE_METHOD: 2,
@@ -47,6 +49,21 @@ export class MissingTypeError extends Error {
 
 export function decodeFileDescriptorProto(bytes) {
   return FileDescriptorProto.toObject(FileDescriptorProto.decode(bytes), { arrays: true, longs: String });
+}
+
+/** Serializes a FileDescriptorProto given as a plain object in protobufjs's camelCase JSON form. */
+export function encodeFileDescriptorProto(object) {
+  return FileDescriptorProto.encode(FileDescriptorProto.fromObject(object)).finish();
+}
+
+/** The serialized FileDescriptorProtos inside a serialized FileDescriptorSet (a protoset file). */
+export function splitFileDescriptorSet(bytes) {
+  return FileDescriptorSet.decode(bytes).file.map((file) => FileDescriptorProto.encode(file).finish());
+}
+
+/** A message type from descriptor.proto, e.g. 'FieldOptions'. */
+export function descriptorProtoType(name) {
+  return descriptorRoot.lookupType(`google.protobuf.${name}`);
 }
 
 /** protoc's default JSON name: drop underscores and upper-case the letter after each. */

@@ -1,4 +1,4 @@
-// Invokes an RPC whose schema comes from reflection, converting JSON requests to protobuf and
+// Invokes an RPC described by the descriptor pool, converting JSON requests to protobuf and
 // responses back to JSON. Every kind of method (unary, client-, server- or bidi-streaming) is
 // driven through one bidi stream call: on the wire they are all the same HTTP/2 exchange, and
 // only the number of messages each side sends differs.
@@ -40,7 +40,7 @@ export async function invokeMethod({ client, pool, codec, methodName, requests, 
   const inputType = await pool.withMissingTypesLoaded(() => method.inputType);
   const outputType = await pool.withMissingTypesLoaded(() => method.outputType);
   if (!inputType || !outputType) {
-    throw new InvocationError(`the server's reflection does not describe the message types of "${method.fullName}"`);
+    throw new InvocationError(`the schema does not describe the message types of "${method.fullName}"`);
   }
   const encodedRequests = await encodeRequests(pool, codec, method, inputType, requests);
 

@@ -3,15 +3,21 @@
 
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { startTestServer } from './test-server.mjs';
 
 const CLI = fileURLToPath(new URL('../grpcurl.mjs', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const SERVICE = 'grpcurl.testing.EchoService';
+// notes/note.proto imports notes/author.proto (another package) and google/protobuf/timestamp.proto.
+const NOTES_PROTO = ['-import-path', join(FIXTURES, 'protos'), '-proto', 'notes/note.proto'];
+const ECHO_PROTO = ['-import-path', FIXTURES, '-proto', 'echo.proto'];
+const ECHO_PROTOSET = ['-protoset', join(FIXTURES, 'echo.protoset')];
 
 /** @returns {Promise<{code: number, stdout: string, stderr: string}>} */
 function grpcurl(args, { stdin } = {}) {
@@ -236,6 +242,172 @@ describe('against a plaintext server', () => {
   });
 });
 
+describe('with schemas from local files (-proto, -protoset)', () => {
+  let server;
+  before(async () => {
+    // No reflection: everything must come from the files.
+    server = await startTestServer({ reflectionVersions: [] });
+  });
+  after(() => server.close());
+
+  test('list needs no server: services of the files and their imports', async () => {
+    let result = await grpcurl([...NOTES_PROTO, 'list']);
+    assert.equal(result.stderr, '');
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, `${SERVICE}\n`);
+
+    result = await grpcurl([...NOTES_PROTO, 'list', SERVICE]);
+    assert.equal(result.stdout, `${SERVICE}.Echo\n`);
+
+    result = await grpcurl([...ECHO_PROTOSET, 'list']);
+    assert.equal(result.stdout, `${SERVICE}\n`);
+  });
+
+  test('describe resolves imports, other packages and well-known types, and keeps comments', async () => {
+    let result = await grpcurl([...NOTES_PROTO, 'describe', 'grpcurl.testing.Note']);
+    assert.equal(result.code, 0);
+    assert.equal(result.stdout, [
+      'grpcurl.testing.Note is a message:',
+      'message Note {',
+      '  string text = 1;',
+      '  // Declared in another file and package, found through the enclosing package.',
+      '  .grpcurl.testing.people.Author author = 2;',
+      '  .google.protobuf.Timestamp written_at = 3;',
+      '  map<string, .grpcurl.testing.people.Author> reviewers = 4;',
+      '  optional int32 stars = 5;',
+      '}',
+      '',
+    ].join('\n'));
+
+    result = await grpcurl([...NOTES_PROTO, 'describe', SERVICE]);
+    assert.match(result.stdout, /^grpcurl\.testing\.EchoService is a service:\n\/\/ A view of the test service that only local files describe\.\n/);
+    assert.match(result.stdout, /\n {2}\/\/ Returns the note unchanged\.\n {2}rpc Echo \( \.grpcurl\.testing\.Note \) returns \( \.grpcurl\.testing\.Note \);\n/);
+
+    result = await grpcurl([...NOTES_PROTO, 'describe', 'grpcurl.testing.people.Author.Role.EDITOR']);
+    assert.equal(result.stdout, 'grpcurl.testing.people.Author.Role.EDITOR is an enum value:\nEDITOR = 2;\n');
+  });
+
+  test('-proto and -protoset describe exactly what the server reflects', async () => {
+    const reflecting = await startTestServer();
+    try {
+      for (const symbol of [SERVICE, 'grpcurl.testing.Everything']) {
+        const expected = await grpcurl(['-plaintext', '-msg-template', reflecting.address, 'describe', symbol]);
+        assert.equal(expected.code, 0);
+        for (const source of [ECHO_PROTO, ECHO_PROTOSET]) {
+          const { stdout } = await grpcurl([...source, '-msg-template', 'describe', symbol]);
+          assert.equal(stdout, expected.stdout, `${source.join(' ')} describe ${symbol}`);
+        }
+      }
+    } finally {
+      await reflecting.close();
+    }
+  });
+
+  test('a call is encoded and decoded with the local schema', async () => {
+    const request = {
+      text: 'hello', author: { name: 'Ann', role: 'EDITOR' }, written_at: '2024-02-29T23:59:59.5+01:00',
+      reviewers: { bob: { name: 'Bob', role: 1 } }, stars: 0,
+    };
+    const { code, stdout, stderr } = await grpcurl(['-plaintext', ...NOTES_PROTO, '-d', JSON.stringify(request), server.address, `${SERVICE}/Echo`]);
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+    assert.deepEqual(parseOutput(stdout), {
+      text: 'hello', author: { name: 'Ann', role: 'EDITOR' }, writtenAt: '2024-02-29T22:59:59.500Z',
+      reviewers: { bob: { name: 'Bob', role: 'WRITER' } }, stars: 0,
+    });
+  });
+
+  test('well-known types from the bundled definitions map to JSON like protoc\'s', async () => {
+    const request = {
+      at: '2024-01-02T03:04:05Z', took: '1.5s', extra: { list: [1, 'two', null, { deep: true }] },
+      maybeBig: '12', mask: 'fooBar,baz', payload: { '@type': 'type.googleapis.com/google.protobuf.Duration', value: '3s' },
+    };
+    for (const source of [ECHO_PROTO, ECHO_PROTOSET]) {
+      const { code, stdout, stderr } = await grpcurl(['-plaintext', ...source, '-d', JSON.stringify(request), server.address, `${SERVICE}/Echo`]);
+      assert.equal(stderr, '', source.join(' '));
+      assert.equal(code, 0);
+      assert.deepEqual(parseOutput(stdout), { ...request, took: '1.500s' });
+    }
+  });
+
+  test('streaming calls work from a protoset', async () => {
+    const { code, stdout } = await grpcurl(['-plaintext', ...ECHO_PROTOSET, '-d', '{"count": 2}', server.address, `${SERVICE}/Count`]);
+    assert.equal(code, 0);
+    assert.equal(stdout, '{\n  "value": "1"\n}\n{\n  "value": "2"\n}\n');
+  });
+
+  test('without -import-path, imports are found above the -proto file', async () => {
+    const noteFile = relative(process.cwd(), join(FIXTURES, 'protos', 'notes', 'note.proto'));
+    const { code, stdout, stderr } = await grpcurl(['-proto', noteFile, 'describe', 'grpcurl.testing.people.Author']);
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+    assert.match(stdout, /^grpcurl\.testing\.people\.Author is a message:\n/);
+  });
+
+  test('-proto names may also be given relative to the current directory', async () => {
+    const noteFile = relative(process.cwd(), join(FIXTURES, 'protos', 'notes', 'note.proto'));
+    const { code, stdout } = await grpcurl(['-import-path', join(FIXTURES, 'protos'), '-proto', noteFile, 'list']);
+    assert.equal(code, 0);
+    assert.equal(stdout, `${SERVICE}\n`);
+  });
+
+  test('-use-reflection with files: the server lists services, the files resolve the rest', async () => {
+    const reflecting = await startTestServer();
+    try {
+      const list = await grpcurl(['-plaintext', '-use-reflection', ...NOTES_PROTO, reflecting.address, 'list']);
+      assert.equal(list.stdout, `grpc.reflection.v1.ServerReflection\ngrpc.reflection.v1alpha.ServerReflection\n${SERVICE}\n`);
+      const author = await grpcurl(['-plaintext', '-use-reflection', ...NOTES_PROTO, reflecting.address, 'describe', 'grpcurl.testing.people.Author']);
+      assert.equal(author.code, 0);
+      assert.match(author.stdout, /^grpcurl\.testing\.people\.Author is a message:\n/);
+    } finally {
+      await reflecting.close();
+    }
+  });
+
+  test('a broken .proto file fails with the file and the reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grpcurl-test-'));
+    try {
+      writeFileSync(join(dir, 'missing-import.proto'), 'syntax = "proto3";\nimport "gone/away.proto";\n');
+      writeFileSync(join(dir, 'unknown-type.proto'), 'syntax = "proto3";\npackage p;\nmessage A { B b = 1; }\n');
+      writeFileSync(join(dir, 'bad-syntax.proto'), 'syntax = "proto3";\nmessage A { int32 a = 1 }\n');
+      for (const [file, message] of [
+        ['nope.proto', 'nope.proto: file not found in'],
+        ['missing-import.proto', 'missing-import.proto: import "gone/away.proto" not found in'],
+        ['unknown-type.proto', 'unknown-type.proto: field p.A.b: "B" is not defined'],
+        ['bad-syntax.proto', "bad-syntax.proto: illegal token '}'"],
+      ]) {
+        const { code, stderr } = await grpcurl(['-import-path', dir, '-proto', file, 'list']);
+        assert.equal(code, 1, file);
+        assert.ok(stderr.startsWith(`Failed to process proto source files.: could not parse given files: ${message}`), stderr);
+      }
+      const outside = await grpcurl(['-import-path', dir, '-proto', join(FIXTURES, 'echo.proto'), 'list']);
+      assert.equal(outside.code, 1);
+      assert.equal(outside.stderr, `Failed to process proto source files.: ${join(FIXTURES, 'echo.proto')} does not reside in any import path\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a protoset missing its imports, or no protoset at all, fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grpcurl-test-'));
+    try {
+      // Like protoc without --include_imports: echo.proto alone.
+      const { file } = descriptor.FileDescriptorSet.decode(readFileSync(join(FIXTURES, 'echo.protoset')));
+      const echoOnly = descriptor.FileDescriptorSet.encode({ file: file.filter((f) => f.name === 'echo.proto') }).finish();
+      writeFileSync(join(dir, 'echo-only.protoset'), echoOnly);
+      let result = await grpcurl(['-protoset', join(dir, 'echo-only.protoset'), 'list']);
+      assert.equal(result.code, 1);
+      assert.equal(result.stderr, 'Failed to process proto descriptor sets.: no descriptor found for "google/protobuf/any.proto"\n');
+
+      result = await grpcurl(['-protoset', join(dir, 'nope.protoset'), 'list']);
+      assert.equal(result.code, 1);
+      assert.ok(result.stderr.startsWith(`Failed to process proto descriptor sets.: could not load protoset file "${join(dir, 'nope.protoset')}": ENOENT`), result.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('against a server with only v1alpha reflection', () => {
   let server;
   before(async () => {
@@ -324,7 +496,9 @@ describe('without a server', () => {
       [['-plaintext'], 'Too few arguments.'],
       [['-plaintext', '-bogus', 'x:1', 'list'], 'flag provided but not defined: -bogus'],
       [['-plaintext', '-insecure', 'x:1', 'list'], 'The -insecure argument can only be used with TLS.'],
-      [['-plaintext', '-protoset', 'a.protoset', 'x:1', 'list'], 'The -protoset option is not supported'],
+      [['-plaintext', '-alts', 'x:1', 'list'], 'The -alts option is not supported'],
+      [['-proto', 'a.proto', '-protoset', 'a.protoset', 'list'], 'Use either -protoset files or -proto files, but not both.'],
+      [['-plaintext', '-use-reflection=false', 'x:1', 'list'], 'No protoset files or proto files specified and -use-reflection set to false.'],
       [['-plaintext', 'x:1', 'list', 'a', 'b'], 'Too many arguments.'],
       [['-plaintext', 'describe'], 'No host:port specified'],
     ]) {
@@ -333,6 +507,11 @@ describe('without a server', () => {
       assert.ok(stderr.startsWith(message), stderr);
       assert.ok(stderr.endsWith("Try 'grpcurl -help' for more details.\n"), stderr);
     }
+  });
+
+  test('-import-path without -proto warns', async () => {
+    const { stderr } = await grpcurl(['-plaintext', '-import-path', 'protos', '127.0.0.1:1', 'list']);
+    assert.ok(stderr.startsWith('Warning: The -import-path argument is not used unless -proto files are used.\n'), stderr);
   });
 
   test('-help prints usage and exits with 0', async () => {
