@@ -135,7 +135,8 @@ public sealed class ModerationFixture : IAsyncLifetime
             ["Moderation:WordsChannel"] = "moderation:words:" + messagesDatabase.Name,
             ["Moderation:DisconnectAfterRefusals"] = DisconnectAfterRefusals.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Moderation:LevelLimits:0:MinLevel"] = HighLevel.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Moderation:LevelLimits:0:MessagesPerSecond"] = HighLevelBurst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // A slow refill: the burst decides the boundary even when sending it takes a loaded machine a while.
+            ["Moderation:LevelLimits:0:MessagesPerSecond"] = "0.5",
             ["Moderation:LevelLimits:0:Burst"] = HighLevelBurst.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RejectionLog:FlushIntervalMs"] = "100",
         });
