@@ -140,7 +140,7 @@ public static class PipelineLoad
         return new LoadResult(all, results.Sum(r => r.Accepted), rejectedAll, elapsed);
     }
 
-    private static async Task EnsureDatabaseAsync(string mysql)
+    internal static async Task EnsureDatabaseAsync(string mysql)
     {
         var builder = new MySqlConnectionStringBuilder(mysql);
         var database = builder.Database;
@@ -152,7 +152,7 @@ public static class PipelineLoad
     }
 
     /// <summary>The corpus's 10,000 words as the global list, written once per database.</summary>
-    private static async Task SeedWordsAsync(IServiceProvider services)
+    internal static async Task SeedWordsAsync(IServiceProvider services)
     {
         var contexts = services.GetRequiredService<IDbContextFactory<ModerationDbContext>>();
         await using var db = await contexts.CreateDbContextAsync();

@@ -1,0 +1,463 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Live.MessageService;
+using Live.MessageService.Telemetry;
+using Live.Moderation.Words;
+using Live.Protocol;
+using Live.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Live.Moderation.Benchmarks;
+
+/// <summary>
+/// Accepted messages per second and ingest latency through the whole ingest path of one real MessageService
+/// (MessageServiceApp on Kestrel, loopback HTTP/2): moderation with 10,000 words, then seq + history + publish
+/// in Redis and the Kafka queue. `ingest [--via relay|publish] [--seconds N] [--warmup N] [--concurrency N] [--streams N]
+/// [--users N] [--rooms N] [--redis host:port|private] [--redis-server path] [--mysql connection-string] [--kafka host:port]
+/// [--room-service url]`. Needs RoomService (./platform up) for the rooms.
+///
+/// relay: N relay streams, as Edges open them, each with a window of `concurrency / streams` messages in
+/// flight; a message is done when it comes back in a room batch (the streams subscribe their rooms) or as a
+/// rejection. publish: `concurrency` callers of Publish, each signed in as a user (moderated like a viewer);
+/// publish-service: the same as an internal caller, which only the content rules apply to (moderation's share).
+/// Latency: MessageService's own ingest histogram (checks + moderation + seq + history + publish, per
+/// accepted message, read exactly with a MeterListener); for publish also the call's round trip as the
+/// caller sees it; for relay also send → arrival in a batch (which includes the 20 ms batch window).
+/// </summary>
+public static class IngestLoad
+{
+    private const string ProxySecret = "ingest-benchmark-proxy-secret-0123456789";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var via = Arg(args, "--via", "relay");
+        var seconds = int.Parse(Arg(args, "--seconds", "10"), CultureInfo.InvariantCulture);
+        var warmup = int.Parse(Arg(args, "--warmup", "5"), CultureInfo.InvariantCulture);
+        var concurrency = int.Parse(Arg(args, "--concurrency", "512"), CultureInfo.InvariantCulture);
+        var streams = int.Parse(Arg(args, "--streams", "4"), CultureInfo.InvariantCulture);
+        var users = int.Parse(Arg(args, "--users", "20000"), CultureInfo.InvariantCulture);
+        var roomCount = int.Parse(Arg(args, "--rooms", "200"), CultureInfo.InvariantCulture);
+        // A Redis of the benchmark's own by default, so its CPU per message is this run's alone.
+        var redis = Arg(args, "--redis", "private");
+        var mysql = Arg(args, "--mysql", "Server=127.0.0.1;Port=13306;User=live;Password=live;Database=live_messages_ingest_bench");
+        var kafka = Arg(args, "--kafka", File.Exists(".local/kafka.bootstrap") ? File.ReadAllText(".local/kafka.bootstrap").Trim() : "127.0.0.1:9092");
+        var roomService = Arg(args, "--room-service", "http://127.0.0.1:5101");
+        if (via is not ("relay" or "publish" or "publish-service"))
+        {
+            Console.Error.WriteLine("--via must be relay, publish or publish-service");
+            return 2;
+        }
+
+        await PipelineLoad.EnsureDatabaseAsync(mysql);
+        using var privateRedis = redis == "private" ? StartRedis(Arg(args, "--redis-server", "redis-server"), out redis) : null;
+        try
+        {
+            return await MeasureAsync(via, seconds, warmup, concurrency, streams, users, roomCount, redis, mysql, kafka, roomService);
+        }
+        finally
+        {
+            privateRedis?.Kill();
+        }
+    }
+
+    private static async Task<int> MeasureAsync(
+        string via, int seconds, int warmup, int concurrency, int streams, int users, int roomCount, string redis, string mysql, string kafka, string roomService)
+    {
+        var port = FreePort();
+        var app = MessageServiceApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:MySql"] = mysql,
+                ["ConnectionStrings:Redis"] = redis,
+                ["Kafka:BootstrapServers"] = kafka,
+                ["Services:RoomService"] = roomService,
+                ["Identity:ProxySecret"] = ProxySecret,
+                ["Moderation:WordsChannel"] = "moderation:words:ingest-bench",
+                ["Logging:LogLevel:Default"] = "Warning",
+                // Batches must carry every accepted message back to the relay client, which counts them.
+                ["Messages:MaxDisplayRatePerSecond"] = "1000000",
+                ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{port}",
+                ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+                ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{FreePort()}",
+            });
+            builder.Logging.ClearProviders();
+            builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
+        });
+        await Live.Moderation.Data.ModerationDatabase.MigrateAsync(
+            app.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Live.Moderation.Data.ModerationDbContext>>());
+        await PipelineLoad.SeedWordsAsync(app.Services);
+        await app.StartAsync();
+        var reloader = app.Services.GetRequiredService<WordListReloader>();
+        while (!reloader.HasLoaded)
+        {
+            await Task.Delay(50);
+        }
+
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
+            MaxReceiveMessageSize = 16 * 1024 * 1024,
+        });
+        using var roomChannel = GrpcChannel.ForAddress(roomService);
+        var rooms = await CreateLiveRoomsAsync(new Live.V1.RoomService.RoomServiceClient(roomChannel), roomCount);
+        var words = app.Services.GetRequiredService<WordFilter>().GlobalWordCount;
+        var corpus = DanmakuCorpus.Messages(DanmakuCorpus.Words());
+        using var server = new ServerInstruments();
+        var userBase = Random.Shared.NextInt64(1, 1_000_000) * 1_000_000;
+
+        var load = new Load(channel, rooms, corpus, users, userBase);
+        // Warm-up (JIT and tiering, script cache, connections, room status cache), not measured.
+        await (via == "relay" ? load.RelayAsync(streams, concurrency, TimeSpan.FromSeconds(warmup), null) : load.PublishAsync(concurrency, via == "publish", TimeSpan.FromSeconds(warmup), null));
+        load.NextUsers();
+        server.Reset();
+        var measured = new Measured();
+        using var redisAdmin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis + ",allowAdmin=true");
+        var redisServer = redisAdmin.GetServers()[0];
+        var redisCpuBefore = await RedisCpuSecondsAsync(redisServer);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var started = Stopwatch.GetTimestamp();
+        var loadBefore = LoadAverage();
+        await (via == "relay" ? load.RelayAsync(streams, concurrency, TimeSpan.FromSeconds(seconds), measured) : load.PublishAsync(concurrency, via == "publish", TimeSpan.FromSeconds(seconds), measured));
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var loadAfter = LoadAverage();
+        var processCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+        var redisCpu = await RedisCpuSecondsAsync(redisServer) - redisCpuBefore;
+
+        var ingest = server.IngestDurations();
+        var clientLatency = measured.LatenciesMs();
+        Console.WriteLine(FormattableString.Invariant($"via                 {via}, concurrency {concurrency}{(via == "relay" ? $" over {streams} relay streams" : "")}, {users:N0} users in {roomCount} rooms, {words:N0} words loaded"));
+        Console.WriteLine(FormattableString.Invariant($"duration            {elapsed:F1} s (after a {warmup} s warm-up)"));
+        Console.WriteLine(FormattableString.Invariant($"sent                {measured.Sent:N0} ({measured.Sent / elapsed:N0}/s)"));
+        Console.WriteLine(FormattableString.Invariant($"accepted            {measured.Accepted:N0} ({measured.Accepted / elapsed:N0}/s); server counted {server.Accepted:N0}"));
+        foreach (var (reason, count) in measured.Rejected.OrderByDescending(r => r.Value))
+        {
+            Console.WriteLine(FormattableString.Invariant($"rejected {reason,-10} {count:N0}"));
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"ingest latency (server)   p50 {Quantile(ingest, 0.50):F2}  p99 {Quantile(ingest, 0.99):F2}  p99.9 {Quantile(ingest, 0.999):F2}  max {Quantile(ingest, 1):F2} ms"));
+        Console.WriteLine(FormattableString.Invariant($"{(via == "relay" ? "send → in a batch      " : "publish round trip     ")}    p50 {Quantile(clientLatency, 0.50):F2}  p99 {Quantile(clientLatency, 0.99):F2}  p99.9 {Quantile(clientLatency, 0.999):F2}  max {Quantile(clientLatency, 1):F2} ms"));
+        // CPU per accepted message moves far less with the neighbours than messages/s does.
+        var accepted = Math.Max(1, measured.Accepted);
+        Console.WriteLine(FormattableString.Invariant($"cpu per accepted    this process (MessageService + load client) {processCpu * 1e6 / accepted:F0} µs, Redis {redisCpu * 1e6 / accepted:F0} µs ({processCpu / elapsed:F2} + {redisCpu / elapsed:F2} cores busy)"));
+        Console.WriteLine(FormattableString.Invariant($"load average        {loadBefore} -> {loadAfter} ({Environment.ProcessorCount} cores)"));
+
+        await app.StopAsync();
+        await app.DisposeAsync();
+        return 0;
+    }
+
+    private static async Task<long[]> CreateLiveRoomsAsync(Live.V1.RoomService.RoomServiceClient client, int count)
+    {
+        var rooms = new long[count];
+        for (var i = 0; i < count; i++)
+        {
+            var room = await client.CreateRoomAsync(new CreateRoomRequest { AnchorUserId = 1, Title = "ingest benchmark", Category = "chat" });
+            await client.StartLiveAsync(new StartLiveRequest { RoomId = room.Id });
+            rooms[i] = room.Id;
+        }
+
+        return rooms;
+    }
+
+    /// <summary>What the client saw in the measured window. Thread-safe.</summary>
+    private sealed class Measured
+    {
+        private readonly ConcurrentBag<List<double>> latencies = [];
+        private readonly ConcurrentDictionary<string, long> rejected = new();
+        private long sent;
+        private long accepted;
+
+        public long Sent => Volatile.Read(ref sent);
+        public long Accepted => Volatile.Read(ref accepted);
+        public IReadOnlyDictionary<string, long> Rejected => rejected;
+
+        public List<double> NewLatencyList()
+        {
+            var list = new List<double>(256 * 1024);
+            latencies.Add(list);
+            return list;
+        }
+
+        public void CountSent() => Interlocked.Increment(ref sent);
+
+        public void CountAccepted() => Interlocked.Increment(ref accepted);
+
+        public void CountRejected(string reason) => rejected.AddOrUpdate(reason, 1, (_, n) => n + 1);
+
+        public double[] LatenciesMs()
+        {
+            var all = latencies.SelectMany(l => l).ToArray();
+            Array.Sort(all);
+            return all;
+        }
+    }
+
+    private sealed class Load(GrpcChannel channel, long[] rooms, string[] corpus, int users, long userBase)
+    {
+        private long nextMessage;
+        private long usersOffset;
+
+        /// <summary>Fresh users for the measured run, so the warm-up's rate buckets do not carry over.</summary>
+        public void NextUsers() => usersOffset += users;
+
+        /// <summary>A distinct message from a user who stays under 10 messages/s: message n goes to user n mod users.</summary>
+        public (long UserId, long RoomId, string Content, long Id) Next()
+        {
+            var id = Interlocked.Increment(ref nextMessage);
+            var user = userBase + usersOffset + id % users;
+            var text = corpus[(int)(id % corpus.Length)];
+            var content = string.Create(CultureInfo.InvariantCulture, $"{(text.Length > 80 ? text[..80] : text)} #{id}");
+            return (user, rooms[user % rooms.Length], content, id);
+        }
+
+        /// <param name="asUser">Signed in as the sender (moderated like a viewer); otherwise an internal caller (content rules only).</param>
+        public async Task PublishAsync(int concurrency, bool asUser, TimeSpan duration, Measured? measured)
+        {
+            var client = new Live.V1.MessageService.MessageServiceClient(channel);
+            var secret = Encoding.UTF8.GetBytes(ProxySecret);
+            var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+            {
+                var latencies = measured?.NewLatencyList();
+                while (Stopwatch.GetTimestamp() < deadline)
+                {
+                    var (user, room, content, _) = Next();
+                    var id = user.ToString(CultureInfo.InvariantCulture);
+                    // As the Proxy signs a signed-in user's call: the message is moderated like a viewer's.
+                    var headers = asUser ? new Metadata
+                    {
+                        { "x-user-id", id }, { "x-user-name", "bench" }, { "x-user-roles", "viewer" }, { "x-user-level", "1" },
+                        { "x-live-identity", Live.ServiceDefaults.Identity.ProxyIdentityProof.Create(secret, DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+                            "/live.v1.MessageService/Publish", id, "bench", "viewer", "1") },
+                    } : null;
+                    var begin = Stopwatch.GetTimestamp();
+                    measured?.CountSent();
+                    try
+                    {
+                        await client.PublishAsync(new PublishRequest { RoomId = room, Kind = MessageKind.Danmaku, UserId = user, UserName = "bench", Content = content }, headers);
+                        latencies?.Add(Stopwatch.GetElapsedTime(begin).TotalMilliseconds);
+                        measured?.CountAccepted();
+                    }
+                    catch (RpcException ex)
+                    {
+                        measured?.CountRejected(ex.Trailers.GetValue("live-reason") ?? ex.StatusCode.ToString());
+                    }
+                }
+            })).ToArray();
+            await Task.WhenAll(workers);
+        }
+
+        public async Task RelayAsync(int streams, int concurrency, TimeSpan duration, Measured? measured)
+        {
+            var window = Math.Max(1, concurrency / streams);
+            await Task.WhenAll(Enumerable.Range(0, streams).Select(s => RelayStreamAsync(s, streams, window, duration, measured)));
+        }
+
+        /// <summary>One Edge-like relay stream: subscribes its rooms, keeps `window` messages in flight.</summary>
+        private async Task RelayStreamAsync(int index, int streams, int window, TimeSpan duration, Measured? measured)
+        {
+            var client = new Live.V1.MessageService.MessageServiceClient(channel);
+            using var call = client.Relay();
+            await call.ResponseHeadersAsync;
+            var mine = rooms.Where((_, i) => i % streams == index).ToHashSet();
+            foreach (var room in mine)
+            {
+                await call.RequestStream.WriteAsync(new RelayUp { Subscribe = new RoomRef { RoomId = room } });
+            }
+
+            var inFlight = new ConcurrentDictionary<long, long>();
+            using var slots = new SemaphoreSlim(window, window);
+            var latencies = measured?.NewLatencyList();
+            var reader = Task.Run(async () =>
+            {
+                using var payload = new PooledBufferWriter(64 * 1024);
+                await foreach (var down in call.ResponseStream.ReadAllAsync())
+                {
+                    if (down.KindCase == RelayDown.KindOneofCase.Rejected && inFlight.TryRemove(down.Rejected.ConnectionId, out _))
+                    {
+                        measured?.CountRejected(Live.MessageService.Ingest.RejectReasons.Code(down.Rejected.Reason));
+                        slots.Release();
+                    }
+                    else if (down.KindCase == RelayDown.KindOneofCase.Batch)
+                    {
+                        var now = Stopwatch.GetTimestamp();
+                        foreach (var id in AcceptedIds(down.Batch.Frame.Span, payload))
+                        {
+                            if (inFlight.TryRemove(id, out var sentAt))
+                            {
+                                // Only this loop adds to the stream's list; it is read after the stream ends.
+                                latencies?.Add((now - sentAt) * 1000.0 / Stopwatch.Frequency);
+                                measured?.CountAccepted();
+                                slots.Release();
+                            }
+                        }
+                    }
+                }
+            });
+
+            var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                if (!await slots.WaitAsync(TimeSpan.FromSeconds(5)))
+                {
+                    throw new TimeoutException($"relay stream {index}: {window} messages got no answer for 5 s");
+                }
+
+                (long User, long Room, string Content, long Id) next;
+                do
+                {
+                    next = Next();
+                }
+                while (!mine.Contains(next.Room));
+
+                inFlight[next.Id] = Stopwatch.GetTimestamp();
+                measured?.CountSent();
+                await call.RequestStream.WriteAsync(new RelayUp
+                {
+                    Message = new ClientMessage
+                    {
+                        // The message id stands in for the connection id: a rejection names it.
+                        ConnectionId = next.Id, RoomId = next.Room, UserId = next.User, UserName = "bench", Kind = MessageKind.Danmaku,
+                        Content = next.Content, UserLevel = 1, ClientIp = ByteString.CopyFrom(127, 0, 0, 1),
+                    },
+                });
+            }
+
+            // Let the last window drain (bounded), then end the stream.
+            for (var i = 0; i < 100 && !inFlight.IsEmpty; i++)
+            {
+                await Task.Delay(20);
+            }
+
+            await call.RequestStream.CompleteAsync();
+            await reader;
+        }
+
+        /// <summary>The message ids ("… #id") of the danmaku in a batch frame.</summary>
+        private static List<long> AcceptedIds(ReadOnlySpan<byte> frame, PooledBufferWriter payload)
+        {
+            var ids = new List<long>();
+            if (FrameReader.TryReadBatch(frame, out var batch) != DecodeStatus.Ok)
+            {
+                return ids;
+            }
+
+            payload.Reset();
+            if (FrameReader.TryGetPayload(batch, payload) != DecodeStatus.Ok)
+            {
+                return ids;
+            }
+
+            var reader = new BatchMessageReader(payload.WrittenSpan);
+            while (reader.TryRead(out var message))
+            {
+                var hash = message.Content.LastIndexOf((byte)'#');
+                if (hash >= 0 && long.TryParse(message.Content[(hash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+                {
+                    ids.Add(id);
+                }
+            }
+
+            return ids;
+        }
+    }
+
+    /// <summary>MessageService's own instruments: every ingest duration (exact, not bucketed) and accepted count.</summary>
+    private sealed class ServerInstruments : IDisposable
+    {
+        private readonly MeterListener listener = new();
+        private readonly ConcurrentQueue<double> durations = new();
+        private long accepted;
+
+        public ServerInstruments()
+        {
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == MessageMetrics.Name && instrument.Name is "live.message.ingest.duration" or "live.message.accepted")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<double>((_, value, _, _) => durations.Enqueue(value));
+            listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref accepted, value));
+            listener.Start();
+        }
+
+        public long Accepted => Volatile.Read(ref accepted);
+
+        public void Reset()
+        {
+            durations.Clear();
+            Interlocked.Exchange(ref accepted, 0);
+        }
+
+        public double[] IngestDurations()
+        {
+            var all = durations.ToArray();
+            Array.Sort(all);
+            return all;
+        }
+
+        public void Dispose() => listener.Dispose();
+    }
+
+    /// <summary>Redis's own CPU time (user + system) so far, from INFO cpu.</summary>
+    private static async Task<double> RedisCpuSecondsAsync(StackExchange.Redis.IServer server)
+    {
+        var cpu = (await server.InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+        return double.Parse(cpu["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(cpu["used_cpu_sys"], CultureInfo.InvariantCulture);
+    }
+
+    private static double Quantile(double[] sorted, double q) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private static Process StartRedis(string binary, out string address)
+    {
+        var port = FreePort();
+        address = $"127.0.0.1:{port}";
+        var redis = Process.Start(new ProcessStartInfo(binary, $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no")
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        }) ?? throw new InvalidOperationException($"could not start {binary}");
+        redis.OutputDataReceived += (_, _) => { };
+        redis.BeginOutputReadLine();
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient("127.0.0.1", port);
+                return redis;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                Thread.Sleep(50);
+            }
+        }
+
+        redis.Kill();
+        throw new InvalidOperationException($"{binary} did not listen on {address}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string Arg(string[] args, string name, string fallback) =>
+        Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+}
