@@ -15,13 +15,16 @@ public sealed class ModerationCollection : ICollectionFixture<ModerationFixture>
 }
 
 /// <summary>
-/// The real-time core with moderation at its defaults (10 messages/s, 5 s duplicates, 100 characters):
+/// The real-time core with moderation at its defaults (burst of 10, 5 s duplicates, 100 characters):
 /// RoomService, two MessageServices on one MariaDB database (the word lists) and two Edges, Edge A through
-/// MessageService A and Edge B through B, on the shared Redis. Only the repeat-flooder threshold is lowered,
-/// so a flood test needs seconds, not minutes, and level 20 and up gets 20 messages/s.
+/// MessageService A and Edge B through B, on the shared Redis. Changed: the repeat-flooder threshold is
+/// lowered, so a flood test needs seconds, not minutes; level 20 and up gets a burst of 20; and buckets
+/// refill at 1 message/s instead of 10, so a burst's boundary holds even when a loaded machine takes a
+/// few hundred ms to get the burst through (the 10/s refill is tested on a test clock in Moderation.Tests).
 /// </summary>
 public sealed class ModerationFixture : IAsyncLifetime
 {
+    public const int RefillPerSecond = 1;
     public const int DisconnectAfterRefusals = 15;
     public const int HighLevel = 20;
     public const int HighLevelBurst = 20;
@@ -133,6 +136,7 @@ public sealed class ModerationFixture : IAsyncLifetime
             ["Identity:ProxySecret"] = RealtimeFixture.ProxySecret,
             ["Messages:MaxDisplayRatePerSecond"] = "100000",
             ["Moderation:WordsChannel"] = "moderation:words:" + messagesDatabase.Name,
+            ["Moderation:MessagesPerSecond"] = RefillPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Moderation:DisconnectAfterRefusals"] = DisconnectAfterRefusals.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Moderation:LevelLimits:0:MinLevel"] = HighLevel.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // A slow refill: the burst decides the boundary even when sending it takes a loaded machine a while.
