@@ -72,16 +72,25 @@ public sealed class GiftTests(StatsEnvironment env) : IClassFixture<StatsEnviron
         // Enough for exactly 50 hearts.
         await env.GiftClient.CreditWalletAsync(new CreditWalletRequest { UserId = sender, Amount = 50 * HeartPrice, IdempotencyKey = "credit-" + env.Suffix + "-b" });
 
+        // 100 sends contend for one wallet row; a client retries UNAVAILABLE (a lock wait past the command
+        // timeout on a loaded machine) with the same key, as any client of SendGift should.
         var sends = Enumerable.Range(0, 100).Select(async i =>
         {
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                await env.GiftClient.SendGiftAsync(new SendGiftRequest { IdempotencyKey = $"debit-{env.Suffix}-{i}", RoomId = room.Id, SenderUserId = sender, GiftId = Heart, Count = 1 });
-                return StatusCode.OK;
-            }
-            catch (RpcException ex)
-            {
-                return ex.StatusCode;
+                try
+                {
+                    await env.GiftClient.SendGiftAsync(new SendGiftRequest { IdempotencyKey = $"debit-{env.Suffix}-{i}", RoomId = room.Id, SenderUserId = sender, GiftId = Heart, Count = 1 });
+                    return StatusCode.OK;
+                }
+                catch (RpcException ex) when (ex.StatusCode != StatusCode.Unavailable || attempt == 5)
+                {
+                    return ex.StatusCode;
+                }
+                catch (RpcException)
+                {
+                    await Task.Delay(100);
+                }
             }
         });
         var outcomes = await Task.WhenAll(sends);

@@ -52,9 +52,15 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
               elseif op == 'zi' then
                 redis.call('ZINCRBY', a[j + 1], a[j + 2], a[j + 3])
                 j = j + 4
-              elseif op == 'zg' then
-                redis.call('ZADD', a[j + 1], 'GT', a[j + 2], a[j + 3])
-                j = j + 4
+              elseif op == 'seen' then
+                -- Trim and refresh the TTL only when a room is new to the user: repeat visits cost one command.
+                if redis.call('ZADD', a[j + 1], 'GT', a[j + 2], a[j + 3]) == 1 then
+                  if redis.call('ZCARD', a[j + 1]) > tonumber(a[j + 4]) then
+                    redis.call('ZREMRANGEBYRANK', a[j + 1], 0, -1 - tonumber(a[j + 4]))
+                  end
+                  redis.call('EXPIRE', a[j + 1], a[j + 5])
+                end
+                j = j + 6
               elseif op == 'zt' then
                 redis.call('ZREMRANGEBYRANK', a[j + 1], 0, -1 - tonumber(a[j + 2]))
                 j = j + 3
@@ -123,6 +129,8 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
     private readonly StatsOptions settings = options.Value;
     private readonly HeatOptions heatSettings = heat.Value;
 
+    private readonly RecentlySeen recentlySeen = new();
+
     // The Redis watermark of each assigned partition as last read or written. Only the consumer thread uses it.
     private readonly Dictionary<TopicPartition, long> watermarks = [];
 
@@ -135,7 +143,43 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
         }
     }
 
-    public async Task ApplyAsync(IReadOnlyList<PartitionSlice> slices)
+    /// <summary>
+    /// Applies what the store has not seen of the batch, then returns the unique senders of every minute the
+    /// batch's messages fall in (read after the apply, so a replayed batch returns the same counts).
+    /// </summary>
+    public async Task<Dictionary<(long Room, long Minute), long>> ApplyAsync(IReadOnlyList<PartitionSlice> slices)
+    {
+        await ApplyEffectsAsync(slices);
+        return await CountUniqueSendersAsync(slices);
+    }
+
+    private async Task<Dictionary<(long Room, long Minute), long>> CountUniqueSendersAsync(IReadOnlyList<PartitionSlice> slices)
+    {
+        var minutes = new HashSet<(long Room, long Minute)>();
+        foreach (var slice in slices)
+        {
+            foreach (var fact in slice.Facts)
+            {
+                if (fact is MessageFact message)
+                {
+                    minutes.Add((message.RoomId, message.TimeMs / 60_000));
+                }
+            }
+        }
+
+        var batch = redis.GetDatabase().CreateBatch();
+        var counts = minutes.Select(m => (m, batch.HyperLogLogLengthAsync(keys.RoomSenders(m.Room, m.Minute)))).ToList();
+        batch.Execute();
+        var result = new Dictionary<(long Room, long Minute), long>(counts.Count);
+        foreach (var (minute, count) in counts)
+        {
+            result[minute] = await count;
+        }
+
+        return result;
+    }
+
+    private async Task ApplyEffectsAsync(IReadOnlyList<PartitionSlice> slices)
     {
         var db = redis.GetDatabase();
         var unknown = slices.Select(s => s.Partition).Where(p => !watermarks.ContainsKey(p)).ToList();
@@ -254,20 +298,19 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
             }
         }
 
-        var users = new HashSet<long>();
         foreach (var ((user, room), timeMs) in seen)
         {
-            args.Add("zg");
+            if (!recentlySeen.ShouldRecord(user, room, timeMs))
+            {
+                continue;
+            }
+
+            args.Add("seen");
             args.Add(keys.UserSeenRooms(user).ToString());
             args.Add(timeMs);
             args.Add(room);
-            users.Add(user);
-        }
-
-        foreach (var user in users)
-        {
-            Op(args, "zt", keys.UserSeenRooms(user), settings.SeenRoomsPerUser);
-            Op(args, "ex", keys.UserSeenRooms(user), UserSeenTtlSeconds);
+            args.Add(settings.SeenRoomsPerUser);
+            args.Add(UserSeenTtlSeconds);
         }
 
         args[lengthIndex] = args.Count - start;
@@ -446,5 +489,35 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
             : time >= At
                 ? new Decayed(Count + 1, Sum * Math.Exp((At - time) / tau) + 1, time)
                 : new Decayed(Count + 1, Sum + Math.Exp((time - At) / tau), At);
+    }
+
+    /// <summary>
+    /// Which (user, room) pairs were written recently, so a chatter's every message does not rewrite the same
+    /// "last seen" entry: one write per pair per minute of event time is enough for a window of hours. Bounded;
+    /// when full it starts over (which only costs some repeated writes). A batch that fails after being built
+    /// may leave a pair unwritten for up to that minute: "seen" steers recommendations, it is not a record.
+    /// </summary>
+    private sealed class RecentlySeen
+    {
+        private const int MaxEntries = 500_000;
+        private const long RefreshMs = 60_000;
+        private readonly Dictionary<(long, long), long> written = [];
+
+        public bool ShouldRecord(long userId, long roomId, long timeMs)
+        {
+            var key = (userId, roomId);
+            if (written.TryGetValue(key, out var at) && timeMs - at < RefreshMs)
+            {
+                return false;
+            }
+
+            if (written.Count >= MaxEntries)
+            {
+                written.Clear();
+            }
+
+            written[key] = timeMs;
+            return true;
+        }
     }
 }

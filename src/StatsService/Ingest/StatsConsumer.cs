@@ -14,6 +14,10 @@ namespace Live.StatsService.Ingest;
 /// batch's effects are applied to Redis and MySQL — each store idempotent through per-partition watermarks —
 /// and only then are the offsets committed. A crash anywhere re-reads from the last commit and the watermarks
 /// skip what was already applied, so a restart or a rewind leaves the same state as one clean pass.
+/// Batches flow through a pipeline: while the consumer thread gathers batch n+2, batch n+1 is applied to Redis
+/// and batch n to MySQL. Each store still applies batches strictly in order (a batch's steps wait for the
+/// previous batch's steps in the same store, and fail if those failed); commits and every consumer call stay
+/// on the consumer thread.
 /// </summary>
 public sealed class StatsConsumer(
     IOptions<KafkaOptions> kafka,
@@ -31,13 +35,18 @@ public sealed class StatsConsumer(
         [options.Value.GiftEventsTopic] = StatsTopic.GiftEvents,
     };
 
-    // Slices of the batch being gathered, by partition; a revoked partition's slice is dropped.
-    private readonly Dictionary<TopicPartition, PartitionSlice> pending = [];
+    // Batches applied at once: one in Redis, one in MySQL.
+    private const int PipelineDepth = 2;
+
+    // The batch being gathered, by partition, and the batches being applied, oldest first. Both belong to the
+    // consumer thread (rebalance callbacks run on it too); the apply tasks only read their own slices.
+    private readonly Queue<InFlight> inFlight = new();
+    private Dictionary<TopicPartition, PartitionSlice> pending = [];
+    private int failures;
+    private long processed;
 
     /// <summary>Records whose effects are applied and whose offsets are committed, since start.</summary>
     public long Processed => Interlocked.Read(ref processed);
-
-    private long processed;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         // librdkafka's consumer calls block; the loop gets a thread of its own instead of a pool thread.
@@ -49,49 +58,40 @@ public sealed class StatsConsumer(
         using var consumer = Build();
         consumer.Subscribe(topics.Keys);
         Log.ConsumerStarted(logger, settings.ConsumerGroup, string.Join(",", topics.Keys));
-        var failures = 0;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
                 Gather(consumer, stoppingToken);
-                if (pending.Count == 0)
+                // Commit what is done; wait for the oldest only when the pipeline is full or nothing new came.
+                while (inFlight.Count > 0 && (inFlight.Count >= PipelineDepth || pending.Count == 0 || inFlight.Peek().Done.IsCompleted))
                 {
-                    continue;
-                }
-
-                var slices = pending.Values.ToList();
-                try
-                {
-                    Apply(slices);
-                    Commit(consumer, slices);
-                    failures = 0;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // Nothing was committed: rewind to the batch's start and try again after a pause, while the
-                    // consumer keeps polling (so the group does not expire it during a long outage).
-                    failures++;
-                    var delay = TimeSpan.FromMilliseconds(Math.Min(5_000, 200 * (1 << Math.Min(failures, 5))));
-                    Log.ApplyFailed(logger, slices.Sum(s => s.Facts.Count), (int)delay.TotalMilliseconds, ex);
-                    metrics.ApplyFailed();
-                    foreach (var slice in slices)
+                    if (!Complete(consumer))
                     {
-                        consumer.Seek(new TopicPartitionOffset(slice.Partition, slice.FirstOffset));
+                        // Nothing of the failed batch was committed, and the batches after it fail with it: read
+                        // them all again after a pause; the consumer keeps polling, so the group does not expire it.
+                        CompleteAll(consumer);
+                        Rewind(consumer, pending.Values);
+                        pending = [];
+                        stoppingToken.WaitHandle.WaitOne(Backoff());
+                        break;
                     }
-
-                    stoppingToken.WaitHandle.WaitOne(delay);
                 }
 
-                pending.Clear();
+                if (pending.Count > 0)
+                {
+                    Start([.. pending.Values]);
+                    pending = [];
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping between batches: everything applied is committed already.
+            // Stopping: the batch under way is finished and committed below; what was gathered is read again later.
         }
         finally
         {
+            CompleteAll(consumer);
             consumer.Close();
         }
     }
@@ -116,33 +116,46 @@ public sealed class StatsConsumer(
         return new ConsumerBuilder<Ignore, byte[]>(config)
             .SetLogHandler((_, message) => Log.Librdkafka(logger, message.Facility, message.Message))
             .SetErrorHandler((_, error) => Log.ConsumerError(logger, error.Code, error.Reason))
-            .SetPartitionsAssignedHandler((_, assigned) =>
+            .SetPartitionsAssignedHandler((c, assigned) =>
             {
+                FinishBeforeRebalance(c);
                 redisEffects.Forget(assigned);
                 Log.PartitionsAssigned(logger, string.Join(",", assigned));
             })
-            .SetPartitionsRevokedHandler((_, revoked) =>
+            .SetPartitionsRevokedHandler((c, revoked) =>
             {
-                var partitions = revoked.Select(p => p.TopicPartition).ToList();
-                foreach (var partition in partitions)
-                {
-                    pending.Remove(partition);
-                }
-
-                redisEffects.Forget(partitions);
-                Log.PartitionsRevoked(logger, string.Join(",", partitions));
+                // The batch under way is finished and committed while these partitions are still ours.
+                FinishBeforeRebalance(c);
+                Drop(revoked.Select(p => p.TopicPartition).ToList());
+                Log.PartitionsRevoked(logger, string.Join(",", revoked));
             })
-            .SetPartitionsLostHandler((_, lost) =>
+            .SetPartitionsLostHandler((c, lost) =>
             {
-                var partitions = lost.Select(p => p.TopicPartition).ToList();
-                foreach (var partition in partitions)
-                {
-                    pending.Remove(partition);
-                }
-
-                redisEffects.Forget(partitions);
+                FinishBeforeRebalance(c);
+                Drop(lost.Select(p => p.TopicPartition).ToList());
             })
             .Build();
+    }
+
+    // A failed batch is simply not committed: whoever owns its partitions next reads it again.
+    private void FinishBeforeRebalance(IConsumer<Ignore, byte[]> consumer) => CompleteAll(consumer);
+
+    private void CompleteAll(IConsumer<Ignore, byte[]> consumer)
+    {
+        while (inFlight.Count > 0)
+        {
+            Complete(consumer);
+        }
+    }
+
+    private void Drop(List<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            pending.Remove(partition);
+        }
+
+        redisEffects.Forget(partitions);
     }
 
     /// <summary>Reads records into <see cref="pending"/> until the batch is full or its time is up.</summary>
@@ -152,19 +165,20 @@ public sealed class StatsConsumer(
         long deadline = 0;
         while (count < settings.MaxBatchRecords)
         {
-            var wait = deadline == 0 ? 200 : (int)Math.Max(0, (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency);
+            // Idle, with a batch under way: return soon so it is committed without waiting for new records.
+            var idleWait = inFlight.Count == 0 ? 200 : 5;
+            var wait = deadline == 0 ? idleWait : (int)Math.Max(0, (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency);
             var result = consumer.Consume(wait);
             if (result is null)
             {
-                if (deadline != 0 && Stopwatch.GetTimestamp() >= deadline)
+                if (deadline == 0)
                 {
+                    stoppingToken.ThrowIfCancellationRequested();
                     return;
                 }
 
-                if (deadline == 0)
+                if (Stopwatch.GetTimestamp() >= deadline)
                 {
-                    // Idle: give the caller a chance to see the stop request.
-                    stoppingToken.ThrowIfCancellationRequested();
                     return;
                 }
 
@@ -206,22 +220,61 @@ public sealed class StatsConsumer(
         }
     }
 
-    /// <summary>Not cancellable: a batch under way when the host stops is finished (and committed), bounded by command timeouts.</summary>
-    private void Apply(List<PartitionSlice> slices)
+    /// <summary>
+    /// Starts applying a batch: its Redis step after the previous batch's Redis step; its MySQL steps (the rollup
+    /// transaction, then the minutes' unique senders, which come from the HyperLogLogs the Redis step fills)
+    /// after the previous batch's MySQL steps — so one batch's MySQL work overlaps the next one's Redis work, and
+    /// each store sees batches in order. A step fails if the one before it failed. Not cancellable: a batch
+    /// under way when the host stops is finished (and committed), bounded by command timeouts.
+    /// </summary>
+    private void Start(List<PartitionSlice> slices)
     {
+        var previous = inFlight.Count > 0 ? inFlight.Last() : null;
         var started = Stopwatch.GetTimestamp();
-        // Redis first: the rollups read each minute's unique senders from the HyperLogLogs it fills.
-        redisEffects.ApplyAsync(slices).GetAwaiter().GetResult();
-        rollups.ApplyAsync(slices, CancellationToken.None).GetAwaiter().GetResult();
-        metrics.BatchApplied(slices.Sum(s => s.Records), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var redisStep = Task.Run(async () =>
+        {
+            if (previous is not null)
+            {
+                await previous.RedisStep;
+            }
+
+            return await redisEffects.ApplyAsync(slices);
+        });
+        var done = Task.Run(async () =>
+        {
+            if (previous is not null)
+            {
+                await previous.Done;
+            }
+
+            await rollups.ApplyAsync(slices, CancellationToken.None);
+            await rollups.RecordUniqueSendersAsync(await redisStep, CancellationToken.None);
+            metrics.BatchApplied(slices.Sum(s => s.Records), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        });
+        inFlight.Enqueue(new InFlight(slices, redisStep, done));
     }
 
-    private void Commit(IConsumer<Ignore, byte[]> consumer, List<PartitionSlice> slices)
+    /// <summary>Waits for the oldest batch under way and commits it; false (and logged) when applying it failed.</summary>
+    private bool Complete(IConsumer<Ignore, byte[]> consumer)
     {
-        var offsets = slices.Select(s => new TopicPartitionOffset(s.Partition, s.LastOffset + 1)).ToList();
+        var batch = inFlight.Dequeue();
         try
         {
-            consumer.Commit(offsets);
+            batch.Done.GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            failures++;
+            Log.ApplyFailed(logger, batch.Slices.Sum(s => s.Records), (int)Backoff().TotalMilliseconds, ex);
+            metrics.ApplyFailed();
+            Rewind(consumer, batch.Slices);
+            return false;
+        }
+
+        failures = 0;
+        try
+        {
+            consumer.Commit(batch.Slices.Select(s => new TopicPartitionOffset(s.Partition, s.LastOffset + 1)));
         }
         catch (KafkaException ex)
         {
@@ -230,9 +283,24 @@ public sealed class StatsConsumer(
             Log.CommitFailed(logger, ex.Error.Reason);
         }
 
+        Interlocked.Add(ref processed, batch.Slices.Sum(s => s.Records));
+        return true;
+    }
+
+    /// <summary>Moves each partition back to the first offset of the given slices (the earliest wins).</summary>
+    private static void Rewind(IConsumer<Ignore, byte[]> consumer, IEnumerable<PartitionSlice> slices)
+    {
+        var assigned = consumer.Assignment.ToHashSet();
         foreach (var slice in slices)
         {
-            Interlocked.Add(ref processed, slice.Records);
+            if (assigned.Contains(slice.Partition) && consumer.Position(slice.Partition).Value > slice.FirstOffset)
+            {
+                consumer.Seek(new TopicPartitionOffset(slice.Partition, slice.FirstOffset));
+            }
         }
     }
+
+    private TimeSpan Backoff() => TimeSpan.FromMilliseconds(Math.Min(5_000, 200 * (1 << Math.Min(failures, 5))));
+
+    private sealed record InFlight(List<PartitionSlice> Slices, Task<Dictionary<(long Room, long Minute), long>> RedisStep, Task Done);
 }

@@ -2,10 +2,8 @@ using System.Text;
 using Confluent.Kafka;
 using Live.StatsService.Data;
 using Live.StatsService.Ingest;
-using Live.StatsService.Rooms;
 using Microsoft.EntityFrameworkCore;
 using MySqlConnector;
-using StackExchange.Redis;
 
 namespace Live.StatsService.Rollups;
 
@@ -14,7 +12,7 @@ namespace Live.StatsService.Rollups;
 /// with a row lock and moved in the same transaction as the rollups, so records at or below them — a replay, a
 /// restart mid-stream — are skipped. Gifts are also counted once per idempotency key (`stats_applied_gifts`).
 /// </summary>
-public sealed class RollupWriter(IServiceScopeFactory scopes, IConnectionMultiplexer redis, StatsKeys keys, TimeProvider time)
+public sealed class RollupWriter(IServiceScopeFactory scopes, TimeProvider time)
 {
     private const int RowsPerStatement = 500;
 
@@ -70,10 +68,45 @@ public sealed class RollupWriter(IServiceScopeFactory scopes, IConnectionMultipl
             rollup.GiftValue += gift.Value;
         }
 
-        await CountUniqueSendersAsync(rollups);
         await UpsertRollupsAsync(connection, transaction, rollups, ct);
         await SaveOffsetsAsync(connection, transaction, advanced, ct);
         await transaction.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// Raises the minutes' unique senders to the counts of their HyperLogLogs. Outside the offsets' transaction,
+    /// and idempotent: a batch whose rollups committed but whose counts did not is read again after a restart
+    /// (its offsets were not committed), and the Redis step returns the same counts for it.
+    /// </summary>
+    public async Task RecordUniqueSendersAsync(Dictionary<(long Room, long Minute), long> counts, CancellationToken ct)
+    {
+        if (counts.Count == 0)
+        {
+            return;
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<StatsDbContext>();
+        await db.Database.OpenConnectionAsync(ct);
+        var connection = (MySqlConnection)db.Database.GetDbConnection();
+        // Rows in key order in every writer, so concurrent upserts queue on row locks instead of deadlocking.
+        foreach (var chunk in counts.OrderBy(c => c.Key).Chunk(RowsPerStatement))
+        {
+            await using var command = connection.CreateCommand();
+            var sql = new StringBuilder("INSERT INTO room_minute_rollups (room_id, minute, messages, gifts, gift_value, unique_senders, peak_viewers) VALUES ");
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                var ((room, minute), count) = chunk[i];
+                sql.Append(i == 0 ? string.Empty : ",").Append($"(@r{i}, @m{i}, 0, 0, 0, @u{i}, 0)");
+                command.Parameters.AddWithValue($"@r{i}", room);
+                command.Parameters.AddWithValue($"@m{i}", DateTime.UnixEpoch.AddMinutes(minute));
+                command.Parameters.AddWithValue($"@u{i}", count);
+            }
+
+            sql.Append(" ON DUPLICATE KEY UPDATE unique_senders = GREATEST(unique_senders, VALUES(unique_senders))");
+            command.CommandText = sql.ToString();
+            await command.ExecuteNonQueryAsync(ct);
+        }
     }
 
     /// <summary>Raises the minutes' peak viewers to the sampled counts (samples only ever raise a peak).</summary>
@@ -89,7 +122,7 @@ public sealed class RollupWriter(IServiceScopeFactory scopes, IConnectionMultipl
         await db.Database.OpenConnectionAsync(ct);
         var connection = (MySqlConnection)db.Database.GetDbConnection();
         var minute = MinuteStart(at.ToUnixTimeMilliseconds());
-        foreach (var chunk in samples.Chunk(RowsPerStatement))
+        foreach (var chunk in samples.OrderBy(s => s.RoomId).Chunk(RowsPerStatement))
         {
             await using var command = connection.CreateCommand();
             var sql = new StringBuilder("INSERT INTO room_minute_rollups (room_id, minute, messages, gifts, gift_value, unique_senders, peak_viewers) VALUES ");
@@ -193,49 +226,25 @@ public sealed class RollupWriter(IServiceScopeFactory scopes, IConnectionMultipl
         return fresh;
     }
 
-    /// <summary>
-    /// Unique senders of each minute from the minute's HyperLogLog, which the Redis step of this batch (or of an
-    /// earlier attempt) filled; adding a sender twice does not change it, so this is stable under replays.
-    /// </summary>
-    private async Task CountUniqueSendersAsync(Dictionary<(long Room, long Minute), Rollup> rollups)
-    {
-        var batch = redis.GetDatabase().CreateBatch();
-        var counts = new List<(Rollup Rollup, Task<long> Count)>();
-        foreach (var ((room, minute), rollup) in rollups)
-        {
-            if (rollup.Messages > 0)
-            {
-                counts.Add((rollup, batch.HyperLogLogLengthAsync(keys.RoomSenders(room, minute))));
-            }
-        }
-
-        batch.Execute();
-        foreach (var (rollup, count) in counts)
-        {
-            rollup.UniqueSenders = await count;
-        }
-    }
-
     private static async Task UpsertRollupsAsync(MySqlConnection connection, MySqlTransaction transaction, Dictionary<(long Room, long Minute), Rollup> rollups, CancellationToken ct)
     {
-        foreach (var chunk in rollups.Chunk(RowsPerStatement))
+        foreach (var chunk in rollups.OrderBy(r => r.Key).Chunk(RowsPerStatement))
         {
             await using var command = new MySqlCommand { Connection = connection, Transaction = transaction };
             var sql = new StringBuilder("INSERT INTO room_minute_rollups (room_id, minute, messages, gifts, gift_value, unique_senders, peak_viewers) VALUES ");
             for (var i = 0; i < chunk.Length; i++)
             {
                 var ((room, minute), rollup) = chunk[i];
-                sql.Append(i == 0 ? string.Empty : ",").Append($"(@r{i}, @m{i}, @c{i}, @g{i}, @v{i}, @u{i}, 0)");
+                sql.Append(i == 0 ? string.Empty : ",").Append($"(@r{i}, @m{i}, @c{i}, @g{i}, @v{i}, 0, 0)");
                 command.Parameters.AddWithValue($"@r{i}", room);
                 command.Parameters.AddWithValue($"@m{i}", DateTime.UnixEpoch.AddMinutes(minute));
                 command.Parameters.AddWithValue($"@c{i}", rollup.Messages);
                 command.Parameters.AddWithValue($"@g{i}", rollup.Gifts);
                 command.Parameters.AddWithValue($"@v{i}", rollup.GiftValue);
-                command.Parameters.AddWithValue($"@u{i}", rollup.UniqueSenders);
             }
 
             sql.Append(" ON DUPLICATE KEY UPDATE messages = messages + VALUES(messages), gifts = gifts + VALUES(gifts), "
-                + "gift_value = gift_value + VALUES(gift_value), unique_senders = GREATEST(unique_senders, VALUES(unique_senders))");
+                + "gift_value = gift_value + VALUES(gift_value)");
             command.CommandText = sql.ToString();
             await command.ExecuteNonQueryAsync(ct);
         }
@@ -277,6 +286,5 @@ public sealed class RollupWriter(IServiceScopeFactory scopes, IConnectionMultipl
         public long Messages { get; set; }
         public long Gifts { get; set; }
         public long GiftValue { get; set; }
-        public long UniqueSenders { get; set; }
     }
 }
