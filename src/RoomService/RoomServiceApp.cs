@@ -31,7 +31,8 @@ public static class RoomServiceApp
 
     private static void AddRoomServices(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddValidatedOptions<RoomOptions>(configuration, RoomOptions.Section);
+        services.AddValidatedOptions<RoomOptions>(configuration, RoomOptions.Section)
+            .PostConfigure(o => o.Categories = o.Categories.Length == 0 ? RoomOptions.DefaultCategories : [.. o.Categories.Distinct(StringComparer.Ordinal)]);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<RoomMetrics>();
         services.AddMySqlDbContext<RoomsDbContext>(configuration);

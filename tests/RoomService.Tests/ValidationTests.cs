@@ -13,7 +13,7 @@ public sealed class ValidationTests(RoomServiceFixture fixture) : IClassFixture<
         { "blank title", new CreateRoomRequest { AnchorUserId = 1, Title = "   ", Category = "chat" }, "title must not be empty" },
         { "long title", new CreateRoomRequest { AnchorUserId = 1, Title = new string('a', 101), Category = "chat" }, "title is 101 characters; the maximum is 100" },
         { "control character", new CreateRoomRequest { AnchorUserId = 1, Title = "a\u0007b", Category = "chat" }, "control characters" },
-        { "unknown category", new CreateRoomRequest { AnchorUserId = 1, Title = "t", Category = "cooking" }, "category 'cooking' is unknown; expected one of: chat, gaming" },
+        { "unknown category", new CreateRoomRequest { AnchorUserId = 1, Title = "t", Category = "cooking" }, "category 'cooking' is unknown; expected one of: chat, gaming, music, sports, education, outdoor, shopping." },
         { "no category", new CreateRoomRequest { AnchorUserId = 1, Title = "t" }, "category is required" },
         { "zero anchor", new CreateRoomRequest { AnchorUserId = 0, Title = "t", Category = "chat" }, "anchor_user_id must be a positive id; got 0" },
         { "negative anchor", new CreateRoomRequest { AnchorUserId = -5, Title = "t", Category = "chat" }, "anchor_user_id must be a positive id; got -5" },

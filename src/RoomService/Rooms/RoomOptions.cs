@@ -8,7 +8,13 @@ public sealed class RoomOptions
 
     /// <summary>The categories a room may be created in; anything else is INVALID_ARGUMENT.</summary>
     [Required, MinLength(1)]
-    public string[] Categories { get; set; } = ["chat", "gaming", "music", "sports", "education", "outdoor", "shopping"];
+    /// <remarks>
+    /// No initializer: the configuration binder appends configured array items to an existing array, so a
+    /// default here would be listed twice. <see cref="DefaultCategories"/> applies when nothing is configured.
+    /// </remarks>
+    public string[] Categories { get; set; } = [];
+
+    public static readonly string[] DefaultCategories = ["chat", "gaming", "music", "sports", "education", "outdoor", "shopping"];
 
     [Range(1, 500)]
     public int MaxTitleLength { get; set; } = 100;
