@@ -173,6 +173,7 @@ scenarios() {
 # Ascending viewer counts at 2,000 msg/s in one room; stops after the first load that is not sustained.
 sweep() {
   local viewers
+  rm -f "$RESULTS"/sweep-*.json "$LOGS"/sweep-*.log # a shorter sweep must not leave an earlier one's points behind
   for viewers in $SWEEP_EDGE; do
     load "sweep-edge-$viewers" edge "$viewers"
     sustained "sweep-edge-$viewers" || break
