@@ -59,7 +59,7 @@ public static class LoadRun
         var servers = string.Join(", ", s.Servers.Select(p => $"{p.Name} {p.CpuCores:0.00} cores {p.RssMiB:0} MiB"));
         return string.Create(CultureInfo.InvariantCulture, $"""
             {report.Label} ({report.Path}): {report.Load.Viewers} viewers in {report.Load.Rooms} room(s), {report.Load.Senders} senders at {report.Load.RatePerSecond:0} msg/s
-              sent {s.SentPerSecond:N0}/s, deliveries {s.DeliveriesPerSecond:N0}/s of {s.OfferedDeliveriesPerSecond:N0}/s offered ({s.DeliveryRatio:P1}), {s.FramesPerSecond:N0} frames/s, {s.MegabytesPerSecond:0.0} MB/s
+              sent {s.SentPerSecond:N0}/s, deliveries {s.DeliveriesPerSecond:N0}/s of {s.OfferedDeliveriesPerSecond:N0}/s offered ({s.DeliveryRatio:P1}), {s.FramesPerSecond:N0} frames/s{(s.MegabytesPerSecond > 0 ? $", {s.MegabytesPerSecond:0.0} MB/s" : "")}
               latency (server timestamp) p50 {s.DeliveryLatencyMs.P50} ms, p99 {s.DeliveryLatencyMs.P99} ms, p99.9 {s.DeliveryLatencyMs.P999} ms, max {s.DeliveryLatencyMs.Max} ms
               end-to-end (sender clock)  p50 {s.EndToEndLatencyMs.P50} ms, p99 {s.EndToEndLatencyMs.P99} ms, p99.9 {s.EndToEndLatencyMs.P999} ms
               lost {s.Lost}, sampled out {s.SampledOut}, errors {Join(s.ErrorFrames)}, closes {Join(s.Closes)}, connect failures {s.ConnectFailures}, sends skipped (busy) {s.SendsSkippedBusy}

@@ -35,6 +35,7 @@ public sealed class EdgeViewer : IViewer
     private Task? pendingSend;
     private Task? receiving;
     private long lastSeq = -1;
+    private volatile bool closing;
 
     private EdgeViewer(ClientWebSocket socket, int roomIndex, LatencyRecorder recorder, LoadCounters counters, int contentBytes)
     {
@@ -100,20 +101,26 @@ public sealed class EdgeViewer : IViewer
 
     public async ValueTask DisposeAsync()
     {
-        await stopping.CancelAsync();
+        // A proper close handshake, so the server records a normal close rather than a lost connection.
+        closing = true;
         if (socket.State == WebSocketState.Open)
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             try
             {
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "load run over", timeout.Token);
+                if (receiving is not null)
+                {
+                    await receiving.WaitAsync(timeout.Token);
+                }
             }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or TimeoutException)
             {
                 // The server is gone or slow to answer; abort below.
             }
         }
 
+        await stopping.CancelAsync();
         socket.Abort();
         if (receiving is not null)
         {
@@ -205,7 +212,7 @@ public sealed class EdgeViewer : IViewer
     /// <summary>A close the run did not ask for is counted; so is a viewer that never got live.</summary>
     private void Ended(string code)
     {
-        if (!stopping.IsCancellationRequested)
+        if (!closing)
         {
             counters.Closed(code);
         }

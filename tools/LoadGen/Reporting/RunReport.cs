@@ -85,6 +85,7 @@ public sealed record LatencySummary(long Count, double P50, double P90, double P
 /// <summary>CPU in cores (CPU seconds per wall second; 1.0 = one core busy) and memory in MiB over the measured window.</summary>
 public sealed record ProcessUsage(string Name, int Pid, double CpuCores, double RssMiB, double PeakRssMiB);
 
+/// <param name="MegabytesPerSecond">Wire bytes of the frames received; 0 for SignalR, whose client does not expose them.</param>
 public sealed record RunSummary(
     double MeasuredSeconds,
     int ViewersConnected,
