@@ -19,8 +19,10 @@ using StackExchange.Redis;
 // fresh topics and streams a realistic mix into them as fast as the host keeps up, then reports how many records
 // per second it applied and committed. The local broker keeps only about 5 MB per partition (like a retention
 // limit), so the producer never runs more than --max-lag records ahead of what the host has committed.
+// With --prefill the records are produced before the host starts (at most 200,000, which the broker keeps),
+// so the host is timed alone, without the producer competing for the same cores.
 // Usage: StatsService.Throughput [--events N] [--rooms N] [--chatters N] [--gift-percent P] [--rate R]
-//          [--batch N] [--max-lag N] [--kafka host:port] [--mysql "Server=..."] [--redis host:port]
+//          [--batch N] [--max-lag N] [--prefill] [--kafka host:port] [--mysql "Server=..."] [--redis host:port]
 var events = 1_000_000;
 var rooms = 1_000;
 var chatters = 200;
@@ -28,6 +30,7 @@ var giftPercent = 2.0;
 var rate = 100_000;
 var batch = 10_000;
 var maxLag = 100_000;
+var prefill = false;
 var kafka = File.Exists(".local/kafka.bootstrap") ? File.ReadAllText(".local/kafka.bootstrap").Trim() : "";
 var mysql = "Server=127.0.0.1;Port=13306;User=live;Password=live";
 var redisAddress = "127.0.0.1:16379";
@@ -43,6 +46,7 @@ for (var i = 0; i < args.Length; i++)
         case "--rate": rate = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--batch": batch = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--max-lag": maxLag = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--prefill": prefill = true; break;
         case "--kafka": kafka = Next(); break;
         case "--mysql": mysql = Next(); break;
         case "--redis": redisAddress = Next(); break;
@@ -50,6 +54,12 @@ for (var i = 0; i < args.Length; i++)
             Console.Error.WriteLine($"unknown argument '{args[i]}'");
             return 2;
     }
+}
+
+if (prefill && events > 200_000)
+{
+    Console.Error.WriteLine("--prefill keeps to 200,000 events: the local broker keeps only about 5 MB per partition");
+    return 2;
 }
 
 if (kafka.Length == 0)
@@ -113,15 +123,31 @@ var settings = new Dictionary<string, string?>
 // 3. Start the real host, then stream the records into its topics and time it through every one.
 var app = StatsServiceApp.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
 var consumer = app.Services.GetRequiredService<StatsConsumer>();
+long producerWaitedMs = 0;
+if (prefill)
+{
+    Stream(null);
+}
+
+var redis = await ConnectionMultiplexer.ConnectAsync(redisAddress + ",allowAdmin=true");
+var server = redis.GetServer(redis.GetEndPoints()[0]);
 await app.StartAsync();
 var clock = Stopwatch.StartNew();
-long producerWaitedMs = 0;
-var producing = Task.Run(() => Stream(consumer));
+var producing = prefill ? Task.CompletedTask : Task.Run(() => Stream(consumer));
 var samples = new List<(double Seconds, long Processed)>();
+// CPU is counted from the first committed batch on, so start-up (JIT, connections) is left out.
+(double Self, double Redis, double MariaDb)? cpuBefore = null;
+long processedBefore = 0;
 while (consumer.Processed < events)
 {
     await Task.Delay(250);
     samples.Add((clock.Elapsed.TotalSeconds, consumer.Processed));
+    if (cpuBefore is null && consumer.Processed > 0)
+    {
+        processedBefore = consumer.Processed;
+        cpuBefore = await CpuSecondsAsync();
+    }
+
     if (producing.IsFaulted || clock.Elapsed > TimeSpan.FromMinutes(10))
     {
         Console.Error.WriteLine($"stopped after {clock.Elapsed.TotalSeconds:F0} s with {consumer.Processed:N0} of {events:N0} processed; producer: {producing.Exception?.GetBaseException().Message ?? "running"}");
@@ -131,19 +157,23 @@ while (consumer.Processed < events)
 
 var total = clock.Elapsed.TotalSeconds;
 var processedAll = consumer.Processed;
+var cpuAfter = await CpuSecondsAsync();
 await app.StopAsync();
 await app.DisposeAsync();
 
 var steady = samples.Where(s => s.Processed > events * 0.1 && s.Processed < events * 0.9).ToList();
 var steadyRate = steady.Count >= 2 ? (steady[^1].Processed - steady[0].Processed) / (steady[^1].Seconds - steady[0].Seconds) : double.NaN;
-Console.WriteLine($"processed {processedAll:N0} records ({rooms:N0} rooms, {chatters} chatters each, {giftPercent}% gifts, event time at {rate:N0}/s) in {total:F1} s");
+Console.WriteLine($"{(prefill ? "prefilled" : "streamed")}: processed {processedAll:N0} records ({rooms:N0} rooms, {chatters} chatters each, {giftPercent}% gifts, event time at {rate:N0}/s) in {total:F1} s");
 Console.WriteLine($"overall: {processedAll / total:N0} events/s; steady state (10%..90%): {steadyRate:N0} events/s");
+// CPU seconds spent per million records, by process: a cost that does not depend on how busy the shared machine
+// was. This process includes the producer unless --prefill; the broker (a separate process) is not counted.
+var before = cpuBefore ?? cpuAfter;
+var perMillion = 1_000_000.0 / Math.Max(1, processedAll - processedBefore);
+Console.WriteLine($"CPU per 1M records: this process {(cpuAfter.Self - before.Self) * perMillion:F1} s, redis-server {(cpuAfter.Redis - before.Redis) * perMillion:F1} s, mariadbd {(cpuAfter.MariaDb - before.MariaDb) * perMillion:F1} s (Redis and MariaDB are shared: upper bounds)");
 // Time the producer spent waiting for the host: near the whole run means the host, not the producer, set the pace.
 Console.WriteLine($"the producer waited {producerWaitedMs / 1000.0:F1} s of {total:F1} s for the host to catch up");
 
 // 4. Clean up: the bench's Redis keys and database (Kafka topics stay until the broker restarts).
-var redis = await ConnectionMultiplexer.ConnectAsync(redisAddress);
-var server = redis.GetServer(redis.GetEndPoints()[0]);
 var deleted = 0;
 var keys = new List<RedisKey>();
 await foreach (var key in server.KeysAsync(pattern: prefix + "*", pageSize: 1_000))
@@ -166,9 +196,18 @@ await using (var connection = new MySqlConnection(mysql))
 Console.WriteLine($"cleaned up {deleted:N0} Redis keys and database {database}");
 return 0;
 
+// CPU time used so far by this process, the Redis server (INFO cpu) and MariaDB (if it runs on this machine).
+async Task<(double Self, double Redis, double MariaDb)> CpuSecondsAsync()
+{
+    var info = (await server.InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+    var redisCpu = double.Parse(info["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(info["used_cpu_sys"], CultureInfo.InvariantCulture);
+    var mariadb = Process.GetProcessesByName("mariadbd").Sum(p => p.TotalProcessorTime.TotalSeconds);
+    return (Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, redisCpu, mariadb);
+}
+
 // Streams the records: one STARTED event per room, then messages with a share of gifts, event times advancing at
 // --rate per second (a live stream), rooms skewed (a few hot ones), senders from each room's own chatters.
-void Stream(StatsConsumer progress)
+void Stream(StatsConsumer? progress)
 {
     var random = new Random(42);
     var start = DateTimeOffset.UtcNow.AddSeconds(-(double)events / rate);
@@ -177,7 +216,7 @@ void Stream(StatsConsumer progress)
     void Produce(string topic, long room, IMessage value)
     {
         // Stay within what the broker retains ahead of the consumer.
-        if (produced - progress.Processed > maxLag)
+        if (progress is not null && produced - progress.Processed > maxLag)
         {
             var waited = Stopwatch.StartNew();
             while (produced - progress.Processed > maxLag)

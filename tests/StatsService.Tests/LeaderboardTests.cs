@@ -38,8 +38,9 @@ public sealed class LeaderboardTests(StatsEnvironment env) : IClassFixture<Stats
             env.Produce(env.GiftEventsTopic, gift.RoomId, gift);
         }
 
-        // A republished gift (same key) changes nothing.
+        // A republished gift (same key) changes nothing; a record that is not a GiftEvent is skipped, not retried.
         env.Produce(env.GiftEventsTopic, a.Id, gifts[1]);
+        env.ProduceRaw(env.GiftEventsTopic, a.Id, [0x0B, 0x00]);
 
         var store = await env.NewStoreAsync();
         await using var host = await env.StartStatsAsync(store);

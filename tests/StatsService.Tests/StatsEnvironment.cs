@@ -174,6 +174,10 @@ public sealed class StatsEnvironment : IAsyncLifetime
     public void Produce(string topic, long roomId, IMessage value) =>
         producer!.Produce(topic, new Message<string, byte[]> { Key = roomId.ToString(CultureInfo.InvariantCulture), Value = value.ToByteArray() });
 
+    /// <summary>Queues bytes that are not what the topic carries, as a misbehaving producer might.</summary>
+    public void ProduceRaw(string topic, long roomId, byte[] value) =>
+        producer!.Produce(topic, new Message<string, byte[]> { Key = roomId.ToString(CultureInfo.InvariantCulture), Value = value });
+
     public void Flush() => producer!.Flush(TimeSpan.FromSeconds(30));
 
     /// <summary>Waits until the store's MySQL watermarks reach the end of every partition of the class's topics.</summary>

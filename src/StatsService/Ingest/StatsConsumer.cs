@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using Google.Protobuf;
 using Live.ServiceDefaults.Kafka;
 using Live.StatsService.Rollups;
 using Live.StatsService.Telemetry;
@@ -204,19 +203,15 @@ public sealed class StatsConsumer(
 
         slice.LastOffset = result.Offset.Value;
         slice.Records++;
-        try
-        {
-            var fact = FactDecoder.Decode(topics[result.Topic], result.Offset.Value, result.Message.Value ?? [], result.Message.Timestamp.UnixTimestampMs);
-            if (fact is not null)
-            {
-                slice.Facts.Add(fact);
-            }
-        }
-        catch (InvalidProtocolBufferException ex)
+        if (!FactDecoder.TryDecode(topics[result.Topic], result.Offset.Value, result.Message.Value ?? [], result.Message.Timestamp.UnixTimestampMs, out var fact))
         {
             // A record that is not the topic's type can never be applied; it is skipped (and counted), not retried.
             metrics.Undecodable(result.Topic);
-            Log.Undecodable(logger, result.Topic, result.Partition.Value, result.Offset.Value, ex.Message);
+            Log.Undecodable(logger, result.Topic, result.Partition.Value, result.Offset.Value);
+        }
+        else if (fact is not null)
+        {
+            slice.Facts.Add(fact);
         }
     }
 

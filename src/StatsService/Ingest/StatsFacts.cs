@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Google.Protobuf;
 using Live.V1;
 
 namespace Live.StatsService.Ingest;
@@ -35,40 +36,54 @@ public sealed class PartitionSlice(TopicPartition partition)
 
 internal static class FactDecoder
 {
-    /// <summary>The fact of a record, or null when the record is not one StatsService counts (system messages).</summary>
-    /// <exception cref="Google.Protobuf.InvalidProtocolBufferException">The value is not the topic's message type.</exception>
-    public static StatsFact? Decode(StatsTopic topic, long offset, byte[] value, long recordTimeMs)
+    /// <summary>
+    /// The fact of a record (null when the record is not one StatsService counts, such as system messages);
+    /// false when the value is not the topic's message type.
+    /// </summary>
+    public static bool TryDecode(StatsTopic topic, long offset, byte[] value, long recordTimeMs, out StatsFact? fact)
     {
-        switch (topic)
+        fact = null;
+        try
         {
-            case StatsTopic.LiveMessages:
-                var message = RoomMessage.Parser.ParseFrom(value);
-                // System messages (user 0) are not audience activity.
-                if (message.Kind == MessageKind.System || message.UserId <= 0 || message.RoomId <= 0)
-                {
-                    return null;
-                }
+            switch (topic)
+            {
+                case StatsTopic.LiveMessages:
+                    if (!RoomMessageReader.TryRead(value, out var message))
+                    {
+                        return false;
+                    }
 
-                return new MessageFact(offset, message.RoomId, message.TimestampMs > 0 ? message.TimestampMs : recordTimeMs, message.UserId);
+                    // System messages (user 0) are not audience activity.
+                    if (message.Kind != MessageKind.System && message.UserId > 0 && message.RoomId > 0)
+                    {
+                        fact = new MessageFact(offset, message.RoomId, message.TimestampMs > 0 ? message.TimestampMs : recordTimeMs, message.UserId);
+                    }
 
-            case StatsTopic.GiftEvents:
-                var gift = GiftEvent.Parser.ParseFrom(value);
-                if (gift.RoomId <= 0 || gift.IdempotencyKey.Length == 0)
-                {
-                    return null;
-                }
+                    return true;
 
-                return new GiftFact(offset, gift.RoomId, gift.SentAtMs > 0 ? gift.SentAtMs : recordTimeMs, gift.IdempotencyKey, gift.SenderUserId, gift.AnchorUserId, gift.Count, gift.TotalValue);
+                case StatsTopic.GiftEvents:
+                    var gift = GiftEvent.Parser.ParseFrom(value);
+                    if (gift.RoomId > 0 && gift.IdempotencyKey.Length > 0)
+                    {
+                        fact = new GiftFact(offset, gift.RoomId, gift.SentAtMs > 0 ? gift.SentAtMs : recordTimeMs, gift.IdempotencyKey, gift.SenderUserId, gift.AnchorUserId, gift.Count, gift.TotalValue);
+                    }
 
-            default:
-                var evt = RoomEvent.Parser.ParseFrom(value);
-                if (evt.Room is null || evt.Room.Id <= 0)
-                {
-                    return null;
-                }
+                    return true;
 
-                var time = evt.OccurredAt is null ? recordTimeMs : evt.OccurredAt.Seconds * 1000 + evt.OccurredAt.Nanos / 1_000_000;
-                return new RoomFact(offset, evt.Room.Id, time, evt.Room.AnchorUserId, evt.Room.Title, evt.Room.Category, evt.Room.Status == RoomStatus.Live);
+                default:
+                    var evt = RoomEvent.Parser.ParseFrom(value);
+                    if (evt.Room is { Id: > 0 })
+                    {
+                        var time = evt.OccurredAt is null ? recordTimeMs : evt.OccurredAt.Seconds * 1000 + evt.OccurredAt.Nanos / 1_000_000;
+                        fact = new RoomFact(offset, evt.Room.Id, time, evt.Room.AnchorUserId, evt.Room.Title, evt.Room.Category, evt.Room.Status == RoomStatus.Live);
+                    }
+
+                    return true;
+            }
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return false;
         }
     }
 }

@@ -19,8 +19,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Committing offsets failed (the records will be read again and skipped): {Reason}")]
     public static partial void CommitFailed(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Skipped an undecodable record at {Topic}[{Partition}]@{Offset}: {Reason}")]
-    public static partial void Undecodable(ILogger logger, string topic, int partition, long offset, string reason);
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Skipped a record at {Topic}[{Partition}]@{Offset} that is not the topic's message type")]
+    public static partial void Undecodable(ILogger logger, string topic, int partition, long offset);
 
     [LoggerMessage(EventId = 4006, Level = LogLevel.Debug, Message = "librdkafka {Facility}: {Text}")]
     public static partial void Librdkafka(ILogger logger, string facility, string text);
