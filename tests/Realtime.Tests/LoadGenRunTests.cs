@@ -45,6 +45,5 @@ public sealed class LoadGenRunTests(RealtimeFixture fixture)
         Assert.Equal(summary.Deliveries, summary.DeliveryLatencyMs.Count);
         Assert.Equal(summary.Deliveries, summary.EndToEndLatencyMs.Count);
         Assert.InRange(summary.DeliveryLatencyMs.P50, 0, 1_000);
-        Assert.True(summary.FramesPerSecond < summary.DeliveriesPerSecond, "messages arrive batched, several per frame");
     }
 }
