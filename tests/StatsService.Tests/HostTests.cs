@@ -22,4 +22,24 @@ public sealed class HostTests(StatsEnvironment env) : IClassFixture<StatsEnviron
         Assert.Contains("\"redis\"", ready, StringComparison.Ordinal);
         host.Logs.AssertNoErrors();
     }
+
+    [Fact]
+    public async Task Topics_that_do_not_exist_yet_are_reported_and_the_host_keeps_serving()
+    {
+        var store = await env.NewStoreAsync();
+        var missing = "missing-" + Guid.NewGuid().ToString("N")[..8];
+        await using var host = await env.StartStatsAsync(store, new Dictionary<string, string?>
+        {
+            ["Stats:LiveMessagesTopic"] = missing + "-messages",
+            ["Stats:RoomEventsTopic"] = missing + "-rooms",
+            ["Stats:GiftEventsTopic"] = missing + "-gifts",
+        });
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var health = await new Health.HealthClient(host.Channel).CheckAsync(new HealthCheckRequest());
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        var client = new Live.V1.StatsService.StatsServiceClient(host.Channel);
+        Assert.Equal(0, (await client.GetRoomStatsAsync(new Live.V1.GetRoomStatsRequest { RoomId = 1 })).GiftValue);
+        host.Logs.AssertNoErrors();
+    }
 }

@@ -60,9 +60,9 @@ public sealed class RoomStatsTests(StatsEnvironment env) : IClassFixture<StatsEn
 
         Assert.Equal(50, updates[^1].Stats.MessagesPerSecond);
         Assert.True(updates.Count >= 2, "the stream pushed only its first value");
-        // Pushed about once a second (the first value is sent at once).
+        // Pushed about once a second (the first value is sent at once); loose bounds for a loaded machine.
         var gaps = updates.Skip(1).Zip(updates.Skip(2), (a, b) => (b.At - a.At).TotalMilliseconds).ToList();
-        Assert.All(gaps, gap => Assert.InRange(gap, 500, 1_600));
+        Assert.All(gaps, gap => Assert.InRange(gap, 400, 2_500));
 
         // The per-minute history holds every message once, with the minute's senders and viewers.
         var to = DateTimeOffset.UtcNow.AddMinutes(1);

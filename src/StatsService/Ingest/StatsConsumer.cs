@@ -167,7 +167,18 @@ public sealed class StatsConsumer(
             // Idle, with a batch under way: return soon so it is committed without waiting for new records.
             var idleWait = inFlight.Count == 0 ? 200 : 5;
             var wait = deadline == 0 ? idleWait : (int)Math.Max(0, (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency);
-            var result = consumer.Consume(wait);
+            ConsumeResult<Ignore, byte[]>? result;
+            try
+            {
+                result = consumer.Consume(wait);
+            }
+            catch (ConsumeException ex) when (!ex.Error.IsFatal)
+            {
+                // E.g. a subscribed topic that does not exist yet: reported, and the consumer carries on.
+                Log.ConsumerError(logger, ex.Error.Code, ex.Error.Reason);
+                return;
+            }
+
             if (result is null)
             {
                 if (deadline == 0)
