@@ -31,8 +31,6 @@ public sealed class StatsKeys(IOptions<StatsOptions> options)
 
     private readonly string prefix = options.Value.KeyPrefix;
 
-    public string Prefix => prefix;
-
     public RedisKey Room(long roomId) => prefix + "r:" + Id(roomId);
 
     /// <summary>Hash of second-of-minute → messages, for one minute (Unix minutes).</summary>
