@@ -39,6 +39,7 @@ public sealed class JwksKeySource(
     /// </summary>
     public async Task RefreshForUnknownKidAsync(string kid, CancellationToken ct)
     {
+        var askedAt = time.GetTimestamp();
         var wait = TimeSpan.FromSeconds(options.JwksMinRefreshSeconds) - time.GetElapsedTime(Interlocked.Read(ref lastFetchTicks));
         if (wait > TimeSpan.Zero)
         {
@@ -48,7 +49,9 @@ public sealed class JwksKeySource(
         await fetchGate.WaitAsync(ct);
         try
         {
-            if (!keys.ContainsKey(kid) && DueForRefresh())
+            // A fetch that started after this caller asked has seen every key published before the token was
+            // issued; otherwise fetch now. (Comparing elapsed time instead failed when the timer woke a hair early.)
+            if (!keys.ContainsKey(kid) && Interlocked.Read(ref lastFetchTicks) < askedAt)
             {
                 await FetchAsync(ct);
             }
@@ -95,9 +98,6 @@ public sealed class JwksKeySource(
             }
         }
     }
-
-    private bool DueForRefresh() =>
-        time.GetElapsedTime(Interlocked.Read(ref lastFetchTicks)) >= TimeSpan.FromSeconds(options.JwksMinRefreshSeconds);
 
     private async Task<bool> FetchAsync(CancellationToken ct)
     {
