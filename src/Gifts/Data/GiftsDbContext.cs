@@ -1,10 +1,10 @@
+using Live.ServiceDefaults.Data;
 using Live.Gifts.Catalog;
 using Live.Gifts.Events;
 using Live.Gifts.Sending;
 using Live.Gifts.Wallets;
 using Live.V1;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Live.Gifts.Data;
 
@@ -95,11 +95,6 @@ public sealed class GiftsDbContext(DbContextOptions<GiftsDbContext> options) : D
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
-        // Times are stored as UTC; MySQL drops the kind, so it is put back on read.
-        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.StoreDateTimesAsUtc();
     }
-
-    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
-        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
-        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
 }

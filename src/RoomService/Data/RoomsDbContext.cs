@@ -1,7 +1,7 @@
+using Live.ServiceDefaults.Data;
 using Live.RoomService.Events;
 using Live.RoomService.Rooms;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Live.RoomService.Data;
 
@@ -50,11 +50,6 @@ public sealed class RoomsDbContext(DbContextOptions<RoomsDbContext> options) : D
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
-        // Times are stored as UTC; MySQL drops the kind, so it is put back on read.
-        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.StoreDateTimesAsUtc();
     }
-
-    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
-        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
-        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
 }

@@ -1,8 +1,8 @@
+using Live.ServiceDefaults.Data;
 using Live.UserService.Accounts;
 using Live.UserService.Bans;
 using Live.UserService.Tokens;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Live.UserService.Data;
 
@@ -77,11 +77,6 @@ public sealed class UsersDbContext(DbContextOptions<UsersDbContext> options) : D
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
-        // Times are stored as UTC; MySQL drops the kind, so it is put back on read.
-        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.StoreDateTimesAsUtc();
     }
-
-    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
-        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
-        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
 }
