@@ -13,7 +13,7 @@ public sealed class LogCollector : ILoggerProvider
 
     public IReadOnlyCollection<LogEntry> Entries => entries;
 
-    public IEnumerable<LogEntry> Errors => entries.Where(e => e.Level >= LogLevel.Error);
+    public IEnumerable<LogEntry> Errors => entries.Where(e => e.Level >= LogLevel.Error && !IsClientReset(e));
 
     public ILogger CreateLogger(string categoryName) => new Collector(this, categoryName);
 
@@ -29,6 +29,14 @@ public sealed class LogCollector : ILoggerProvider
     public void Dispose()
     {
     }
+
+    /// <summary>
+    /// grpc-dotnet logs an error when a client resets a call while the server is still reading its request,
+    /// e.g. an Edge cancelling a query as it shuts down. That is the client's decision, not a server fault.
+    /// </summary>
+    private static bool IsClientReset(LogEntry entry) =>
+        entry.Category == "Grpc.AspNetCore.Server.ServerCallHandler"
+        && entry.Exception is IOException { Message: "The client reset the request stream." };
 
     public sealed record LogEntry(LogLevel Level, string Category, EventId EventId, string Message, Exception? Exception)
     {
