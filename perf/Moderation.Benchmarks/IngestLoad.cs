@@ -149,6 +149,7 @@ public static class IngestLoad
         // CPU per accepted message moves far less with the neighbours than messages/s does.
         var accepted = Math.Max(1, measured.Accepted);
         Console.WriteLine(FormattableString.Invariant($"cpu per accepted    this process (MessageService + load client) {processCpu * 1e6 / accepted:F0} µs, Redis {redisCpu * 1e6 / accepted:F0} µs ({processCpu / elapsed:F2} + {redisCpu / elapsed:F2} cores busy)"));
+        Console.WriteLine($"redis batches       {server.ScriptBatchSizes()}");
         Console.WriteLine(FormattableString.Invariant($"load average        {loadBefore} -> {loadAfter} ({Environment.ProcessorCount} cores)"));
 
         await app.StopAsync();
@@ -377,6 +378,7 @@ public static class IngestLoad
     {
         private readonly MeterListener listener = new();
         private readonly ConcurrentQueue<double> durations = new();
+        private readonly ConcurrentDictionary<string, (long Calls, long Items)> scriptBatches = new();
         private long accepted;
 
         public ServerInstruments()
@@ -387,7 +389,17 @@ public static class IngestLoad
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
+
+                if (instrument.Name == "live.redis.script.batch_size")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
             };
+            listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
+            {
+                var script = tags.Length > 0 ? tags[0].Value?.ToString() ?? "?" : "?";
+                scriptBatches.AddOrUpdate(script, (1, value), (_, seen) => (seen.Calls + 1, seen.Items + value));
+            });
             listener.SetMeasurementEventCallback<double>((_, value, _, _) => durations.Enqueue(value));
             listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref accepted, value));
             listener.Start();
@@ -398,6 +410,7 @@ public static class IngestLoad
         public void Reset()
         {
             durations.Clear();
+            scriptBatches.Clear();
             Interlocked.Exchange(ref accepted, 0);
         }
 
@@ -407,6 +420,10 @@ public static class IngestLoad
             Array.Sort(all);
             return all;
         }
+
+        /// <summary>Mean items per call of each batched Redis script.</summary>
+        public string ScriptBatchSizes() => string.Join(", ", scriptBatches.OrderBy(s => s.Key, StringComparer.Ordinal)
+            .Select(s => FormattableString.Invariant($"{s.Key} {(double)s.Value.Items / Math.Max(1, s.Value.Calls):F1} per call")));
 
         public void Dispose() => listener.Dispose();
     }

@@ -1,5 +1,6 @@
 using Live.Moderation.Pipeline;
 using Live.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace Live.Moderation.Tests;
@@ -163,5 +164,47 @@ public sealed class LocalFastPathTests : IAsyncLifetime
         return info.SelectMany(group => group)
             .Where(pair => pair.Key is "cmdstat_eval" or "cmdstat_evalsha" or "cmdstat_zscore")
             .Sum(pair => long.Parse(pair.Value.Split(',')[0]["calls=".Length..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Messages_waiting_for_redis_together_share_script_calls_and_each_is_still_judged_atomically()
+    {
+        var batchSizes = new System.Collections.Concurrent.ConcurrentBag<int>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "live.redis.script.batch_size")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<int>((_, size, tags, _) =>
+        {
+            if (tags.Length > 0 && Equals(tags[0].Value, nameof(Live.Moderation.Limits.RedisAdmission)))
+            {
+                batchSizes.Add(size);
+            }
+        });
+        listener.Start();
+
+        // 40 users send 15 messages each, all at once and past the local gate, with the clock standing still:
+        // each user's bucket (burst 10) must admit exactly 10 however the calls were grouped.
+        var admission = node.Services.GetRequiredService<Live.Moderation.Limits.RedisAdmission>();
+        var room = Ids.Room();
+        var users = Enumerable.Range(0, 40).Select(_ => Ids.User()).ToArray();
+        var now = node.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var calls = users.SelectMany(user => Enumerable.Range(0, 15).Select(i => (User: user, Call: admission.AdmitAsync(
+            user, room, new RateLimit(10, 10), now, Live.Moderation.Limits.AdmissionStage.Passed, $"hash-{user}-{i}", 5_000)))).ToArray();
+        await Task.WhenAll(calls.Select(c => c.Call));
+
+        foreach (var group in calls.GroupBy(c => c.User))
+        {
+            Assert.Equal(10, group.Count(c => c.Call.Result.Code == Live.Moderation.Limits.AdmissionCode.Admitted));
+            Assert.Equal(5, group.Count(c => c.Call.Result.Code == Live.Moderation.Limits.AdmissionCode.RateLimited));
+        }
+
+        // Other test classes may call Redis meanwhile, one message at a time: only this burst forms big batches.
+        Assert.True(batchSizes.Sum() >= calls.Length);
+        Assert.True(batchSizes.Max() >= 10, $"the largest of {batchSizes.Count} script calls carried {batchSizes.Max()} messages");
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Live.Moderation.Bans;
 using Live.ServiceDefaults.Bans;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,8 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Live.Moderation.Tests;
 
 /// <summary>
-/// Writes bans the way UserService's BanStore does (sorted-set mirror, then a change message), and shadow
-/// bans as docs/moderation.md asks UserService to, then waits until the node's ban list has the change.
+/// Writes bans the way UserService's BanStore does (sorted-set mirror, then a change message), then waits
+/// until the node's ban list has the change.
 /// </summary>
 public static class UserServiceBans
 {
@@ -28,10 +27,12 @@ public static class UserServiceBans
             () => node.Services.GetRequiredService<BanList>().IsIpBannedAsync(address));
 
     public static Task ShadowBanAsync(this ModerationNode node, long userId, TimeSpan? duration = null) =>
-        node.Redis.SortedSetAddAsync(BanKeys.Shadows, userId.ToString(CultureInfo.InvariantCulture), Expiry(node, duration));
+        ChangeAsync(node, BanKeys.ShadowKind, BanKeys.UserSubject(userId), duration, banned: true,
+            () => node.Services.GetRequiredService<BanList>().IsShadowBannedAsync(userId));
 
     public static Task LiftShadowBanAsync(this ModerationNode node, long userId) =>
-        node.Redis.SortedSetRemoveAsync(BanKeys.Shadows, userId.ToString(CultureInfo.InvariantCulture));
+        ChangeAsync(node, BanKeys.ShadowKind, BanKeys.UserSubject(userId), null, banned: false,
+            () => node.Services.GetRequiredService<BanList>().IsShadowBannedAsync(userId));
 
     private static async Task ChangeAsync(ModerationNode node, string kind, string subject, TimeSpan? duration, bool banned, Func<ValueTask<bool>> isBanned)
     {

@@ -173,7 +173,9 @@ public sealed class ModerationTests(ModerationFixture fixture)
         var subject = BanKeys.UserSubject(shadowed);
 
         // As UserService's BanUser with shadow = true writes it (tests/UserService.Tests).
-        await Redis.SortedSetAddAsync(BanKeys.Shadows, subject, DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds());
+        var expiry = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds();
+        await Redis.SortedSetAddAsync(BanKeys.Shadows, subject, expiry);
+        await Redis.PublishAsync(BanKeys.Changes, BanKeys.ChangeMessage(BanKeys.ShadowKind, subject, expiry));
         try
         {
             await using var sender = await fixture.JoinAsync(fixture.EdgeA, room, shadowed);
@@ -206,6 +208,7 @@ public sealed class ModerationTests(ModerationFixture fixture)
         finally
         {
             await Redis.SortedSetRemoveAsync(BanKeys.Shadows, subject);
+            await Redis.PublishAsync(BanKeys.Changes, BanKeys.LiftedMessage(BanKeys.ShadowKind, subject));
         }
     }
 

@@ -96,7 +96,7 @@ public sealed class BanTests(UserServiceFixture fixture) : IClassFixture<UserSer
         Assert.NotNull(await db.SortedSetScoreAsync(BanKeys.Users, subject));
         Assert.Equal(1, (await fixture.ClientA.UnbanUserAsync(new UnbanUserRequest { UserId = user.UserId })).Lifted);
 
-        // Only the full ban and its lifting were announced: the ban lists of other nodes keep user and IP bans.
+        // Every change is announced, in order, so the ban list of every node (moderation's shadow check too) follows.
         string[] Received()
         {
             lock (changes)
@@ -106,12 +106,14 @@ public sealed class BanTests(UserServiceFixture fixture) : IClassFixture<UserSer
         }
 
         var announced = Stopwatch.StartNew();
-        while (announced.Elapsed < TimeSpan.FromSeconds(5) && Received().Length < 2)
+        while (announced.Elapsed < TimeSpan.FromSeconds(5) && Received().Length < 4)
         {
             await Task.Delay(20);
         }
 
-        Assert.Equal([BanKeys.UserKind, BanKeys.UserKind], Received().Select(c => c.Split('|')[0]));
+        Assert.Equal(
+            [$"{BanKeys.ShadowKind}|ban", $"{BanKeys.UserKind}|ban", $"{BanKeys.ShadowKind}|{BanKeys.Lifted}", $"{BanKeys.UserKind}|{BanKeys.Lifted}"],
+            Received().Select(c => c.Split('|') is var parts && parts[2] == BanKeys.Lifted ? $"{parts[0]}|{BanKeys.Lifted}" : $"{parts[0]}|ban"));
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using Live.Protocol;
+using Live.ServiceDefaults.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -7,39 +7,60 @@ namespace Live.MessageService.Ingest;
 /// <summary>
 /// Gives an encoded frame its room seq, appends it to the capped history and publishes it, in one Lua script.
 /// Because the three happen atomically, Redis publishes a room's frames in seq order, so every subscribed
-/// node sees them in order whichever node accepted them.
+/// node sees them in order whichever node accepted them. Frames waiting for Redis at the same moment share
+/// one script call (<see cref="BatchedRedisScript{TRequest,TResult}"/>), sequenced in arrival order.
 /// </summary>
 public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<MessageOptions> options)
+    : BatchedRedisScript<MessageSequencer.Request, long>(redis, Script, new BatchedScriptLimits())
 {
     // The seq is written big-endian into bytes 30..37 (1-based) of the frame: FrameLayout.SeqOffset = 29.
     private const string Script = """
-        local seq = redis.call('INCR', KEYS[1])
-        local b = {}
-        local n = seq
-        for i = 8, 1, -1 do
-          b[i] = n % 256
-          n = math.floor(n / 256)
+        local out = {}
+        for i = 0, #KEYS / 2 - 1 do
+          local k = i * 2
+          local a = i * 4
+          local seq = redis.call('INCR', KEYS[k + 1])
+          local b = {}
+          local n = seq
+          for j = 8, 1, -1 do
+            b[j] = n % 256
+            n = math.floor(n / 256)
+          end
+          local frame = string.sub(ARGV[a + 1], 1, 29) .. string.char(unpack(b)) .. string.sub(ARGV[a + 1], 38)
+          redis.call('XADD', KEYS[k + 2], 'MAXLEN', ARGV[a + 2], seq .. '-0', 'f', frame)
+          redis.call('PEXPIRE', KEYS[k + 1], ARGV[a + 3])
+          redis.call('PEXPIRE', KEYS[k + 2], ARGV[a + 3])
+          redis.call('PUBLISH', ARGV[a + 4], frame)
+          out[i + 1] = seq
         end
-        local frame = string.sub(ARGV[1], 1, 29) .. string.char(unpack(b)) .. string.sub(ARGV[1], 38)
-        redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-0', 'f', frame)
-        redis.call('PEXPIRE', KEYS[1], ARGV[3])
-        redis.call('PEXPIRE', KEYS[2], ARGV[3])
-        redis.call('PUBLISH', ARGV[4], frame)
-        return seq
+        return out
         """;
 
+    private readonly IConnectionMultiplexer redis = redis;
     private readonly RedisValue historyLength = options.Value.HistoryLength;
     private readonly RedisValue ttlMs = (long)options.Value.HistoryTtlMinutes * 60_000;
 
+    protected override int KeysPerItem => 2;
+
+    protected override int ArgsPerItem => 4;
+
+    protected override int ResultsPerItem => 1;
+
     /// <param name="frame">The encoded message frame with seq 0; must stay valid until the task completes.</param>
-    public async Task<long> SequenceAsync(long roomId, ReadOnlyMemory<byte> frame)
+    public Task<long> SequenceAsync(long roomId, ReadOnlyMemory<byte> frame) =>
+        CallAsync(new Request(roomId, frame), MessageKeys.Seq(roomId));
+
+    protected override void Append(in Request request, RedisKey[] keys, int keyOffset, RedisValue[] args, int argOffset)
     {
-        var result = await redis.GetDatabase().ScriptEvaluateAsync(
-            Script,
-            [MessageKeys.Seq(roomId), MessageKeys.History(roomId)],
-            [frame, historyLength, ttlMs, MessageKeys.ChannelName(roomId)]);
-        return (long)result;
+        keys[keyOffset] = MessageKeys.Seq(request.RoomId);
+        keys[keyOffset + 1] = MessageKeys.History(request.RoomId);
+        args[argOffset] = request.Frame;
+        args[argOffset + 1] = historyLength;
+        args[argOffset + 2] = ttlMs;
+        args[argOffset + 3] = MessageKeys.ChannelName(request.RoomId);
     }
+
+    protected override long Read(in Request request, ReadOnlySpan<RedisResult> results) => (long)results[0];
 
     /// <summary>The room's latest seq (0 when no message was ever sent).</summary>
     public async Task<long> LatestAsync(long roomId)
@@ -47,4 +68,6 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<Mess
         var latest = await redis.GetDatabase().StringGetAsync(MessageKeys.Seq(roomId));
         return latest.IsNull ? 0 : (long)latest;
     }
+
+    public readonly record struct Request(long RoomId, ReadOnlyMemory<byte> Frame);
 }

@@ -1,16 +1,14 @@
 using System.Net;
 using Live.ServiceDefaults.Bans;
-using StackExchange.Redis;
 
 namespace Live.Moderation.Bans;
 
 /// <summary>
-/// Bans as UserService publishes them (docs/moderation.md, "Bans"): user and address bans through the
-/// shared <see cref="BanList"/>, a local copy of the bans:user / bans:ip mirror, so the check is a memory
-/// lookup; shadow bans from the bans:shadow sorted set, same shape (member = user id, score = expiry in
-/// unix ms, +inf when permanent), one ZSCORE per message.
+/// Bans as UserService publishes them (docs/moderation.md, "Bans"): user, address and shadow bans through
+/// the shared <see cref="BanList"/>, a local copy of the bans:user / bans:ip / bans:shadow mirror, so every
+/// check is a memory lookup.
 /// </summary>
-public sealed class PlatformBanLookup(BanList bans, IConnectionMultiplexer redis, TimeProvider time) : IBanLookup
+public sealed class PlatformBanLookup(BanList bans) : IBanLookup
 {
     public async ValueTask<BanKind> GetBanAsync(long userId, IPAddress? clientAddress, CancellationToken cancellationToken)
     {
@@ -22,9 +20,5 @@ public sealed class PlatformBanLookup(BanList bans, IConnectionMultiplexer redis
         return clientAddress is not null && await bans.IsIpBannedAsync(clientAddress) ? BanKind.Ip : BanKind.None;
     }
 
-    public async ValueTask<bool> IsShadowBannedAsync(long userId, CancellationToken cancellationToken)
-    {
-        var expiry = await redis.GetDatabase().SortedSetScoreAsync(BanKeys.Shadows, BanKeys.UserSubject(userId));
-        return expiry is { } until && until > time.GetUtcNow().ToUnixTimeMilliseconds();
-    }
+    public ValueTask<bool> IsShadowBannedAsync(long userId, CancellationToken cancellationToken) => bans.IsShadowBannedAsync(userId);
 }

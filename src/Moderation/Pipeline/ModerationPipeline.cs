@@ -20,8 +20,8 @@ namespace Live.Moderation.Pipeline;
 /// (the shared ban list) and the local rate gate needs no I/O, so a flood is refused with no Redis call at
 /// all. Content rules and the word scan are pure, so they run before the Redis step and their outcome is
 /// handed to the one admission script, which applies rate limit, timeout, slow mode and duplicates
-/// atomically and reports in the order above. A message that passes the local gate costs one script call
-/// and, alongside it, one shadow-ban read.
+/// atomically and reports in the order above. A message that passes the local gate costs one script call,
+/// shared with the other messages waiting for Redis at that moment (<see cref="RedisAdmission"/>).
 /// </summary>
 public sealed class ModerationPipeline(
     LocalRateGate localGate,
@@ -84,18 +84,13 @@ public sealed class ModerationPipeline(
             stage = scan.Verdict == WordVerdict.Blocked ? AdmissionStage.WordBlocked : AdmissionStage.Passed;
         }
 
-        // Independent reads: the shadow-ban lookup rides along with the admission script.
-        var shadow = bans.IsShadowBannedAsync(request.UserId, cancellationToken).AsTask();
         AdmissionResult admitted;
-        bool shadowBanned;
         try
         {
             admitted = await admission.AdmitAsync(request.UserId, request.RoomId, limit, nowMs, stage, contentHash, options.DuplicateWindowMs);
-            shadowBanned = await shadow;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            await ((Task)shadow).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             localGate.Refund(request.UserId, request.RoomId, limit, nowMs, rateRefusal: false);
             return Unavailable(ex, nowMs);
         }
@@ -122,7 +117,7 @@ public sealed class ModerationPipeline(
 
         var masked = scan.Verdict == WordVerdict.Masked;
         var content = masked ? scan.MaskedText! : request.Content;
-        return shadowBanned
+        return await bans.IsShadowBannedAsync(request.UserId, cancellationToken)
             ? ModerationVerdict.Shadow(content, masked, scan.MatchedWord)
             : ModerationVerdict.Accept(content, masked, scan.MatchedWord);
     }

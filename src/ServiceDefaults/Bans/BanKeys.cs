@@ -7,8 +7,7 @@ namespace Live.ServiceDefaults.Bans;
 /// <summary>
 /// The Redis mirror of active bans, written by UserService and read by every node:
 /// a sorted set per kind (member = user id or canonical IP, score = expiry in unix ms, +inf when permanent)
-/// and a channel announcing each user or IP change as <c>kind|subject|expiry-ms</c> (<c>inf</c>, or
-/// <c>lifted</c>). Shadow bans are read per message by moderation (ZSCORE) and are not announced.
+/// and a channel announcing each change as <c>kind|subject|expiry-ms</c> (<c>inf</c>, or <c>lifted</c>).
 /// </summary>
 public static class BanKeys
 {
@@ -32,9 +31,6 @@ public static class BanKeys
         ShadowKind => Shadows,
         _ => Ips,
     };
-
-    /// <summary>Whether changes of this kind go on <see cref="Changes"/> (the ban list keeps user and IP bans only).</summary>
-    public static bool IsAnnounced(string kind) => kind != ShadowKind;
 
     /// <summary>One spelling per address, so a ban on ::ffff:10.0.0.1 is a ban on 10.0.0.1.</summary>
     public static string CanonicalIp(IPAddress address) =>

@@ -13,7 +13,7 @@ using StackExchange.Redis;
 namespace Live.ServiceDefaults.Bans;
 
 /// <summary>
-/// A node's view of the active user and IP bans: a local copy of the Redis mirror, kept current by the
+/// A node's view of the active user, IP and shadow bans: a local copy of the Redis mirror, kept current by the
 /// change channel and reloaded in full periodically and after a reconnect. Checks are memory lookups.
 /// While no complete copy is held (start-up, too many bans) checks ask Redis; if Redis cannot answer
 /// either, the check passes (fails open) so a Redis outage does not lock every user out.
@@ -27,6 +27,7 @@ public sealed partial class BanList(
     private readonly BanListOptions options = options.Value;
     private readonly ConcurrentDictionary<string, double> users = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, double> ips = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, double> shadows = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim resyncNow = new(0, 1);
     private volatile bool complete;
 
@@ -36,6 +37,9 @@ public sealed partial class BanList(
     public ValueTask<bool> IsUserBannedAsync(long userId) => IsBannedAsync(BanKeys.UserKind, users, BanKeys.UserSubject(userId));
 
     public ValueTask<bool> IsIpBannedAsync(IPAddress address) => IsBannedAsync(BanKeys.IpKind, ips, BanKeys.CanonicalIp(address));
+
+    /// <summary>Whether the user's messages are to be shown to nobody but themselves.</summary>
+    public ValueTask<bool> IsShadowBannedAsync(long userId) => IsBannedAsync(BanKeys.ShadowKind, shadows, BanKeys.UserSubject(userId));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -96,13 +100,16 @@ public sealed partial class BanList(
         {
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             var db = redis.GetDatabase();
-            var userEntries = db.SortedSetRangeByScoreWithScoresAsync(BanKeys.Users, now, double.PositiveInfinity, Exclude.Start, take: options.MaxCachedEntries + 1);
-            var ipEntries = db.SortedSetRangeByScoreWithScoresAsync(BanKeys.Ips, now, double.PositiveInfinity, Exclude.Start, take: options.MaxCachedEntries + 1);
-            await Task.WhenAll(userEntries, ipEntries);
-            if (userEntries.Result.Length > options.MaxCachedEntries || ipEntries.Result.Length > options.MaxCachedEntries)
+            var userEntries = LoadAsync(db, BanKeys.Users, now);
+            var ipEntries = LoadAsync(db, BanKeys.Ips, now);
+            var shadowEntries = LoadAsync(db, BanKeys.Shadows, now);
+            await Task.WhenAll(userEntries, ipEntries, shadowEntries);
+            if (userEntries.Result.Length > options.MaxCachedEntries || ipEntries.Result.Length > options.MaxCachedEntries
+                || shadowEntries.Result.Length > options.MaxCachedEntries)
             {
                 users.Clear();
                 ips.Clear();
+                shadows.Clear();
                 complete = false;
                 Log.TooManyBans(logger, options.MaxCachedEntries);
                 return true;
@@ -110,6 +117,7 @@ public sealed partial class BanList(
 
             Replace(users, userEntries.Result);
             Replace(ips, ipEntries.Result);
+            Replace(shadows, shadowEntries.Result);
             complete = true;
             return true;
         }
@@ -119,6 +127,9 @@ public sealed partial class BanList(
             return false;
         }
     }
+
+    private Task<SortedSetEntry[]> LoadAsync(IDatabase db, RedisKey key, long nowMs) =>
+        db.SortedSetRangeByScoreWithScoresAsync(key, nowMs, double.PositiveInfinity, Exclude.Start, take: options.MaxCachedEntries + 1);
 
     private static void Replace(ConcurrentDictionary<string, double> target, SortedSetEntry[] entries)
     {
@@ -142,13 +153,19 @@ public sealed partial class BanList(
     private void Apply(RedisValue message)
     {
         var parts = message.ToString().Split('|');
-        if (parts.Length != 3 || (parts[0] != BanKeys.UserKind && parts[0] != BanKeys.IpKind))
+        var target = parts.Length != 3 ? null : parts[0] switch
+        {
+            BanKeys.UserKind => users,
+            BanKeys.IpKind => ips,
+            BanKeys.ShadowKind => shadows,
+            _ => null,
+        };
+        if (target is null)
         {
             Log.BadChangeMessage(logger, message.ToString());
             return;
         }
 
-        var target = parts[0] == BanKeys.UserKind ? users : ips;
         if (parts[2] == BanKeys.Lifted)
         {
             target.TryRemove(parts[1], out _);

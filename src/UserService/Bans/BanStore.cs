@@ -46,10 +46,7 @@ public sealed class BanStore(UsersDbContext db, IConnectionMultiplexer redis, Ti
         var expiresMs = ExpiryScore(record);
         var redisDb = redis.GetDatabase();
         await redisDb.SortedSetAddAsync(BanKeys.For(kind), subject, expiresMs);
-        if (BanKeys.IsAnnounced(kind))
-        {
-            await redisDb.PublishAsync(BanKeys.Changes, BanKeys.ChangeMessage(kind, subject, expiresMs));
-        }
+        await redisDb.PublishAsync(BanKeys.Changes, BanKeys.ChangeMessage(kind, subject, expiresMs));
 
         metrics.BanChanged(kind, "ban");
         Log.Banned(logger, kind, subject, By(createdBy), record.ExpiresAt?.ToString("O", CultureInfo.InvariantCulture) ?? "never", reason);
@@ -64,10 +61,7 @@ public sealed class BanStore(UsersDbContext db, IConnectionMultiplexer redis, Ti
             .ExecuteUpdateAsync(set => set.SetProperty(b => b.LiftedAt, now), ct);
         var redisDb = redis.GetDatabase();
         await redisDb.SortedSetRemoveAsync(BanKeys.For(kind), subject);
-        if (BanKeys.IsAnnounced(kind))
-        {
-            await redisDb.PublishAsync(BanKeys.Changes, BanKeys.LiftedMessage(kind, subject));
-        }
+        await redisDb.PublishAsync(BanKeys.Changes, BanKeys.LiftedMessage(kind, subject));
 
         metrics.BanChanged(kind, "unban");
         Log.Unbanned(logger, kind, subject, By(by), lifted);
