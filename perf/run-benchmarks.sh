@@ -109,15 +109,17 @@ start_message_service() {
   local secret kafka
   secret="$(cat "$LOCAL/proxy-secret")"
   kafka="$(cat "$LOCAL/kafka.bootstrap")"
-  # MessageService keeps moderation's word lists in MariaDB: a database of the benchmark's own, migrated here.
+  # MessageService keeps moderation's word lists in MariaDB, and its GiftService the gift ledger: databases of
+  # the benchmark's own, migrated here.
   local mysql="Server=127.0.0.1;Port=13306;Database=live_messages_bench;User=live;Password=live"
-  env "ConnectionStrings__MySql=$mysql" "Kafka__BootstrapServers=$kafka" ConnectionStrings__Redis=127.0.0.1:16379 \
+  local gifts="Server=127.0.0.1;Port=13306;Database=live_gifts_bench;User=live;Password=live"
+  env "ConnectionStrings__MySql=$mysql" "ConnectionStrings__Gifts=$gifts" "Kafka__BootstrapServers=$kafka" ConnectionStrings__Redis=127.0.0.1:16379 \
     dotnet "$BUILD/bin/MessageService/release/Live.MessageService.dll" --migrate >>"$LOGS/server-message-service.log" 2>&1 ||
     fail "migrating MessageService's database failed (log: $LOGS/server-message-service.log)"
   # Hot-room down-sampling (default 500 danmaku shown per room per second) is off: these runs measure how
   # many messages the fan-out delivers, and 2,000 msg/s into one room would otherwise be cut to 500.
   start message-service "$BUILD/bin/MessageService/release/Live.MessageService.dll" \
-    "ConnectionStrings__MySql=$mysql" "Kafka__BootstrapServers=$kafka" ConnectionStrings__Redis=127.0.0.1:16379 \
+    "ConnectionStrings__MySql=$mysql" "ConnectionStrings__Gifts=$gifts" "Kafka__BootstrapServers=$kafka" ConnectionStrings__Redis=127.0.0.1:16379 \
     "Identity__ProxySecret=$secret" Services__RoomService=$ROOM_SERVICE Messages__MaxDisplayRatePerSecond=1000000 \
     Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$MS_GRPC Kestrel__Endpoints__Http__Url=http://127.0.0.1:$MS_HTTP
   MS_PID=$!

@@ -6,6 +6,7 @@ using System.Text;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
+using Live.Gifts;
 using Live.MessageService;
 using Live.MessageService.Telemetry;
 using Live.Moderation.Words;
@@ -73,11 +74,14 @@ public static class IngestLoad
         string via, int seconds, int warmup, int concurrency, int streams, int users, int roomCount, string redis, string mysql, string kafka, string roomService)
     {
         var port = FreePort();
+        // MessageService hosts GiftService, which needs its database; no gift is sent here.
+        var gifts = new MySqlConnector.MySqlConnectionStringBuilder(mysql) { Database = "live_gifts_ingest_bench" }.ConnectionString;
         var app = MessageServiceApp.Build([], builder =>
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["ConnectionStrings:MySql"] = mysql,
+                ["ConnectionStrings:Gifts"] = gifts,
                 ["ConnectionStrings:Redis"] = redis,
                 ["Kafka:BootstrapServers"] = kafka,
                 ["Services:RoomService"] = roomService,
@@ -95,6 +99,7 @@ public static class IngestLoad
         });
         await Live.Moderation.Data.ModerationDatabase.MigrateAsync(
             app.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Live.Moderation.Data.ModerationDbContext>>());
+        await app.Services.MigrateGiftsAsync();
         await PipelineLoad.SeedWordsAsync(app.Services);
         await app.StartAsync();
         var reloader = app.Services.GetRequiredService<WordListReloader>();

@@ -1,5 +1,8 @@
+using Live.Gifts;
+using Live.Gifts.Announcing;
 using Live.MessageService.Admin;
 using Live.MessageService.Fanout;
+using Live.MessageService.Gifts;
 using Live.MessageService.Grpc;
 using Live.MessageService.History;
 using Live.MessageService.Ingest;
@@ -27,6 +30,7 @@ public static class MessageServiceApp
         app.MapDefaultEndpoints();
         app.MapGrpcService<MessageGrpcService>();
         app.MapGrpcService<ModerationAdminService>();
+        app.MapGiftService();
         return app;
     }
 
@@ -60,5 +64,15 @@ public static class MessageServiceApp
 
         services.AddSingleton<RoomAuthority>();
         services.AddSingleton<MessageDeleter>();
+
+        // GiftService (its own database, live_gifts, and outbox relay); each new gift is shown in its room as a
+        // combo message through the ingest above. Registered after the Kafka sink, so it stops first and can
+        // still publish the combo updates it owes.
+        services.AddGifts(configuration);
+        services.AddValidatedOptions<GiftComboOptions>(configuration, GiftComboOptions.Section);
+        services.AddSingleton<GiftStreaks>();
+        services.AddSingleton<GiftComboAnnouncer>();
+        services.AddSingleton<IGiftAnnouncer>(sp => sp.GetRequiredService<GiftComboAnnouncer>());
+        services.AddHostedService(sp => sp.GetRequiredService<GiftComboAnnouncer>());
     }
 }

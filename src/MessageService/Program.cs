@@ -1,3 +1,4 @@
+using Live.Gifts;
 using Live.MessageService;
 using Live.Moderation.Data;
 using Live.ServiceDefaults.Hosting;
@@ -5,6 +6,10 @@ using Microsoft.EntityFrameworkCore;
 
 var app = MessageServiceApp.Build(args);
 
-// MessageService's database holds moderation's tables (the word lists); --migrate applies their migrations.
-return await app.RunOrMigrateAsync(args, services =>
-    ModerationDatabase.MigrateAsync(services.GetRequiredService<IDbContextFactory<ModerationDbContext>>()));
+// MessageService's database holds moderation's tables (the word lists), and the gift database (live_gifts) the
+// ledger of the GiftService it hosts; --migrate applies both.
+return await app.RunOrMigrateAsync(args, async services =>
+{
+    await ModerationDatabase.MigrateAsync(services.GetRequiredService<IDbContextFactory<ModerationDbContext>>());
+    await services.MigrateGiftsAsync();
+});

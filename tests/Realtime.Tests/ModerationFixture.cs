@@ -31,6 +31,7 @@ public sealed class ModerationFixture : IAsyncLifetime
 
     private TestDatabase? roomsDatabase;
     private TestDatabase? messagesDatabase;
+    private TestDatabase? giftsDatabase;
     private long lastUser = Random.Shared.NextInt64(1_000, 9_000_000) * 1_000_000;
 
     public TestHost Rooms { get; private set; } = null!;
@@ -48,6 +49,8 @@ public sealed class ModerationFixture : IAsyncLifetime
         roomsDatabase = await TestDatabase.CreateAsync("moderation_rooms");
         messagesDatabase = await TestDatabase.CreateAsync("moderation_messages");
         await RealtimeFixture.MigrateMessagesDatabaseAsync(messagesDatabase.ConnectionString);
+        giftsDatabase = await TestDatabase.CreateAsync("moderation_gifts");
+        await RealtimeFixture.MigrateGiftsDatabaseAsync(giftsDatabase.ConnectionString);
         Rooms = await RealtimeFixture.StartRoomServiceAsync(roomsDatabase.ConnectionString);
         RoomClient = new Live.V1.RoomService.RoomServiceClient(Rooms.Channel);
         MessagesA = await StartMessageServiceAsync();
@@ -81,7 +84,7 @@ public sealed class ModerationFixture : IAsyncLifetime
             }
         }
 
-        foreach (var db in new[] { roomsDatabase, messagesDatabase })
+        foreach (var db in new[] { roomsDatabase, messagesDatabase, giftsDatabase })
         {
             if (db is not null)
             {
@@ -130,6 +133,7 @@ public sealed class ModerationFixture : IAsyncLifetime
         {
             ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
             ["ConnectionStrings:MySql"] = messagesDatabase!.ConnectionString,
+            ["ConnectionStrings:Gifts"] = giftsDatabase!.ConnectionString,
             ["Kafka:BootstrapServers"] = TestEnvironment.Kafka,
             ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
             ["RoomStatusCache:TtlMs"] = "300",

@@ -1,4 +1,5 @@
 using Live.Edge;
+using Live.Gifts.Data;
 using Live.MessageService;
 using Live.Moderation.Data;
 using Live.RoomService;
@@ -20,7 +21,8 @@ public sealed class RealtimeCollection : ICollectionFixture<RealtimeFixture>
 /// The real-time core as several processes would run it: RoomService (own MariaDB database), two
 /// MessageServices and two Edges, on real Kestrel ports, with the shared Redis and the Kafka-protocol broker.
 /// Edge A relays through MessageService A, Edge B through MessageService B, so a room's traffic crosses
-/// nodes only through Redis. Fails the collection when any host logged an error nobody expected.
+/// nodes only through Redis. Both MessageServices host GiftService on one gift database, as in production.
+/// Fails the collection when any host logged an error nobody expected.
 /// </summary>
 public sealed class RealtimeFixture : IAsyncLifetime
 {
@@ -30,11 +32,16 @@ public sealed class RealtimeFixture : IAsyncLifetime
     public const int MaxInvalidFrames = 8;
     public const int HistoryLength = 50;
 
+    /// <summary>Longer than the defaults, so that a test's quick sends fall into one interval on a loaded machine.</summary>
+    public const int GiftFlushIntervalMs = 1_500;
+    public const int GiftComboWindowMs = 6_000;
+
     /// <summary>The secret the Proxy would sign identity with; tests sign as the Proxy does.</summary>
     public const string ProxySecret = "realtime-tests-proxy-secret-0123456789";
 
     private TestDatabase? database;
     private TestDatabase? messagesDatabase;
+    private TestDatabase? giftsDatabase;
 
     public TestHost Rooms { get; private set; } = null!;
     public TestHost MessagesA { get; private set; } = null!;
@@ -51,6 +58,8 @@ public sealed class RealtimeFixture : IAsyncLifetime
         database = await TestDatabase.CreateAsync("realtime_test");
         messagesDatabase = await TestDatabase.CreateAsync("realtime_messages");
         await MigrateMessagesDatabaseAsync(messagesDatabase.ConnectionString);
+        giftsDatabase = await TestDatabase.CreateAsync("realtime_gifts");
+        await MigrateGiftsDatabaseAsync(giftsDatabase.ConnectionString);
         Rooms = await StartRoomServiceAsync(database.ConnectionString);
         RoomClient = new Live.V1.RoomService.RoomServiceClient(Rooms.Channel);
         MessagesA = await StartMessageServiceAsync();
@@ -70,7 +79,7 @@ public sealed class RealtimeFixture : IAsyncLifetime
             }
         }
 
-        foreach (var db in new[] { database, messagesDatabase })
+        foreach (var db in new[] { database, messagesDatabase, giftsDatabase })
         {
             if (db is not null)
             {
@@ -114,6 +123,7 @@ public sealed class RealtimeFixture : IAsyncLifetime
         {
             ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
             ["ConnectionStrings:MySql"] = messagesDatabase!.ConnectionString,
+            ["ConnectionStrings:Gifts"] = giftsDatabase!.ConnectionString,
             ["Kafka:BootstrapServers"] = kafka ?? TestEnvironment.Kafka,
             ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
             ["RoomStatusCache:TtlMs"] = "300",
@@ -126,7 +136,18 @@ public sealed class RealtimeFixture : IAsyncLifetime
             ["Moderation:Burst"] = "10000",
             ["Moderation:DuplicateWindowMs"] = "0",
             ["Moderation:WordsChannel"] = "moderation:words:" + messagesDatabase.Name,
+            ["GiftCombos:FlushIntervalMs"] = GiftFlushIntervalMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GiftCombos:WindowMs"] = GiftComboWindowMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
+
+    /// <summary>The gift database MessageService's GiftService uses (what `--migrate` also applies).</summary>
+    public static async Task MigrateGiftsDatabaseAsync(string mysql)
+    {
+        var options = new DbContextOptionsBuilder<GiftsDbContext>();
+        PlatformDatabase.Configure(options, mysql);
+        await using var db = new GiftsDbContext(options.Options);
+        await db.Database.MigrateAsync();
+    }
 
     /// <summary>MessageService's own database: moderation's word lists (what `--migrate` applies).</summary>
     public static async Task MigrateMessagesDatabaseAsync(string mysql)

@@ -38,7 +38,10 @@ public sealed class GiftGrpcService(GiftCatalog catalog, WalletStore wallets, Gi
 
     public override Task<SendGiftResponse> SendGift(SendGiftRequest request, ServerCallContext context)
     {
-        var senderUserId = context.RequireSignedIn().ActingFor(request.SenderUserId, "sender_user_id");
-        return sender.SendAsync(request.IdempotencyKey, request.RoomId, senderUserId, request.GiftId, request.Count, context.CancellationToken);
+        var caller = context.RequireSignedIn();
+        var senderUserId = caller.ActingFor(request.SenderUserId, "sender_user_id");
+        // Only a sender's own call carries their display name; a service sending for them has none to give.
+        var senderName = caller.IsUser && caller.UserId == senderUserId ? caller.Name : string.Empty;
+        return sender.SendAsync(request.IdempotencyKey, request.RoomId, senderUserId, senderName, request.GiftId, request.Count, context.CancellationToken);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using Live.Gifts.Announcing;
 using Live.Gifts.Catalog;
 using Live.Gifts.Data;
 using Live.Gifts.Events;
@@ -9,6 +10,7 @@ using Live.ServiceDefaults.Grpc;
 using Live.V1;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
 
@@ -17,7 +19,8 @@ namespace Live.Gifts.Sending;
 /// <summary>
 /// Sends a gift: the debit, the ledger row and the outbox event commit in one transaction, so a debit without
 /// its ledger entry (or an entry without its event) cannot exist. The ledger's unique idempotency key makes a
-/// retried send count once; the retry gets the original receipt.
+/// retried send count once; the retry gets the original receipt. A new (not replayed) send is then announced to
+/// the room through the host's <see cref="IGiftAnnouncer"/>, if it registered one.
 /// </summary>
 public sealed class GiftSender(
     GiftsDbContext db,
@@ -26,11 +29,14 @@ public sealed class GiftSender(
     GiftOutboxSignal signal,
     GiftMetrics metrics,
     IOptions<GiftsOptions> options,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<GiftSender> logger,
+    IGiftAnnouncer? announcer = null)
 {
     public const string EventType = "GIFT_SENT";
 
-    public async Task<SendGiftResponse> SendAsync(string idempotencyKey, long roomId, long senderUserId, int giftId, int count, CancellationToken ct)
+    /// <param name="senderName">Shown with the gift in the room; empty when the caller is not the sender.</param>
+    public async Task<SendGiftResponse> SendAsync(string idempotencyKey, long roomId, long senderUserId, string senderName, int giftId, int count, CancellationToken ct)
     {
         IdempotencyKey.Require(idempotencyKey, "idempotency_key");
         RpcErrors.RequirePositiveId(roomId, "room_id");
@@ -117,7 +123,30 @@ public sealed class GiftSender(
         await transaction.CommitAsync(ct);
         signal.Notify();
         metrics.Sent(gift.Tier, total);
+        await AnnounceAsync(new GiftAnnouncement(idempotencyKey, roomId, senderUserId, senderName, gift.Id, gift.Name, gift.Tier, count));
         return new SendGiftResponse { Receipt = ToReceipt(ledger, gift) };
+    }
+
+    /// <summary>
+    /// The coins are taken by now, so nothing here may fail the send: a room that cannot be told is logged and
+    /// counted. The caller's token is not passed on: a client that gives up after the commit still paid.
+    /// </summary>
+    private async Task AnnounceAsync(GiftAnnouncement gift)
+    {
+        if (announcer is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await announcer.AnnounceAsync(gift, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            metrics.AnnounceFailed();
+            Log.AnnounceFailed(logger, gift.IdempotencyKey, gift.RoomId, ex);
+        }
     }
 
     /// <summary>

@@ -14,6 +14,7 @@ public sealed class GiftMetrics : IDisposable
     private readonly Counter<long> coins;
     private readonly Counter<long> replayed;
     private readonly Counter<long> refused;
+    private readonly Counter<long> announceFailures;
     private readonly Counter<long> outboxPublished;
     private readonly Counter<long> outboxFailures;
     private readonly Histogram<double> outboxLag;
@@ -25,6 +26,7 @@ public sealed class GiftMetrics : IDisposable
         coins = meter.CreateCounter<long>("live.gift.coins", description: "Coins debited for gifts.");
         replayed = meter.CreateCounter<long>("live.gift.replayed", description: "Sends answered from the ledger because the idempotency key was used already.");
         refused = meter.CreateCounter<long>("live.gift.refused", description: "Sends refused, by reason.");
+        announceFailures = meter.CreateCounter<long>("live.gift.announce.failures", description: "Committed gifts whose announcement to the room threw (the send still succeeded).");
         outboxPublished = meter.CreateCounter<long>("live.gift.outbox.published", description: "Gift events published to Kafka.");
         outboxFailures = meter.CreateCounter<long>("live.gift.outbox.failures", description: "Gift event publish attempts that failed and will be retried.");
         outboxLag = meter.CreateHistogram<double>("live.gift.outbox.lag", unit: "ms", description: "Time from commit to Kafka acknowledgement.");
@@ -39,6 +41,8 @@ public sealed class GiftMetrics : IDisposable
     public void Replayed() => replayed.Add(1);
 
     public void Refused(string reason) => refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void AnnounceFailed() => announceFailures.Add(1);
 
     public void OutboxPublished(int count, double lagMs)
     {

@@ -34,4 +34,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2041, Level = LogLevel.Warning, Message = "Rejection log: {Rooms} room(s) of refusals could not be written: {Reason}")]
     public static partial void RejectionLogFailed(ILogger logger, int rooms, string reason);
+
+    [LoggerMessage(EventId = 2050, Level = LogLevel.Warning, Message = "Gift combo of user {UserId} ({GiftName}) in room {RoomId} was not shown: {Reason} ({Detail})")]
+    public static partial void GiftAnnounceFailed(ILogger logger, long roomId, long userId, string giftName, string reason, string detail);
 }

@@ -21,8 +21,12 @@ public sealed class MessageMetrics : IDisposable
     private readonly Counter<long> kafkaFailed;
     private readonly Counter<long> kafkaDropped;
     private readonly Counter<long> edgeStreamsOverflowed;
+    private readonly Counter<long> giftsAnnounced;
+    private readonly Counter<long> giftsMerged;
+    private readonly Counter<long> giftAnnounceFailures;
     private readonly Histogram<double> ingestDuration;
     private long kafkaQueued;
+    private long giftUpdatesPending;
     private long edgeStreams;
     private long rooms;
 
@@ -41,9 +45,13 @@ public sealed class MessageMetrics : IDisposable
         kafkaFailed = meter.CreateCounter<long>("live.message.kafka.failed", description: "Kafka deliveries that failed and were queued again.");
         kafkaDropped = meter.CreateCounter<long>("live.message.kafka.dropped", description: "Records dropped because the Kafka queue was full (each is also logged).");
         edgeStreamsOverflowed = meter.CreateCounter<long>("live.message.edge_stream.overflowed", description: "Edge relay streams closed because they fell too far behind.");
+        giftsAnnounced = meter.CreateCounter<long>("live.message.gift.announced", description: "Gift combo messages published into rooms, by mode (immediate or coalesced).");
+        giftsMerged = meter.CreateCounter<long>("live.message.gift.merged", description: "Gifts folded into a pending combo update instead of a message of their own.");
+        giftAnnounceFailures = meter.CreateCounter<long>("live.message.gift.announce_failed", description: "Gift combo messages not shown (Redis down, room not live, ...), by reason; the gifts themselves are paid and recorded.");
         ingestDuration = meter.CreateHistogram<double>("live.message.ingest.duration", unit: "ms", description: "Checks + seq + history + publish, per message.");
         meter.CreateObservableGauge("live.message.kafka.queued", () => Volatile.Read(ref kafkaQueued), description: "Records waiting for Kafka.");
         meter.CreateObservableGauge("live.message.edge_streams", () => Volatile.Read(ref edgeStreams), description: "Open Edge relay streams.");
+        meter.CreateObservableGauge("live.message.gift.updates_pending", () => Volatile.Read(ref giftUpdatesPending), description: "Coalesced gift combo updates this node is waiting to publish.");
         meter.CreateObservableGauge("live.message.rooms", () => Volatile.Read(ref rooms), description: "Rooms this node fans out.");
     }
 
@@ -82,6 +90,14 @@ public sealed class MessageMetrics : IDisposable
     public void EdgeStreamClosed() => Interlocked.Decrement(ref edgeStreams);
 
     public void EdgeStreamOverflowed() => edgeStreamsOverflowed.Add(1);
+
+    public void GiftAnnounced(string mode) => giftsAnnounced.Add(1, new KeyValuePair<string, object?>("mode", mode));
+
+    public void GiftMerged() => giftsMerged.Add(1);
+
+    public void GiftAnnounceFailed(string reason) => giftAnnounceFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void GiftUpdatesPending(long delta) => Interlocked.Add(ref giftUpdatesPending, delta);
 
     public void RoomsChanged(long delta) => Interlocked.Add(ref rooms, delta);
 
