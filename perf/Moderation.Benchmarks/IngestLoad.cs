@@ -23,7 +23,7 @@ namespace Live.Moderation.Benchmarks;
 /// Accepted messages per second and ingest latency through the whole ingest path of one real MessageService
 /// (MessageServiceApp on Kestrel, loopback HTTP/2): moderation with 10,000 words, then seq + history + publish
 /// in Redis and the Kafka queue. `ingest [--via relay|publish] [--seconds N] [--warmup N] [--concurrency N] [--streams N]
-/// [--users N] [--rooms N] [--redis host:port|private] [--redis-server path] [--mysql connection-string] [--kafka host:port]
+/// [--rate N] [--users N] [--rooms N] [--redis host:port|private] [--redis-server path] [--mysql connection-string] [--kafka host:port]
 /// [--room-service url]`. Needs RoomService (./platform up) for the rooms.
 ///
 /// relay: N relay streams, as Edges open them, each with a window of `concurrency / streams` messages in
@@ -45,6 +45,8 @@ public static class IngestLoad
         var warmup = int.Parse(Arg(args, "--warmup", "5"), CultureInfo.InvariantCulture);
         var concurrency = int.Parse(Arg(args, "--concurrency", "512"), CultureInfo.InvariantCulture);
         var streams = int.Parse(Arg(args, "--streams", "4"), CultureInfo.InvariantCulture);
+        // Open loop: offer this many messages/s whatever the answers (relay only); 0 keeps a closed loop.
+        var rate = int.Parse(Arg(args, "--rate", "0"), CultureInfo.InvariantCulture);
         var users = int.Parse(Arg(args, "--users", "20000"), CultureInfo.InvariantCulture);
         var roomCount = int.Parse(Arg(args, "--rooms", "200"), CultureInfo.InvariantCulture);
         // A Redis of the benchmark's own by default, so its CPU per message is this run's alone.
@@ -62,7 +64,7 @@ public static class IngestLoad
         using var privateRedis = redis == "private" ? StartRedis(Arg(args, "--redis-server", "redis-server"), out redis) : null;
         try
         {
-            return await MeasureAsync(via, seconds, warmup, concurrency, streams, users, roomCount, redis, mysql, kafka, roomService);
+            return await MeasureAsync(via, seconds, warmup, concurrency, streams, rate, users, roomCount, redis, mysql, kafka, roomService);
         }
         finally
         {
@@ -71,7 +73,7 @@ public static class IngestLoad
     }
 
     private static async Task<int> MeasureAsync(
-        string via, int seconds, int warmup, int concurrency, int streams, int users, int roomCount, string redis, string mysql, string kafka, string roomService)
+        string via, int seconds, int warmup, int concurrency, int streams, int rate, int users, int roomCount, string redis, string mysql, string kafka, string roomService)
     {
         var port = FreePort();
         // MessageService hosts GiftService, which needs its database; no gift is sent here.
@@ -120,7 +122,7 @@ public static class IngestLoad
         using var server = new ServerInstruments();
         var userBase = Random.Shared.NextInt64(1, 1_000_000) * 1_000_000;
 
-        var load = new Load(channel, rooms, corpus, users, userBase);
+        var load = new Load(channel, rooms, corpus, users, userBase) { RatePerSecond = rate };
         // Warm-up (JIT and tiering, script cache, connections, room status cache), not measured.
         await (via == "relay" ? load.RelayAsync(streams, concurrency, TimeSpan.FromSeconds(warmup), null) : load.PublishAsync(concurrency, via == "publish", TimeSpan.FromSeconds(warmup), null));
         load.NextUsers();
@@ -140,7 +142,7 @@ public static class IngestLoad
 
         var ingest = server.IngestDurations();
         var clientLatency = measured.LatenciesMs();
-        Console.WriteLine(FormattableString.Invariant($"via                 {via}, concurrency {concurrency}{(via == "relay" ? $" over {streams} relay streams" : "")}, {users:N0} users in {roomCount} rooms, {words:N0} words loaded"));
+        Console.WriteLine(FormattableString.Invariant($"via                 {via}, concurrency {concurrency}{(via == "relay" ? $" over {streams} relay streams" : "")}{(rate > 0 && via == "relay" ? $", offered {rate:N0}/s" : "")}, {users:N0} users in {roomCount} rooms, {words:N0} words loaded"));
         Console.WriteLine(FormattableString.Invariant($"duration            {elapsed:F1} s (after a {warmup} s warm-up)"));
         Console.WriteLine(FormattableString.Invariant($"sent                {measured.Sent:N0} ({measured.Sent / elapsed:N0}/s)"));
         Console.WriteLine(FormattableString.Invariant($"accepted            {measured.Accepted:N0} ({measured.Accepted / elapsed:N0}/s); server counted {server.Accepted:N0}"));
@@ -212,6 +214,9 @@ public static class IngestLoad
     {
         private long nextMessage;
         private long usersOffset;
+
+        /// <summary>Messages/s offered over all relay streams (open loop); 0: as fast as the window allows.</summary>
+        public int RatePerSecond { get; init; }
 
         /// <summary>Fresh users for the measured run, so the warm-up's rate buckets do not carry over.</summary>
         public void NextUsers() => usersOffset += users;
@@ -311,9 +316,22 @@ public static class IngestLoad
                 }
             });
 
-            var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            var begin = Stopwatch.GetTimestamp();
+            var deadline = begin + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            var ticksPerMessage = RatePerSecond > 0 ? (double)Stopwatch.Frequency * streams / RatePerSecond : 0;
+            long offered = 0;
             while (Stopwatch.GetTimestamp() < deadline)
             {
+                if (ticksPerMessage > 0)
+                {
+                    // Paced by the clock, not by answers: a late sender catches up in a burst, as real clients would.
+                    var early = begin + (long)(offered++ * ticksPerMessage) - Stopwatch.GetTimestamp();
+                    if (early > 0)
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds((double)early / Stopwatch.Frequency));
+                    }
+                }
+
                 if (!await slots.WaitAsync(TimeSpan.FromSeconds(5)))
                 {
                     throw new TimeoutException($"relay stream {index}: {window} messages got no answer for 5 s");

@@ -1,3 +1,4 @@
+using Live.Protocol;
 using Live.ServiceDefaults.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -13,24 +14,23 @@ namespace Live.MessageService.Ingest;
 public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<MessageOptions> options)
     : BatchedRedisScript<MessageSequencer.Request, long>(redis, Script, new BatchedScriptLimits())
 {
-    // The seq is written big-endian into bytes 30..37 (1-based) of the frame: FrameLayout.SeqOffset = 29.
+    // The frame arrives in two parts around its 8-byte seq slot (FrameLayout.SeqOffset = 29), so the script
+    // joins head, big-endian seq and tail in one concatenation. A room's TTLs are refreshed once per batch.
     private const string Script = """
         local out = {}
+        local refreshed = {}
         for i = 0, #KEYS / 2 - 1 do
           local k = i * 2
-          local a = i * 4
+          local a = i * 5
           local seq = redis.call('INCR', KEYS[k + 1])
-          local b = {}
-          local n = seq
-          for j = 8, 1, -1 do
-            b[j] = n % 256
-            n = math.floor(n / 256)
+          local frame = ARGV[a + 1] .. struct.pack('>l', seq) .. ARGV[a + 2]
+          redis.call('XADD', KEYS[k + 2], 'MAXLEN', ARGV[a + 3], seq .. '-0', 'f', frame)
+          if not refreshed[KEYS[k + 1]] then
+            refreshed[KEYS[k + 1]] = true
+            redis.call('PEXPIRE', KEYS[k + 1], ARGV[a + 4])
+            redis.call('PEXPIRE', KEYS[k + 2], ARGV[a + 4])
           end
-          local frame = string.sub(ARGV[a + 1], 1, 29) .. string.char(unpack(b)) .. string.sub(ARGV[a + 1], 38)
-          redis.call('XADD', KEYS[k + 2], 'MAXLEN', ARGV[a + 2], seq .. '-0', 'f', frame)
-          redis.call('PEXPIRE', KEYS[k + 1], ARGV[a + 3])
-          redis.call('PEXPIRE', KEYS[k + 2], ARGV[a + 3])
-          redis.call('PUBLISH', ARGV[a + 4], frame)
+          redis.call('PUBLISH', ARGV[a + 5], frame)
           out[i + 1] = seq
         end
         return out
@@ -42,7 +42,7 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<Mess
 
     protected override int KeysPerItem => 2;
 
-    protected override int ArgsPerItem => 4;
+    protected override int ArgsPerItem => 5;
 
     protected override int ResultsPerItem => 1;
 
@@ -54,10 +54,11 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<Mess
     {
         keys[keyOffset] = MessageKeys.Seq(request.RoomId);
         keys[keyOffset + 1] = MessageKeys.History(request.RoomId);
-        args[argOffset] = request.Frame;
-        args[argOffset + 1] = historyLength;
-        args[argOffset + 2] = ttlMs;
-        args[argOffset + 3] = MessageKeys.ChannelName(request.RoomId);
+        args[argOffset] = request.Frame[..FrameLayout.SeqOffset];
+        args[argOffset + 1] = request.Frame[(FrameLayout.SeqOffset + sizeof(long))..];
+        args[argOffset + 2] = historyLength;
+        args[argOffset + 3] = ttlMs;
+        args[argOffset + 4] = MessageKeys.ChannelName(request.RoomId);
     }
 
     protected override long Read(in Request request, ReadOnlySpan<RedisResult> results) => (long)results[0];

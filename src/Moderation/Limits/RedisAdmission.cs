@@ -41,6 +41,17 @@ public sealed class RedisAdmission(IConnectionMultiplexer redis)
     : BatchedRedisScript<RedisAdmission.Request, AdmissionResult>(redis, Script, new BatchedScriptLimits())
 {
     private const string Script = """
+        -- A room's rules (slow mode, unique mode) are read once per batch: only admins change them, never this script.
+        local roomRules = {}
+        local function rule(key)
+          local value = roomRules[key]
+          if value == nil then
+            value = tonumber(redis.call('GET', key)) or 0
+            roomRules[key] = value
+          end
+          return value
+        end
+
         local function admit(k, a)
           local now = tonumber(ARGV[a + 1])
           local rate = tonumber(ARGV[a + 2])
@@ -71,7 +82,7 @@ public sealed class RedisAdmission(IConnectionMultiplexer redis)
             return 2, timedOutUntil - now
           end
 
-          local slowMs = tonumber(redis.call('GET', KEYS[k + 3])) or 0
+          local slowMs = rule(KEYS[k + 3])
           if slowMs > 0 then
             local last = tonumber(redis.call('GET', KEYS[k + 4]))
             if last and now - last < slowMs then
@@ -90,7 +101,7 @@ public sealed class RedisAdmission(IConnectionMultiplexer redis)
             end
           end
 
-          local uniqueMs = tonumber(redis.call('GET', KEYS[k + 6])) or 0
+          local uniqueMs = rule(KEYS[k + 6])
           if uniqueMs > 0 then
             local seen = tonumber(redis.call('GET', KEYS[k + 7]))
             if seen and now - seen < uniqueMs then
