@@ -1,13 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using Confluent.Kafka;
-using Google.Protobuf;
 using Live.ServiceDefaults.Data;
 using Live.ServiceDefaults.Kafka;
 using Live.StatsService;
 using Live.StatsService.Data;
 using Live.StatsService.Ingest;
-using Live.V1;
+using Live.StatsService.Throughput;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -17,8 +16,10 @@ using StackExchange.Redis;
 
 // Events/s processed by one StatsService: starts the real host (the same StatsServiceApp.Build as production) on
 // fresh topics and streams a realistic mix into them as fast as the host keeps up, then reports how many records
-// per second it applied and committed. The local broker keeps only about 5 MB per partition (like a retention
-// limit), so the producer never runs more than --max-lag records ahead of what the host has committed.
+// per second it applied and committed. The producer is a second process (this tool with --produce), so this
+// process's CPU is the host's alone and the producer's is reported beside it. The local broker keeps only about
+// 5 MB per partition (like a retention limit), so the producer never runs more than --max-lag records ahead of
+// what the host has committed (this process tells it that count through its stdin).
 // With --prefill the records are produced before the host starts (at most 200,000, which the broker keeps),
 // so the host is timed alone, without the producer competing for the same cores.
 // Usage: StatsService.Throughput [--events N] [--rooms N] [--chatters N] [--gift-percent P] [--rate R]
@@ -31,6 +32,8 @@ var rate = 100_000;
 var batch = 10_000;
 var maxLag = 100_000;
 var prefill = false;
+var produceOnly = false;
+var run = Guid.NewGuid().ToString("N")[..10];
 var kafka = File.Exists(".local/kafka.bootstrap") ? File.ReadAllText(".local/kafka.bootstrap").Trim() : "";
 var mysql = "Server=127.0.0.1;Port=13306;User=live;Password=live";
 var redisAddress = "127.0.0.1:16379";
@@ -50,6 +53,8 @@ for (var i = 0; i < args.Length; i++)
         case "--kafka": kafka = Next(); break;
         case "--mysql": mysql = Next(); break;
         case "--redis": redisAddress = Next(); break;
+        case "--produce": produceOnly = true; break;
+        case "--run": run = Next(); break;
         default:
             Console.Error.WriteLine($"unknown argument '{args[i]}'");
             return 2;
@@ -69,15 +74,19 @@ if (kafka.Length == 0)
 }
 
 KafkaNativeLibrary.Load();
-var run = Guid.NewGuid().ToString("N")[..10];
-var topics = new { Messages = "bench-live-messages-" + run, Rooms = "bench-room-events-" + run, Gifts = "bench-gift-events-" + run };
+var topics = new BenchTopics(run);
+var workload = new Workload(events, rooms, chatters, giftPercent, rate);
+if (produceOnly)
+{
+    return RecordStream.RunChild(kafka, topics, workload, maxLag, bounded: !prefill);
+}
+
 var database = "stats_bench_" + run;
 var prefix = $"stats-bench:{run}:";
+Console.WriteLine($"load average before: {File.ReadAllText("/proc/loadavg").Trim()} ({Environment.ProcessorCount} cores)");
 
 // 1. The topics: the broker creates a topic (4 partitions) when a producer asks for its metadata.
-using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = kafka, LingerMs = 5, QueueBufferingMaxMessages = 200_000 })
-    .SetErrorHandler((_, error) => Console.Error.WriteLine($"producer: {error.Reason}"))
-    .Build();
+using (var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = kafka }).Build())
 using (var admin = new DependentAdminClientBuilder(producer.Handle).Build())
 {
     foreach (var topic in new[] { topics.Messages, topics.Rooms, topics.Gifts })
@@ -123,20 +132,24 @@ var settings = new Dictionary<string, string?>
 // 3. Start the real host, then stream the records into its topics and time it through every one.
 var app = StatsServiceApp.Build([], builder => builder.Configuration.AddInMemoryCollection(settings));
 var consumer = app.Services.GetRequiredService<StatsConsumer>();
-long producerWaitedMs = 0;
+var stages = new StageTimes();
+using var stageListener = stages.Listen();
+using var producerProcess = StartProducer();
+var producerDone = ReadProducerReportAsync(producerProcess);
 if (prefill)
 {
-    Stream(null);
+    await producerDone;
 }
 
 var redis = await ConnectionMultiplexer.ConnectAsync(redisAddress + ",allowAdmin=true");
 var server = redis.GetServer(redis.GetEndPoints()[0]);
 await app.StartAsync();
 var clock = Stopwatch.StartNew();
-var producing = prefill ? Task.CompletedTask : Task.Run(() => Stream(consumer));
+using var feeding = new CancellationTokenSource();
+var feeder = prefill ? Task.CompletedTask : FeedProgressAsync(feeding.Token);
 var samples = new List<(double Seconds, long Processed)>();
-// CPU is counted from the first committed batch on, so start-up (JIT, connections) is left out.
-(double Self, double Redis, double MariaDb)? cpuBefore = null;
+// CPU and stage times are counted from the first committed batch on, so start-up (JIT, connections) is left out.
+(double Self, double Producer, double Redis, double MariaDb, double Broker)? cpuBefore = null;
 long processedBefore = 0;
 while (consumer.Processed < events)
 {
@@ -146,11 +159,12 @@ while (consumer.Processed < events)
     {
         processedBefore = consumer.Processed;
         cpuBefore = await CpuSecondsAsync();
+        stages.Reset();
     }
 
-    if (producing.IsFaulted || clock.Elapsed > TimeSpan.FromMinutes(10))
+    if ((producerProcess.HasExited && producerProcess.ExitCode != 0) || clock.Elapsed > TimeSpan.FromMinutes(10))
     {
-        Console.Error.WriteLine($"stopped after {clock.Elapsed.TotalSeconds:F0} s with {consumer.Processed:N0} of {events:N0} processed; producer: {producing.Exception?.GetBaseException().Message ?? "running"}");
+        Console.Error.WriteLine($"stopped after {clock.Elapsed.TotalSeconds:F0} s with {consumer.Processed:N0} of {events:N0} processed; producer {(producerProcess.HasExited ? "exited" : "running")}");
         break;
     }
 }
@@ -158,6 +172,12 @@ while (consumer.Processed < events)
 var total = clock.Elapsed.TotalSeconds;
 var processedAll = consumer.Processed;
 var cpuAfter = await CpuSecondsAsync();
+var stageSummary = stages.Summary();
+await feeding.CancelAsync();
+await feeder;
+producerProcess.StandardInput.Close();
+var producerWaited = await producerDone;
+await producerProcess.WaitForExitAsync();
 await app.StopAsync();
 await app.DisposeAsync();
 
@@ -166,12 +186,21 @@ var steadyRate = steady.Count >= 2 ? (steady[^1].Processed - steady[0].Processed
 Console.WriteLine($"{(prefill ? "prefilled" : "streamed")}: processed {processedAll:N0} records ({rooms:N0} rooms, {chatters} chatters each, {giftPercent}% gifts, event time at {rate:N0}/s) in {total:F1} s");
 Console.WriteLine($"overall: {processedAll / total:N0} events/s; steady state (10%..90%): {steadyRate:N0} events/s");
 // CPU seconds spent per million records, by process: a cost that does not depend on how busy the shared machine
-// was. This process includes the producer unless --prefill; the broker (a separate process) is not counted.
+// was. The producer and the broker are processes of their own, reported beside the host.
 var before = cpuBefore ?? cpuAfter;
 var perMillion = 1_000_000.0 / Math.Max(1, processedAll - processedBefore);
-Console.WriteLine($"CPU per 1M records: this process {(cpuAfter.Self - before.Self) * perMillion:F1} s, redis-server {(cpuAfter.Redis - before.Redis) * perMillion:F1} s, mariadbd {(cpuAfter.MariaDb - before.MariaDb) * perMillion:F1} s (Redis and MariaDB are shared: upper bounds)");
+Console.WriteLine($"CPU per 1M records: StatsService (this process) {(cpuAfter.Self - before.Self) * perMillion:F1} s, redis-server {(cpuAfter.Redis - before.Redis) * perMillion:F1} s, "
+    + $"mariadbd {(cpuAfter.MariaDb - before.MariaDb) * perMillion:F1} s (Redis and MariaDB are shared: upper bounds); "
+    + $"producer process {(prefill ? "not running" : $"{(cpuAfter.Producer - before.Producer) * perMillion:F1} s")}, "
+    + $"broker (KafkaMock) {(cpuAfter.Broker - before.Broker) * perMillion:F1} s");
+Console.WriteLine(stageSummary);
 // Time the producer spent waiting for the host: near the whole run means the host, not the producer, set the pace.
-Console.WriteLine($"the producer waited {producerWaitedMs / 1000.0:F1} s of {total:F1} s for the host to catch up");
+if (!prefill)
+{
+    Console.WriteLine($"the producer waited {producerWaited.TotalSeconds:F1} s of {total:F1} s for the host to catch up");
+}
+
+Console.WriteLine($"load average after: {File.ReadAllText("/proc/loadavg").Trim()}");
 
 // 4. Clean up: the bench's Redis keys and database (Kafka topics stay until the broker restarts).
 var deleted = 0;
@@ -196,88 +225,87 @@ await using (var connection = new MySqlConnection(mysql))
 Console.WriteLine($"cleaned up {deleted:N0} Redis keys and database {database}");
 return 0;
 
-// CPU time used so far by this process, the Redis server (INFO cpu) and MariaDB (if it runs on this machine).
-async Task<(double Self, double Redis, double MariaDb)> CpuSecondsAsync()
+// CPU time used so far by this process, the producer process, the Redis server (INFO cpu), and MariaDB and the
+// local broker if they run on this machine.
+async Task<(double Self, double Producer, double Redis, double MariaDb, double Broker)> CpuSecondsAsync()
 {
     var info = (await server.InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
     var redisCpu = double.Parse(info["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(info["used_cpu_sys"], CultureInfo.InvariantCulture);
     var mariadb = Process.GetProcessesByName("mariadbd").Sum(p => p.TotalProcessorTime.TotalSeconds);
-    return (Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, redisCpu, mariadb);
+    producerProcess.Refresh();
+    var broker = Process.GetProcessesByName("dotnet").Where(IsKafkaMock).Sum(p => p.TotalProcessorTime.TotalSeconds);
+    return (Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, producerProcess.TotalProcessorTime.TotalSeconds, redisCpu, mariadb, broker);
 }
 
-// Streams the records: one STARTED event per room, then messages with a share of gifts, event times advancing at
-// --rate per second (a live stream), rooms skewed (a few hot ones), senders from each room's own chatters.
-void Stream(StatsConsumer? progress)
+static bool IsKafkaMock(Process process)
 {
-    var random = new Random(42);
-    var start = DateTimeOffset.UtcNow.AddSeconds(-(double)events / rate);
-    var produced = 0L;
-
-    void Produce(string topic, long room, IMessage value)
+    try
     {
-        // Stay within what the broker retains ahead of the consumer.
-        if (progress is not null && produced - progress.Processed > maxLag)
-        {
-            var waited = Stopwatch.StartNew();
-            while (produced - progress.Processed > maxLag)
-            {
-                producer.Poll(TimeSpan.FromMilliseconds(5));
-            }
+        return File.ReadAllText($"/proc/{process.Id}/cmdline").Contains("KafkaMock", StringComparison.Ordinal);
+    }
+    catch (IOException)
+    {
+        return false;
+    }
+}
 
-            producerWaitedMs += waited.ElapsedMilliseconds;
-        }
+// This tool again, as the producer: same workload and run id.
+Process StartProducer()
+{
+    var info = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true };
+    if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+    {
+        info.ArgumentList.Add(typeof(RecordStream).Assembly.Location);
+    }
 
-        var message = new Message<string, byte[]> { Key = room.ToString(CultureInfo.InvariantCulture), Value = value.ToByteArray() };
-        while (true)
+    string[] arguments =
+    [
+        "--produce", "--run", run, "--kafka", kafka, "--max-lag", maxLag.ToString(CultureInfo.InvariantCulture),
+        "--events", events.ToString(CultureInfo.InvariantCulture), "--rooms", rooms.ToString(CultureInfo.InvariantCulture),
+        "--chatters", chatters.ToString(CultureInfo.InvariantCulture), "--gift-percent", giftPercent.ToString(CultureInfo.InvariantCulture),
+        "--rate", rate.ToString(CultureInfo.InvariantCulture), .. prefill ? ["--prefill"] : Array.Empty<string>(),
+    ];
+    foreach (var argument in arguments)
+    {
+        info.ArgumentList.Add(argument);
+    }
+
+    return Process.Start(info) ?? throw new InvalidOperationException("could not start the producer");
+}
+
+// The producer's "produced {ms held back}" line, written when it has produced everything.
+static async Task<TimeSpan> ReadProducerReportAsync(Process producer)
+{
+    while (await producer.StandardOutput.ReadLineAsync() is { } line)
+    {
+        if (line.StartsWith("produced ", StringComparison.Ordinal))
         {
-            try
-            {
-                producer.Produce(topic, message);
-                produced++;
-                return;
-            }
-            catch (ProduceException<string, byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
-            {
-                producer.Poll(TimeSpan.FromMilliseconds(20));
-            }
+            return TimeSpan.FromMilliseconds(double.Parse(line["produced ".Length..], CultureInfo.InvariantCulture));
         }
     }
 
-    string[] categories = ["chat", "gaming", "music", "sports", "education", "outdoor", "shopping"];
-    for (var room = 1; room <= rooms; room++)
-    {
-        Produce(topics.Rooms, room, new RoomEvent
-        {
-            EventId = Guid.NewGuid().ToString("N"),
-            Type = RoomEventType.Started,
-            OccurredAt = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(start.AddMinutes(-1)),
-            Room = new Room { Id = room, AnchorUserId = 1_000_000 + room, Title = "room " + room, Category = categories[room % categories.Length], Status = RoomStatus.Live },
-        });
-    }
+    throw new InvalidOperationException($"the producer exited ({producer.ExitCode}) before producing everything");
+}
 
-    var seq = new long[rooms + 1];
-    for (var i = rooms; i < events; i++)
+// Tells the producer how far the host has got, every few milliseconds, so it stays within --max-lag.
+async Task FeedProgressAsync(CancellationToken ct)
+{
+    var input = producerProcess.StandardInput;
+    try
     {
-        var room = 1 + (int)(rooms * Math.Pow(random.NextDouble(), 3));
-        var user = room * 100_000L + random.Next(chatters);
-        var at = start.AddMilliseconds(i * 1000.0 / rate).ToUnixTimeMilliseconds();
-        if (random.NextDouble() * 100 < giftPercent)
+        while (!producerProcess.HasExited)
         {
-            var count = 1 + random.Next(5);
-            Produce(topics.Gifts, room, new GiftEvent
-            {
-                IdempotencyKey = $"{run}-{i}", LedgerId = i, RoomId = room, SenderUserId = user, AnchorUserId = 1_000_000 + room,
-                GiftId = 2, GiftName = "Heart", Tier = GiftTier.Common, Count = count, UnitPrice = 5, TotalValue = 5 * count, SentAtMs = at,
-            });
-        }
-        else
-        {
-            Produce(topics.Messages, room, new RoomMessage
-            {
-                RoomId = room, Seq = ++seq[room], UserId = user, UserName = "viewer" + user, Content = "666 nice play", Kind = MessageKind.Danmaku, TimestampMs = at,
-            });
+            await input.WriteLineAsync(consumer.Processed.ToString(CultureInfo.InvariantCulture));
+            await input.FlushAsync(ct);
+            await Task.Delay(5, ct);
         }
     }
-
-    producer.Flush(TimeSpan.FromMinutes(5));
+    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+    {
+        // The run is over.
+    }
+    catch (IOException) when (producerProcess.HasExited)
+    {
+        // The producer is gone; the main loop reports it.
+    }
 }

@@ -13,10 +13,10 @@ namespace Live.StatsService.Ingest;
 /// batch's effects are applied to Redis and MySQL — each store idempotent through per-partition watermarks —
 /// and only then are the offsets committed. A crash anywhere re-reads from the last commit and the watermarks
 /// skip what was already applied, so a restart or a rewind leaves the same state as one clean pass.
-/// Batches flow through a pipeline: while the consumer thread gathers batch n+2, batch n+1 is applied to Redis
-/// and batch n to MySQL. Each store still applies batches strictly in order (a batch's steps wait for the
-/// previous batch's steps in the same store, and fail if those failed); commits and every consumer call stay
-/// on the consumer thread.
+/// Batches flow through a pipeline: while the consumer thread gathers the next batch, one batch is applied to
+/// Redis and an earlier one to MySQL. Each store still applies batches strictly in order (a batch's step waits
+/// for the previous batch's step in the same store, and fails if that failed); commits and every consumer call
+/// stay on the consumer thread.
 /// </summary>
 public sealed class StatsConsumer(
     IOptions<KafkaOptions> kafka,
@@ -34,13 +34,18 @@ public sealed class StatsConsumer(
         [options.Value.GiftEventsTopic] = StatsTopic.GiftEvents,
     };
 
-    // Batches applied at once: one in Redis, one in MySQL.
-    private const int PipelineDepth = 2;
+    // Batches under way at most: one in Redis, one in MySQL, and one more so that a slow batch in either store
+    // does not stop the consumer thread at once. Each is at most MaxBatchRecords; a crash re-reads them all
+    // (the watermarks skip what was applied).
+    private const int PipelineDepth = 3;
 
     // The batch being gathered, by partition, and the batches being applied, oldest first. Both belong to the
     // consumer thread (rebalance callbacks run on it too); the apply tasks only read their own slices.
     private readonly Queue<InFlight> inFlight = new();
     private Dictionary<TopicPartition, PartitionSlice> pending = [];
+
+    // The slice the last record went to: records come in runs from one partition, so most skip the lookup.
+    private PartitionSlice? current;
     private int failures;
     private long processed;
 
@@ -61,7 +66,10 @@ public sealed class StatsConsumer(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                var gathering = Stopwatch.GetTimestamp();
                 Gather(consumer, stoppingToken);
+                metrics.StageCompleted(pending.Count > 0 ? PipelineStage.Gather : PipelineStage.Idle, gathering);
+
                 // Commit what is done; wait for the oldest only when the pipeline is full or nothing new came.
                 while (inFlight.Count > 0 && (inFlight.Count >= PipelineDepth || pending.Count == 0 || inFlight.Peek().Done.IsCompleted))
                 {
@@ -71,7 +79,7 @@ public sealed class StatsConsumer(
                         // them all again after a pause; the consumer keeps polling, so the group does not expire it.
                         CompleteAll(consumer);
                         Rewind(consumer, pending.Values);
-                        pending = [];
+                        StartNewBatch();
                         stoppingToken.WaitHandle.WaitOne(Backoff());
                         break;
                     }
@@ -80,7 +88,7 @@ public sealed class StatsConsumer(
                 if (pending.Count > 0)
                 {
                     Start([.. pending.Values]);
-                    pending = [];
+                    StartNewBatch();
                 }
             }
         }
@@ -111,6 +119,11 @@ public sealed class StatsConsumer(
             FetchMaxBytes = 16 * 1024 * 1024,
             MaxPartitionFetchBytes = 4 * 1024 * 1024,
             QueuedMinMessages = 50_000,
+            // A partition whose local queue is over the thresholds above is fetched again after this pause. The
+            // default (1 s) left the consumer thread idle for whole pauses once it had drained a hot partition.
+            FetchQueueBackoffMs = 20,
+            // Headers are not read; not marshalling them saves a native call per record.
+            ConsumeResultFields = "topic,timestamp",
         };
         return new ConsumerBuilder<Ignore, byte[]>(config)
             .SetLogHandler((_, message) => Log.Librdkafka(logger, message.Facility, message.Message))
@@ -153,6 +166,8 @@ public sealed class StatsConsumer(
         {
             pending.Remove(partition);
         }
+
+        current = null;
 
         redisEffects.Forget(partitions);
     }
@@ -205,16 +220,29 @@ public sealed class StatsConsumer(
         }
     }
 
+    private void StartNewBatch()
+    {
+        pending = [];
+        current = null;
+    }
+
     private void Add(ConsumeResult<Ignore, byte[]> result)
     {
-        if (!pending.TryGetValue(result.TopicPartition, out var slice))
+        var slice = current;
+        if (slice is null || slice.Partition.Partition != result.Partition || !string.Equals(slice.Partition.Topic, result.Topic, StringComparison.Ordinal))
         {
-            pending[result.TopicPartition] = slice = new PartitionSlice(result.TopicPartition) { FirstOffset = result.Offset.Value };
+            var partition = result.TopicPartition;
+            if (!pending.TryGetValue(partition, out slice))
+            {
+                pending[partition] = slice = new PartitionSlice(partition, topics[partition.Topic]) { FirstOffset = result.Offset.Value };
+            }
+
+            current = slice;
         }
 
         slice.LastOffset = result.Offset.Value;
         slice.Records++;
-        if (!FactDecoder.TryDecode(topics[result.Topic], result.Offset.Value, result.Message.Value ?? [], result.Message.Timestamp.UnixTimestampMs, out var fact))
+        if (!FactDecoder.TryDecode(slice.Topic, result.Offset.Value, result.Message.Value ?? [], result.Message.Timestamp.UnixTimestampMs, out var fact))
         {
             // A record that is not the topic's type can never be applied; it is skipped (and counted), not retried.
             metrics.Undecodable(result.Topic);
@@ -227,37 +255,57 @@ public sealed class StatsConsumer(
     }
 
     /// <summary>
-    /// Starts applying a batch: its Redis step after the previous batch's Redis step; its MySQL steps (the rollup
-    /// transaction, then the minutes' unique senders, which come from the HyperLogLogs the Redis step fills)
-    /// after the previous batch's MySQL steps — so one batch's MySQL work overlaps the next one's Redis work, and
-    /// each store sees batches in order. A step fails if the one before it failed. Not cancellable: a batch
-    /// under way when the host stops is finished (and committed), bounded by command timeouts.
+    /// Starts applying a batch: its Redis script arguments are built at once (after the previous batch's), its
+    /// script runs after the previous batch's Redis step, and its MySQL step (one transaction: rollups, the minutes'
+    /// unique senders — which the Redis step returns — and the offsets) after its own Redis step and the previous
+    /// batch's MySQL step. So one batch's MySQL work overlaps the next one's Redis work, and each store sees batches
+    /// in order. A step fails if the one before it failed. Not cancellable: a batch under way when the host stops
+    /// is finished (and committed), bounded by command timeouts.
     /// </summary>
     private void Start(List<PartitionSlice> slices)
     {
         var previous = inFlight.Count > 0 ? inFlight.Last() : null;
         var started = Stopwatch.GetTimestamp();
+        var prepared = Task.Run(async () =>
+        {
+            // Batches are built in order: the "recently seen" and known-sender filters carry from one to the next.
+            if (previous is not null)
+            {
+                await previous.Prepared;
+            }
+
+            var building = Stopwatch.GetTimestamp();
+            var effects = await redisEffects.PrepareAsync(slices);
+            metrics.StageCompleted(PipelineStage.RedisBuild, building);
+            return effects;
+        });
         var redisStep = Task.Run(async () =>
         {
+            var effects = await prepared;
             if (previous is not null)
             {
                 await previous.RedisStep;
             }
 
-            return await redisEffects.ApplyAsync(slices);
+            var applying = Stopwatch.GetTimestamp();
+            var uniqueSenders = await redisEffects.ApplyAsync(effects);
+            metrics.StageCompleted(PipelineStage.Redis, applying);
+            return uniqueSenders;
         });
         var done = Task.Run(async () =>
         {
+            var uniqueSenders = await redisStep;
             if (previous is not null)
             {
                 await previous.Done;
             }
 
-            await rollups.ApplyAsync(slices, CancellationToken.None);
-            await rollups.RecordUniqueSendersAsync(await redisStep, CancellationToken.None);
+            var applying = Stopwatch.GetTimestamp();
+            await rollups.ApplyAsync(slices, uniqueSenders, CancellationToken.None);
+            metrics.StageCompleted(PipelineStage.MySql, applying);
             metrics.BatchApplied(slices.Sum(s => s.Records), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         });
-        inFlight.Enqueue(new InFlight(slices, redisStep, done));
+        inFlight.Enqueue(new InFlight(slices, prepared, redisStep, done));
     }
 
     /// <summary>Waits for the oldest batch under way and commits it; false (and logged) when applying it failed.</summary>
@@ -266,7 +314,9 @@ public sealed class StatsConsumer(
         var batch = inFlight.Dequeue();
         try
         {
+            var waiting = Stopwatch.GetTimestamp();
             batch.Done.GetAwaiter().GetResult();
+            metrics.StageCompleted(PipelineStage.Wait, waiting);
         }
         catch (Exception ex)
         {
@@ -278,6 +328,7 @@ public sealed class StatsConsumer(
         }
 
         failures = 0;
+        var committing = Stopwatch.GetTimestamp();
         try
         {
             consumer.Commit(batch.Slices.Select(s => new TopicPartitionOffset(s.Partition, s.LastOffset + 1)));
@@ -289,6 +340,7 @@ public sealed class StatsConsumer(
             Log.CommitFailed(logger, ex.Error.Reason);
         }
 
+        metrics.StageCompleted(PipelineStage.Commit, committing);
         Interlocked.Add(ref processed, batch.Slices.Sum(s => s.Records));
         return true;
     }
@@ -308,5 +360,5 @@ public sealed class StatsConsumer(
 
     private TimeSpan Backoff() => TimeSpan.FromMilliseconds(Math.Min(5_000, 200 * (1 << Math.Min(failures, 5))));
 
-    private sealed record InFlight(List<PartitionSlice> Slices, Task<Dictionary<(long Room, long Minute), long>> RedisStep, Task Done);
+    private sealed record InFlight(List<PartitionSlice> Slices, Task<PreparedEffects> Prepared, Task<Dictionary<(long Room, long Minute), long>> RedisStep, Task Done);
 }

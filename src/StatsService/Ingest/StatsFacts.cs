@@ -19,9 +19,10 @@ public sealed record RoomFact(long Offset, long RoomId, long TimeMs, long Anchor
     : StatsFact(Offset, RoomId, TimeMs);
 
 /// <summary>The facts of one partition in one batch, in offset order.</summary>
-public sealed class PartitionSlice(TopicPartition partition)
+public sealed class PartitionSlice(TopicPartition partition, StatsTopic topic)
 {
     public TopicPartition Partition { get; } = partition;
+    public StatsTopic Topic { get; } = topic;
     public List<StatsFact> Facts { get; } = [];
 
     /// <summary>Records read in this batch, decodable or not.</summary>

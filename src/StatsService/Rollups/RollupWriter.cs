@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Live.StatsService.Data;
@@ -16,7 +17,16 @@ public sealed class RollupWriter(IServiceScopeFactory scopes, TimeProvider time)
 {
     private const int RowsPerStatement = 500;
 
-    public async Task ApplyAsync(IReadOnlyList<PartitionSlice> slices, CancellationToken ct)
+    // Rollup rows carry no parameters (see UpsertRollupsAsync), so a statement can hold more of them.
+    private const int RollupRowsPerStatement = 2_000;
+
+    /// <summary>
+    /// Adds the records past the stored offsets to the rollups, raises the minutes' unique senders to the counts
+    /// of their HyperLogLogs (read by the Redis step after it applied the batch, so a replay brings the same or
+    /// higher counts) and moves the offsets: one transaction. The counts go in even for records already applied:
+    /// raising to a count is idempotent.
+    /// </summary>
+    public async Task ApplyAsync(IReadOnlyList<PartitionSlice> slices, Dictionary<(long Room, long Minute), long> uniqueSenders, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<StatsDbContext>();
@@ -25,7 +35,7 @@ public sealed class RollupWriter(IServiceScopeFactory scopes, TimeProvider time)
         await using var transaction = await connection.BeginTransactionAsync(ct);
 
         var applied = await LockOffsetsAsync(connection, transaction, slices, ct);
-        var rollups = new Dictionary<(long Room, long Minute), Rollup>();
+        var rollups = new Dictionary<(long Room, long Minute), Rollup>(uniqueSenders.Count);
         var gifts = new List<GiftFact>();
         var advanced = new List<(TopicPartition Partition, long Offset)>();
         foreach (var slice in slices)
@@ -46,7 +56,7 @@ public sealed class RollupWriter(IServiceScopeFactory scopes, TimeProvider time)
 
                 if (fact is MessageFact message)
                 {
-                    Get(rollups, message.RoomId, message.TimeMs).Messages++;
+                    Get(rollups, message.RoomId, message.TimeMs / 60_000).Messages++;
                 }
                 else if (fact is GiftFact gift)
                 {
@@ -57,56 +67,26 @@ public sealed class RollupWriter(IServiceScopeFactory scopes, TimeProvider time)
 
         if (advanced.Count == 0)
         {
+            // All of it was applied before, unique senders included (same transaction).
             await transaction.RollbackAsync(ct);
             return;
         }
 
         foreach (var gift in await KeepFirstCountedAsync(connection, transaction, gifts, ct))
         {
-            var rollup = Get(rollups, gift.RoomId, gift.TimeMs);
+            var rollup = Get(rollups, gift.RoomId, gift.TimeMs / 60_000);
             rollup.Gifts += gift.Count;
             rollup.GiftValue += gift.Value;
+        }
+
+        foreach (var (minute, count) in uniqueSenders)
+        {
+            Get(rollups, minute.Room, minute.Minute).UniqueSenders = count;
         }
 
         await UpsertRollupsAsync(connection, transaction, rollups, ct);
         await SaveOffsetsAsync(connection, transaction, advanced, ct);
         await transaction.CommitAsync(ct);
-    }
-
-    /// <summary>
-    /// Raises the minutes' unique senders to the counts of their HyperLogLogs. Outside the offsets' transaction,
-    /// and idempotent: a batch whose rollups committed but whose counts did not is read again after a restart
-    /// (its offsets were not committed), and the Redis step returns the same counts for it.
-    /// </summary>
-    public async Task RecordUniqueSendersAsync(Dictionary<(long Room, long Minute), long> counts, CancellationToken ct)
-    {
-        if (counts.Count == 0)
-        {
-            return;
-        }
-
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<StatsDbContext>();
-        await db.Database.OpenConnectionAsync(ct);
-        var connection = (MySqlConnection)db.Database.GetDbConnection();
-        // Rows in key order in every writer, so concurrent upserts queue on row locks instead of deadlocking.
-        foreach (var chunk in counts.OrderBy(c => c.Key).Chunk(RowsPerStatement))
-        {
-            await using var command = connection.CreateCommand();
-            var sql = new StringBuilder("INSERT INTO room_minute_rollups (room_id, minute, messages, gifts, gift_value, unique_senders, peak_viewers) VALUES ");
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                var ((room, minute), count) = chunk[i];
-                sql.Append(i == 0 ? string.Empty : ",").Append($"(@r{i}, @m{i}, 0, 0, 0, @u{i}, 0)");
-                command.Parameters.AddWithValue($"@r{i}", room);
-                command.Parameters.AddWithValue($"@m{i}", DateTime.UnixEpoch.AddMinutes(minute));
-                command.Parameters.AddWithValue($"@u{i}", count);
-            }
-
-            sql.Append(" ON DUPLICATE KEY UPDATE unique_senders = GREATEST(unique_senders, VALUES(unique_senders))");
-            command.CommandText = sql.ToString();
-            await command.ExecuteNonQueryAsync(ct);
-        }
     }
 
     /// <summary>Raises the minutes' peak viewers to the sampled counts (samples only ever raise a peak).</summary>
@@ -228,24 +208,26 @@ public sealed class RollupWriter(IServiceScopeFactory scopes, TimeProvider time)
 
     private static async Task UpsertRollupsAsync(MySqlConnection connection, MySqlTransaction transaction, Dictionary<(long Room, long Minute), Rollup> rollups, CancellationToken ct)
     {
-        foreach (var chunk in rollups.OrderBy(r => r.Key).Chunk(RowsPerStatement))
+        // Rows in key order in every writer, so concurrent upserts queue on row locks instead of deadlocking.
+        // The values are integers this process formats itself, written as literals: a batch has thousands of
+        // them, and parameters would cost an object each plus the client's parsing of the statement.
+        var sorted = rollups.ToArray();
+        Array.Sort(sorted, (a, b) => a.Key.CompareTo(b.Key));
+        var sql = new StringBuilder();
+        for (var start = 0; start < sorted.Length; start += RollupRowsPerStatement)
         {
-            await using var command = new MySqlCommand { Connection = connection, Transaction = transaction };
-            var sql = new StringBuilder("INSERT INTO room_minute_rollups (room_id, minute, messages, gifts, gift_value, unique_senders, peak_viewers) VALUES ");
-            for (var i = 0; i < chunk.Length; i++)
+            sql.Clear().Append("INSERT INTO room_minute_rollups (room_id, minute, messages, gifts, gift_value, unique_senders, peak_viewers) VALUES ");
+            var end = Math.Min(sorted.Length, start + RollupRowsPerStatement);
+            for (var i = start; i < end; i++)
             {
-                var ((room, minute), rollup) = chunk[i];
-                sql.Append(i == 0 ? string.Empty : ",").Append($"(@r{i}, @m{i}, @c{i}, @g{i}, @v{i}, 0, 0)");
-                command.Parameters.AddWithValue($"@r{i}", room);
-                command.Parameters.AddWithValue($"@m{i}", DateTime.UnixEpoch.AddMinutes(minute));
-                command.Parameters.AddWithValue($"@c{i}", rollup.Messages);
-                command.Parameters.AddWithValue($"@g{i}", rollup.Gifts);
-                command.Parameters.AddWithValue($"@v{i}", rollup.GiftValue);
+                var ((room, minute), rollup) = sorted[i];
+                sql.Append(CultureInfo.InvariantCulture, $"{(i == start ? "" : ",")}({room},'{DateTime.UnixEpoch.AddMinutes(minute):yyyy-MM-dd HH:mm:ss}',")
+                    .Append(CultureInfo.InvariantCulture, $"{rollup.Messages},{rollup.Gifts},{rollup.GiftValue},{rollup.UniqueSenders},0)");
             }
 
             sql.Append(" ON DUPLICATE KEY UPDATE messages = messages + VALUES(messages), gifts = gifts + VALUES(gifts), "
-                + "gift_value = gift_value + VALUES(gift_value)");
-            command.CommandText = sql.ToString();
+                + "gift_value = gift_value + VALUES(gift_value), unique_senders = GREATEST(unique_senders, VALUES(unique_senders))");
+            await using var command = new MySqlCommand(sql.ToString(), connection, transaction);
             await command.ExecuteNonQueryAsync(ct);
         }
     }
@@ -268,9 +250,9 @@ public sealed class RollupWriter(IServiceScopeFactory scopes, TimeProvider time)
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private static Rollup Get(Dictionary<(long, long), Rollup> rollups, long roomId, long timeMs)
+    private static Rollup Get(Dictionary<(long, long), Rollup> rollups, long roomId, long minute)
     {
-        var key = (roomId, timeMs / 60_000);
+        var key = (roomId, minute);
         if (!rollups.TryGetValue(key, out var rollup))
         {
             rollups[key] = rollup = new Rollup();
@@ -286,5 +268,6 @@ public sealed class RollupWriter(IServiceScopeFactory scopes, TimeProvider time)
         public long Messages { get; set; }
         public long Gifts { get; set; }
         public long GiftValue { get; set; }
+        public long UniqueSenders { get; set; }
     }
 }
