@@ -23,6 +23,9 @@ public sealed class RoomStatsTests(StatsEnvironment env) : IClassFixture<StatsEn
             env.ProduceMessage(room.Id, i + 1, 8_200 + (i % 30), now - 40_000 + i * 333);
         }
 
+        // The gift's announcement in the room and a system notice ride on live-messages too; neither is chat.
+        env.ProduceMessage(room.Id, 91, 8_300, now - 20_000, MessageKind.Gift);
+        env.ProduceMessage(room.Id, 92, 0, now - 20_000, MessageKind.System);
         env.Produce(env.GiftEventsTopic, room.Id, new GiftEvent
         {
             IdempotencyKey = $"stats-{env.Suffix}", RoomId = room.Id, SenderUserId = 8_300, AnchorUserId = 801,

@@ -158,7 +158,7 @@ public sealed class StatsEnvironment : IAsyncLifetime
         return await RoomClient.StartLiveAsync(new StartLiveRequest { RoomId = room.Id });
     }
 
-    public void ProduceMessage(long roomId, long seq, long userId, long timeMs) =>
+    public void ProduceMessage(long roomId, long seq, long userId, long timeMs, MessageKind kind = MessageKind.Danmaku) =>
         Produce(LiveMessagesTopic, roomId, new RoomMessage
         {
             RoomId = roomId,
@@ -166,7 +166,7 @@ public sealed class StatsEnvironment : IAsyncLifetime
             UserId = userId,
             UserName = "user" + userId,
             Content = "hello",
-            Kind = MessageKind.Danmaku,
+            Kind = kind,
             TimestampMs = timeMs,
         });
 

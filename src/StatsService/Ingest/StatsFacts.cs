@@ -54,8 +54,9 @@ internal static class FactDecoder
                         return false;
                     }
 
-                    // System messages (user 0) are not audience activity.
-                    if (message.Kind != MessageKind.System && message.UserId > 0 && message.RoomId > 0)
+                    // Chat only: system messages are not audience activity, and a gift's room message is
+                    // counted from its gift-events record (once per gift, where the announcement may show a combo).
+                    if (message.Kind is not (MessageKind.System or MessageKind.Gift) && message.UserId > 0 && message.RoomId > 0)
                     {
                         fact = new MessageFact(offset, message.RoomId, message.TimestampMs > 0 ? message.TimestampMs : recordTimeMs, message.UserId);
                     }
