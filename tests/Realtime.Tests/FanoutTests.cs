@@ -125,4 +125,28 @@ public sealed class FanoutTests(RealtimeFixture fixture)
         Assert.Equal(2, count.Seq);
         await guest.WaitForAsync(e => e.Type == FrameType.OnlineCount && e.Seq == 2, Patience);
     }
+
+    [Fact]
+    public async Task A_message_deleted_while_it_waits_in_its_batch_reaches_clients_before_its_delete()
+    {
+        // A node with a long batch window, so the delete certainly arrives while the message is still pending.
+        await using var slowNode = await fixture.StartMessageServiceAsync(overrides: new Dictionary<string, string?> { ["Messages:BatchWindowMs"] = "1000" });
+        await using var slowEdge = await fixture.StartEdgeAsync(slowNode);
+        var room = await fixture.CreateLiveRoomAsync();
+        await using var viewer = await RoomClient.ConnectAsync(fixture.WebSocketUri(slowEdge, room.Id), userId: 700);
+        await viewer.WaitForAsync(e => e.Type == FrameType.Resume, Patience);
+
+        var published = await fixture.MessageClient.PublishAsync(new PublishRequest
+        {
+            RoomId = room.Id, Kind = MessageKind.Danmaku, UserId = 701, UserName = "quick", Content = "gone in a moment",
+        });
+        var admin = new ModerationAdmin.ModerationAdminClient(fixture.MessagesB.Channel);
+        await admin.DeleteMessageAsync(new DeleteMessageRequest { RoomId = room.Id, Seq = published.Seq });
+
+        var first = await viewer.WaitForAsync(e => e.Seq == published.Seq && e.Type is FrameType.Danmaku or FrameType.Delete, Patience);
+        Assert.Equal(FrameType.Danmaku, first.Type);
+        Assert.Equal(published.Seq, (await viewer.WaitForAsync(e => e.Type == FrameType.Delete, Patience)).Seq);
+        slowNode.Logs.AssertNoErrors();
+        slowEdge.Logs.AssertNoErrors();
+    }
 }

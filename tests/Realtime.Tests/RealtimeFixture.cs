@@ -118,8 +118,10 @@ public sealed class RealtimeFixture : IAsyncLifetime
         new($"ws://127.0.0.1:{edge.HttpAddress.Port}/ws?room={roomId}{(extraQuery is null ? string.Empty : "&" + extraQuery)}");
 
     /// <param name="kafka">Another bootstrap address, e.g. one where nothing listens.</param>
-    public async Task<TestHost> StartMessageServiceAsync(string? kafka = null) =>
-        await TestHost.StartAsync(MessageServiceApp.Build, new Dictionary<string, string?>
+    /// <param name="overrides">Settings over the fixture's MessageService defaults.</param>
+    public async Task<TestHost> StartMessageServiceAsync(string? kafka = null, IDictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
             ["ConnectionStrings:MySql"] = messagesDatabase!.ConnectionString,
@@ -138,7 +140,14 @@ public sealed class RealtimeFixture : IAsyncLifetime
             ["Moderation:WordsChannel"] = "moderation:words:" + messagesDatabase.Name,
             ["GiftCombos:FlushIntervalMs"] = GiftFlushIntervalMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["GiftCombos:WindowMs"] = GiftComboWindowMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return await TestHost.StartAsync(MessageServiceApp.Build, settings);
+    }
 
     /// <summary>The gift database MessageService's GiftService uses (what `--migrate` also applies).</summary>
     public static async Task MigrateGiftsDatabaseAsync(string mysql)

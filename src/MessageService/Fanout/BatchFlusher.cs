@@ -40,6 +40,23 @@ public sealed class BatchFlusher(RoomHub hub, IOptions<MessageOptions> options, 
 
     private void Flush(RoomFeed feed, BatchEncoder encoder, PooledBufferWriter sampled)
     {
+        FlushBatch(feed, encoder, sampled);
+        if (feed.TakeControls() is { } controls)
+        {
+            // After the batch: a control names a message that is in this batch or an earlier one.
+            var targets = feed.Subscribers;
+            foreach (var control in controls)
+            {
+                foreach (var target in targets)
+                {
+                    target.Enqueue(control);
+                }
+            }
+        }
+    }
+
+    private void FlushBatch(RoomFeed feed, BatchEncoder encoder, PooledBufferWriter sampled)
+    {
         if (!feed.TryTake(out var frames, out var messages, out var targets))
         {
             return;

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Live.MessageService.Relay;
 using Live.Protocol;
+using Live.V1;
 using StackExchange.Redis;
 
 namespace Live.MessageService.Fanout;
@@ -11,7 +12,8 @@ public readonly record struct PendingMessage(int Offset, int Length, long Seq, b
 /// <summary>
 /// One room on this node: the Edge streams subscribed to it, its Redis subscription, and the batch being
 /// collected. Frames are appended as they arrive from pub/sub; the flushing loop swaps the pending buffer
-/// for a spare under the lock and encodes outside it.
+/// for a spare under the lock and encodes outside it. Control frames (deletes) wait for the same flush and
+/// go out after its batch, so a delete never overtakes the message it removes.
 /// </summary>
 public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
 {
@@ -21,6 +23,7 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
     private List<PendingMessage> pendingMessages = [];
     private PooledBufferWriter? spare;
     private List<PendingMessage>? spareMessages;
+    private List<RelayDown>? pendingControls;
     private bool dirty;
     private bool closed;
 
@@ -70,6 +73,35 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
             var becameDirty = !dirty;
             dirty = true;
             return becameDirty;
+        }
+    }
+
+    /// <summary>Queues a control for the next flush. Returns whether the room just became dirty.</summary>
+    public bool AppendControl(RelayDown control)
+    {
+        lock (gate)
+        {
+            if (closed)
+            {
+                return false;
+            }
+
+            // Deletes are rare and small; a list of them is allocated only when there is one.
+            (pendingControls ??= []).Add(control);
+            var becameDirty = !dirty;
+            dirty = true;
+            return becameDirty;
+        }
+    }
+
+    /// <summary>The controls queued so far (null when none); called by the flushing loop after the batch.</summary>
+    public List<RelayDown>? TakeControls()
+    {
+        lock (gate)
+        {
+            var controls = pendingControls;
+            pendingControls = null;
+            return controls;
         }
     }
 

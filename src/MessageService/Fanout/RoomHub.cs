@@ -141,11 +141,12 @@ public sealed class RoomHub(
 
         if (type == FrameType.Delete)
         {
-            // Not batched: its seq names an earlier message, so it cannot sit inside a batch's seq range.
+            // Not in a batch (its seq names an earlier message, outside any batch's seq range), but flushed with
+            // the batches, after the one that may still hold that message.
             var control = new RelayDown { Control = new RoomControl { RoomId = feed.RoomId, Frame = ByteString.CopyFrom(frame.Span) } };
-            foreach (var session in feed.Subscribers)
+            if (feed.AppendControl(control))
             {
-                session.Enqueue(control);
+                dirty.Enqueue(feed);
             }
 
             return;
