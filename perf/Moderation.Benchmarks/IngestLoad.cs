@@ -49,6 +49,8 @@ public static class IngestLoad
         var rate = int.Parse(Arg(args, "--rate", "0"), CultureInfo.InvariantCulture);
         var users = int.Parse(Arg(args, "--users", "20000"), CultureInfo.InvariantCulture);
         var roomCount = int.Parse(Arg(args, "--rooms", "200"), CultureInfo.InvariantCulture);
+        // Each relay stream sends to its own rooms only: a stream without a room would never find a message to send.
+        streams = Math.Min(streams, roomCount);
         // A Redis of the benchmark's own by default, so its CPU per message is this run's alone.
         var redis = Arg(args, "--redis", "private");
         var mysql = Arg(args, "--mysql", "Server=127.0.0.1;Port=13306;User=live;Password=live;Database=live_messages_ingest_bench");
@@ -104,63 +106,70 @@ public static class IngestLoad
         await app.Services.MigrateGiftsAsync();
         await PipelineLoad.SeedWordsAsync(app.Services);
         await app.StartAsync();
-        var reloader = app.Services.GetRequiredService<WordListReloader>();
-        while (!reloader.HasLoaded)
+        try
         {
-            await Task.Delay(50);
+            var reloader = app.Services.GetRequiredService<WordListReloader>();
+            while (!reloader.HasLoaded)
+            {
+                await Task.Delay(50);
+            }
+
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
+                MaxReceiveMessageSize = 16 * 1024 * 1024,
+            });
+            using var roomChannel = GrpcChannel.ForAddress(roomService);
+            var rooms = await CreateLiveRoomsAsync(new Live.V1.RoomService.RoomServiceClient(roomChannel), roomCount);
+            var words = app.Services.GetRequiredService<WordFilter>().GlobalWordCount;
+            var corpus = DanmakuCorpus.Messages(DanmakuCorpus.Words());
+            using var server = new ServerInstruments();
+            var userBase = Random.Shared.NextInt64(1, 1_000_000) * 1_000_000;
+
+            var load = new Load(channel, rooms, corpus, users, userBase) { RatePerSecond = rate };
+            // Warm-up (JIT and tiering, script cache, connections, room status cache), not measured.
+            await (via == "relay" ? load.RelayAsync(streams, concurrency, TimeSpan.FromSeconds(warmup), null) : load.PublishAsync(concurrency, via == "publish", TimeSpan.FromSeconds(warmup), null));
+            load.NextUsers();
+            server.Reset();
+            var measured = new Measured();
+            using var redisAdmin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis + ",allowAdmin=true");
+            var redisServer = redisAdmin.GetServers()[0];
+            var redisCpuBefore = await RedisCpuSecondsAsync(redisServer);
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            var started = Stopwatch.GetTimestamp();
+            var loadBefore = LoadAverage();
+            await (via == "relay" ? load.RelayAsync(streams, concurrency, TimeSpan.FromSeconds(seconds), measured) : load.PublishAsync(concurrency, via == "publish", TimeSpan.FromSeconds(seconds), measured));
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            var loadAfter = LoadAverage();
+            var processCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+            var redisCpu = await RedisCpuSecondsAsync(redisServer) - redisCpuBefore;
+
+            var ingest = server.IngestDurations();
+            var clientLatency = measured.LatenciesMs();
+            Console.WriteLine(FormattableString.Invariant($"via                 {via}, concurrency {concurrency}{(via == "relay" ? $" over {streams} relay streams" : "")}{(rate > 0 && via == "relay" ? $", offered {rate:N0}/s" : "")}, {users:N0} users in {roomCount} rooms, {words:N0} words loaded"));
+            Console.WriteLine(FormattableString.Invariant($"duration            {elapsed:F1} s (after a {warmup} s warm-up)"));
+            Console.WriteLine(FormattableString.Invariant($"sent                {measured.Sent:N0} ({measured.Sent / elapsed:N0}/s)"));
+            Console.WriteLine(FormattableString.Invariant($"accepted            {measured.Accepted:N0} ({measured.Accepted / elapsed:N0}/s); server counted {server.Accepted:N0}"));
+            foreach (var (reason, count) in measured.Rejected.OrderByDescending(r => r.Value))
+            {
+                Console.WriteLine(FormattableString.Invariant($"rejected {reason,-10} {count:N0}"));
+            }
+
+            Console.WriteLine(FormattableString.Invariant($"ingest latency (server)   p50 {Quantile(ingest, 0.50):F2}  p99 {Quantile(ingest, 0.99):F2}  p99.9 {Quantile(ingest, 0.999):F2}  max {Quantile(ingest, 1):F2} ms"));
+            Console.WriteLine(FormattableString.Invariant($"{(via == "relay" ? "send → in a batch      " : "publish round trip     ")}    p50 {Quantile(clientLatency, 0.50):F2}  p99 {Quantile(clientLatency, 0.99):F2}  p99.9 {Quantile(clientLatency, 0.999):F2}  max {Quantile(clientLatency, 1):F2} ms"));
+            // CPU per accepted message moves far less with the neighbours than messages/s does.
+            var accepted = Math.Max(1, measured.Accepted);
+            Console.WriteLine(FormattableString.Invariant($"cpu per accepted    this process (MessageService + load client) {processCpu * 1e6 / accepted:F0} µs, Redis {redisCpu * 1e6 / accepted:F0} µs ({processCpu / elapsed:F2} + {redisCpu / elapsed:F2} cores busy)"));
+            Console.WriteLine($"redis batches       {server.ScriptBatchSizes()}");
+            Console.WriteLine(FormattableString.Invariant($"load average        {loadBefore} -> {loadAfter} ({Environment.ProcessorCount} cores)"));
+        }
+        finally
+        {
+            // Also when the load failed: a host left running would keep the process alive.
+            await app.StopAsync();
+            await app.DisposeAsync();
         }
 
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
-        {
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
-            MaxReceiveMessageSize = 16 * 1024 * 1024,
-        });
-        using var roomChannel = GrpcChannel.ForAddress(roomService);
-        var rooms = await CreateLiveRoomsAsync(new Live.V1.RoomService.RoomServiceClient(roomChannel), roomCount);
-        var words = app.Services.GetRequiredService<WordFilter>().GlobalWordCount;
-        var corpus = DanmakuCorpus.Messages(DanmakuCorpus.Words());
-        using var server = new ServerInstruments();
-        var userBase = Random.Shared.NextInt64(1, 1_000_000) * 1_000_000;
-
-        var load = new Load(channel, rooms, corpus, users, userBase) { RatePerSecond = rate };
-        // Warm-up (JIT and tiering, script cache, connections, room status cache), not measured.
-        await (via == "relay" ? load.RelayAsync(streams, concurrency, TimeSpan.FromSeconds(warmup), null) : load.PublishAsync(concurrency, via == "publish", TimeSpan.FromSeconds(warmup), null));
-        load.NextUsers();
-        server.Reset();
-        var measured = new Measured();
-        using var redisAdmin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis + ",allowAdmin=true");
-        var redisServer = redisAdmin.GetServers()[0];
-        var redisCpuBefore = await RedisCpuSecondsAsync(redisServer);
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var started = Stopwatch.GetTimestamp();
-        var loadBefore = LoadAverage();
-        await (via == "relay" ? load.RelayAsync(streams, concurrency, TimeSpan.FromSeconds(seconds), measured) : load.PublishAsync(concurrency, via == "publish", TimeSpan.FromSeconds(seconds), measured));
-        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var loadAfter = LoadAverage();
-        var processCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
-        var redisCpu = await RedisCpuSecondsAsync(redisServer) - redisCpuBefore;
-
-        var ingest = server.IngestDurations();
-        var clientLatency = measured.LatenciesMs();
-        Console.WriteLine(FormattableString.Invariant($"via                 {via}, concurrency {concurrency}{(via == "relay" ? $" over {streams} relay streams" : "")}{(rate > 0 && via == "relay" ? $", offered {rate:N0}/s" : "")}, {users:N0} users in {roomCount} rooms, {words:N0} words loaded"));
-        Console.WriteLine(FormattableString.Invariant($"duration            {elapsed:F1} s (after a {warmup} s warm-up)"));
-        Console.WriteLine(FormattableString.Invariant($"sent                {measured.Sent:N0} ({measured.Sent / elapsed:N0}/s)"));
-        Console.WriteLine(FormattableString.Invariant($"accepted            {measured.Accepted:N0} ({measured.Accepted / elapsed:N0}/s); server counted {server.Accepted:N0}"));
-        foreach (var (reason, count) in measured.Rejected.OrderByDescending(r => r.Value))
-        {
-            Console.WriteLine(FormattableString.Invariant($"rejected {reason,-10} {count:N0}"));
-        }
-
-        Console.WriteLine(FormattableString.Invariant($"ingest latency (server)   p50 {Quantile(ingest, 0.50):F2}  p99 {Quantile(ingest, 0.99):F2}  p99.9 {Quantile(ingest, 0.999):F2}  max {Quantile(ingest, 1):F2} ms"));
-        Console.WriteLine(FormattableString.Invariant($"{(via == "relay" ? "send → in a batch      " : "publish round trip     ")}    p50 {Quantile(clientLatency, 0.50):F2}  p99 {Quantile(clientLatency, 0.99):F2}  p99.9 {Quantile(clientLatency, 0.999):F2}  max {Quantile(clientLatency, 1):F2} ms"));
-        // CPU per accepted message moves far less with the neighbours than messages/s does.
-        var accepted = Math.Max(1, measured.Accepted);
-        Console.WriteLine(FormattableString.Invariant($"cpu per accepted    this process (MessageService + load client) {processCpu * 1e6 / accepted:F0} µs, Redis {redisCpu * 1e6 / accepted:F0} µs ({processCpu / elapsed:F2} + {redisCpu / elapsed:F2} cores busy)"));
-        Console.WriteLine($"redis batches       {server.ScriptBatchSizes()}");
-        Console.WriteLine(FormattableString.Invariant($"load average        {loadBefore} -> {loadAfter} ({Environment.ProcessorCount} cores)"));
-
-        await app.StopAsync();
-        await app.DisposeAsync();
         return 0;
     }
 
