@@ -64,9 +64,9 @@ public sealed class ViewerChangeBatcher(
                 }
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
         {
-            // Shutting down: RoomService's viewer sets are cleaned when rooms stop.
+            // Shutting down (a call in flight ends as Cancelled): RoomService's viewer sets are cleaned when rooms stop.
         }
     }
 
