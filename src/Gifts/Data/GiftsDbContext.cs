@@ -4,6 +4,7 @@ using Live.Gifts.Events;
 using Live.Gifts.Sending;
 using Live.Gifts.Wallets;
 using Live.V1;
+using Live.ServiceDefaults.Outbox;
 using Microsoft.EntityFrameworkCore;
 
 namespace Live.Gifts.Data;
@@ -77,20 +78,7 @@ public sealed class GiftsDbContext(DbContextOptions<GiftsDbContext> options) : D
             ledger.HasIndex(l => new { l.RoomId, l.Id }).HasDatabaseName("ix_gift_ledger_room");
         });
 
-        modelBuilder.Entity<GiftOutboxRecord>(outbox =>
-        {
-            outbox.ToTable("gift_outbox");
-            outbox.HasKey(o => o.Id);
-            outbox.Property(o => o.Id).HasColumnName("id");
-            outbox.Property(o => o.RoomId).HasColumnName("room_id");
-            outbox.Property(o => o.EventId).HasColumnName("event_id").HasMaxLength(64).IsRequired();
-            outbox.Property(o => o.EventType).HasColumnName("event_type").HasMaxLength(32).IsRequired();
-            outbox.Property(o => o.Payload).HasColumnName("payload").IsRequired();
-            outbox.Property(o => o.TraceParent).HasColumnName("trace_parent").HasMaxLength(64);
-            outbox.Property(o => o.TraceState).HasColumnName("trace_state").HasMaxLength(512);
-            outbox.Property(o => o.CreatedAt).HasColumnName("created_at");
-            outbox.Property(o => o.Attempts).HasColumnName("attempts");
-        });
+        modelBuilder.Entity<GiftOutboxRecord>().MapRoomOutbox("gift_outbox", eventIdLength: 64);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

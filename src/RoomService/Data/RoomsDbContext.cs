@@ -1,6 +1,7 @@
 using Live.ServiceDefaults.Data;
 using Live.RoomService.Events;
 using Live.RoomService.Rooms;
+using Live.ServiceDefaults.Outbox;
 using Microsoft.EntityFrameworkCore;
 
 namespace Live.RoomService.Data;
@@ -32,20 +33,7 @@ public sealed class RoomsDbContext(DbContextOptions<RoomsDbContext> options) : D
             room.HasIndex(r => r.AnchorUserId).HasDatabaseName("ix_rooms_anchor_user_id");
         });
 
-        modelBuilder.Entity<OutboxRecord>(outbox =>
-        {
-            outbox.ToTable("room_outbox");
-            outbox.HasKey(o => o.Id);
-            outbox.Property(o => o.Id).HasColumnName("id");
-            outbox.Property(o => o.RoomId).HasColumnName("room_id");
-            outbox.Property(o => o.EventId).HasColumnName("event_id").HasMaxLength(32).IsRequired();
-            outbox.Property(o => o.EventType).HasColumnName("event_type").HasMaxLength(32).IsRequired();
-            outbox.Property(o => o.Payload).HasColumnName("payload").IsRequired();
-            outbox.Property(o => o.TraceParent).HasColumnName("trace_parent").HasMaxLength(64);
-            outbox.Property(o => o.TraceState).HasColumnName("trace_state").HasMaxLength(512);
-            outbox.Property(o => o.CreatedAt).HasColumnName("created_at");
-            outbox.Property(o => o.Attempts).HasColumnName("attempts");
-        });
+        modelBuilder.Entity<OutboxRecord>().MapRoomOutbox("room_outbox", eventIdLength: 32);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
