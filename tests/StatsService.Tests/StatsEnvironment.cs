@@ -8,11 +8,14 @@ using Live.RoomService.Data;
 using Live.ServiceDefaults.Data;
 using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Kafka;
+using Live.StatsService;
 using Live.StatsService.Data;
+using Live.StatsService.Rooms;
 using Live.Testing;
 using Live.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using MySqlConnector;
 using StackExchange.Redis;
 
@@ -190,10 +193,11 @@ public sealed class StatsEnvironment : IAsyncLifetime
         {
             // Both stores: they apply a batch side by side, so the MySQL watermarks may lead Redis's by a batch.
             var applied = await store.AppliedOffsetsAsync();
+            var keys = new StatsKeys(Options.Create(new StatsOptions { KeyPrefix = store.KeyPrefix }));
             var behind = new List<KeyValuePair<(string Topic, int Partition), long>>();
             foreach (var end in ends)
             {
-                var inRedis = await Redis.StringGetAsync(store.KeyPrefix + "wm:" + end.Key.Topic + ":" + end.Key.Partition.ToString(CultureInfo.InvariantCulture));
+                var inRedis = await Redis.StringGetAsync(keys.Watermark(end.Key.Topic, end.Key.Partition));
                 if (applied.GetValueOrDefault((end.Key.Topic, end.Key.Partition)) < end.Value - 1 || !inRedis.HasValue || (long)inRedis < end.Value - 1)
                 {
                     behind.Add(end);

@@ -36,7 +36,6 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<Mess
         return out
         """;
 
-    private readonly IConnectionMultiplexer redis = redis;
     private readonly RedisValue historyLength = options.Value.HistoryLength;
     private readonly RedisValue ttlMs = (long)options.Value.HistoryTtlMinutes * 60_000;
 
@@ -48,7 +47,9 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<Mess
 
     /// <param name="frame">The encoded message frame with seq 0; must stay valid until the task completes.</param>
     public Task<long> SequenceAsync(long roomId, ReadOnlyMemory<byte> frame) =>
-        CallAsync(new Request(roomId, frame), MessageKeys.Seq(roomId));
+        CallAsync(new Request(roomId, frame));
+
+    protected override RedisKey SlotKey(in Request request) => MessageKeys.Seq(request.RoomId);
 
     protected override void Append(in Request request, RedisKey[] keys, int keyOffset, RedisValue[] args, int argOffset)
     {
@@ -66,7 +67,7 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<Mess
     /// <summary>The room's latest seq (0 when no message was ever sent).</summary>
     public async Task<long> LatestAsync(long roomId)
     {
-        var latest = await redis.GetDatabase().StringGetAsync(MessageKeys.Seq(roomId));
+        var latest = await Redis.GetDatabase().StringGetAsync(MessageKeys.Seq(roomId));
         return latest.IsNull ? 0 : (long)latest;
     }
 

@@ -144,7 +144,9 @@ public sealed class RedisAdmission(IConnectionMultiplexer redis)
     protected override int ResultsPerItem => 2;
 
     public Task<AdmissionResult> AdmitAsync(long userId, long roomId, RateLimit limit, long nowMs, AdmissionStage stage, string? contentHash, int duplicateWindowMs) =>
-        CallAsync(new Request(userId, roomId, limit, nowMs, stage, contentHash ?? NoContent, duplicateWindowMs), ModerationKeys.SlowMode(roomId));
+        CallAsync(new Request(userId, roomId, limit, nowMs, stage, contentHash ?? NoContent, duplicateWindowMs));
+
+    protected override RedisKey SlotKey(in Request request) => ModerationKeys.SlowMode(request.RoomId);
 
     protected override void Append(in Request request, RedisKey[] keys, int keyOffset, RedisValue[] args, int argOffset)
     {

@@ -26,7 +26,6 @@ public abstract class BatchedRedisScript<TRequest, TResult> : IDisposable
     private static readonly Histogram<int> BatchSize = Meter.CreateHistogram<int>(
         "live.redis.script.batch_size", description: "Items per batched script call, by script: 1 while Redis keeps up, larger under load.");
 
-    private readonly IConnectionMultiplexer redis;
     private readonly string script;
     private readonly BatchedScriptLimits limits;
     private readonly bool cluster;
@@ -36,13 +35,15 @@ public abstract class BatchedRedisScript<TRequest, TResult> : IDisposable
 
     protected BatchedRedisScript(IConnectionMultiplexer redis, string script, BatchedScriptLimits limits)
     {
-        this.redis = redis;
+        Redis = redis;
         this.script = script;
         this.limits = limits;
         scriptTag = new("script", GetType().Name);
         cluster = redis.GetServers().Any(s => s.ServerType == ServerType.Cluster);
         single = new Lane(this);
     }
+
+    protected IConnectionMultiplexer Redis { get; }
 
     protected abstract int KeysPerItem { get; }
 
@@ -51,9 +52,9 @@ public abstract class BatchedRedisScript<TRequest, TResult> : IDisposable
     protected abstract int ResultsPerItem { get; }
 
     /// <summary>Queues the call; completes when its batch came back (or failed: every item of it gets the exception).</summary>
-    protected Task<TResult> CallAsync(TRequest request, RedisKey slotKey)
+    protected Task<TResult> CallAsync(TRequest request)
     {
-        var lane = cluster ? lanes.GetOrAdd(redis.HashSlot(slotKey), _ => new Lane(this)) : single;
+        var lane = cluster ? lanes.GetOrAdd(Redis.HashSlot(SlotKey(request)), _ => new Lane(this)) : single;
         var pending = new Pending(request);
         if (!lane.Queue.Writer.TryWrite(pending))
         {
@@ -62,6 +63,9 @@ public abstract class BatchedRedisScript<TRequest, TResult> : IDisposable
 
         return pending.Completion.Task;
     }
+
+    /// <summary>A key of the item, for its hash slot; asked only on Redis Cluster.</summary>
+    protected abstract RedisKey SlotKey(in TRequest request);
 
     /// <summary>Appends the item's keys and arguments, exactly <see cref="KeysPerItem"/> and <see cref="ArgsPerItem"/>.</summary>
     protected abstract void Append(in TRequest request, RedisKey[] keys, int keyOffset, RedisValue[] args, int argOffset);
@@ -99,7 +103,7 @@ public abstract class BatchedRedisScript<TRequest, TResult> : IDisposable
             }
 
             BatchSize.Record(batch.Count, scriptTag);
-            var reply = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(script, keys, args))!;
+            var reply = (RedisResult[])(await Redis.GetDatabase().ScriptEvaluateAsync(script, keys, args))!;
             if (reply.Length != batch.Count * ResultsPerItem)
             {
                 throw new RedisException($"the batched script returned {reply.Length} values for {batch.Count} items of {ResultsPerItem}");
