@@ -1,5 +1,9 @@
 using System.Globalization;
 using Grpc.Core;
+using Live.Edge;
+using Live.Gifts.Data;
+using Live.MessageService;
+using Live.Moderation.Data;
 using Live.RoomService;
 using Live.RoomService.Data;
 using Live.ServiceDefaults.Data;
@@ -13,8 +17,9 @@ namespace Live.Proxy.Tests;
 
 /// <summary>
 /// A small deployment on loopback: UserService, RoomService v1 (and optionally a v2 canary), a WebSocket echo
-/// standing in for the Edge, and the Proxy in front, each on real Kestrel, with their own MariaDB databases
-/// and a Redis of their own. Disposing it fails when any host logged an error nobody expected.
+/// standing in for the Edge (or, with realtime, the real Edge and MessageService), and the Proxy in front, each
+/// on real Kestrel, with their own MariaDB databases and a Redis of their own. Disposing it fails when any host
+/// logged an error nobody expected.
 /// </summary>
 public sealed class ProxyEnvironment : IAsyncDisposable
 {
@@ -31,7 +36,9 @@ public sealed class ProxyEnvironment : IAsyncDisposable
     public TestHost Users { get; private set; } = null!;
     public TestHost RoomsV1 { get; private set; } = null!;
     public TestHost? RoomsV2 { get; private set; }
-    public EchoWebSocketHost Echo { get; private set; } = null!;
+    public EchoWebSocketHost? Echo { get; private set; }
+    public TestHost? Messages { get; private set; }
+    public TestHost? Edge { get; private set; }
     public ProxyHost Proxy { get; private set; } = null!;
 
     public Live.V1.UserService.UserServiceClient PublicUsers => new(Proxy.Channel);
@@ -40,12 +47,16 @@ public sealed class ProxyEnvironment : IAsyncDisposable
     /// <summary>UserService called directly on its internal port, as an operator would (admin calls).</summary>
     public Live.V1.UserService.UserServiceClient InternalUsers => new(Users.Channel);
 
-    public static async Task<ProxyEnvironment> StartAsync(bool withCanary = false, IDictionary<string, string?>? proxySettings = null)
+    /// <summary>RoomService called directly on its internal port: no forwarded identity, so an internal caller.</summary>
+    public Live.V1.RoomService.RoomServiceClient InternalRooms => new(RoomsV1.Channel);
+
+    /// <param name="withRealtime">Put the real Edge (relaying through a real MessageService) behind /ws instead of the echo.</param>
+    public static async Task<ProxyEnvironment> StartAsync(bool withCanary = false, IDictionary<string, string?>? proxySettings = null, bool withRealtime = false)
     {
         var environment = new ProxyEnvironment();
         try
         {
-            await environment.StartCoreAsync(withCanary, proxySettings ?? new Dictionary<string, string?>());
+            await environment.StartCoreAsync(withCanary, proxySettings ?? new Dictionary<string, string?>(), withRealtime);
             return environment;
         }
         catch
@@ -55,7 +66,7 @@ public sealed class ProxyEnvironment : IAsyncDisposable
         }
     }
 
-    private async Task StartCoreAsync(bool withCanary, IDictionary<string, string?> proxySettings)
+    private async Task StartCoreAsync(bool withCanary, IDictionary<string, string?> proxySettings, bool withRealtime)
     {
         Redis = await PrivateRedis.StartAsync();
         var usersDb = await CreateDatabaseAsync("proxy_users");
@@ -76,7 +87,18 @@ public sealed class ProxyEnvironment : IAsyncDisposable
             RoomsV2 = await StartRoomServiceAsync(roomsDb.ConnectionString, "v2");
         }
 
-        Echo = await EchoWebSocketHost.StartAsync();
+        Uri edgeAddress;
+        if (withRealtime)
+        {
+            await StartRealtimeAsync();
+            edgeAddress = Edge!.HttpAddress;
+        }
+        else
+        {
+            Echo = await EchoWebSocketHost.StartAsync();
+            edgeAddress = Echo.Address;
+        }
+
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Redis"] = Redis.ConnectionString,
@@ -88,7 +110,7 @@ public sealed class ProxyEnvironment : IAsyncDisposable
             ["ReverseProxy:Clusters:user:Destinations:v1:Address"] = Users.GrpcAddress.ToString(),
             ["ReverseProxy:Clusters:user-http:Destinations:v1:Address"] = Users.HttpAddress.ToString(),
             ["ReverseProxy:Clusters:room:Destinations:v1:Address"] = RoomsV1.GrpcAddress.ToString(),
-            ["ReverseProxy:Clusters:edge:Destinations:v1:Address"] = Echo.Address.ToString(),
+            ["ReverseProxy:Clusters:edge:Destinations:v1:Address"] = edgeAddress.ToString(),
         };
         if (RoomsV2 is not null)
         {
@@ -113,6 +135,42 @@ public sealed class ProxyEnvironment : IAsyncDisposable
             ["Identity:ProxySecret"] = ProxySecret,
             ["Service:Version"] = version,
         });
+
+    /// <summary>MessageService (with its moderation and gift databases) and an Edge relaying through it, as ./platform runs them.</summary>
+    private async Task StartRealtimeAsync()
+    {
+        var messagesDb = await CreateDatabaseAsync("proxy_messages");
+        var giftsDb = await CreateDatabaseAsync("proxy_gifts");
+        var moderationOptions = new DbContextOptionsBuilder<ModerationDbContext>();
+        ModerationDatabase.Configure(moderationOptions, messagesDb.ConnectionString);
+        await using (var db = new ModerationDbContext(moderationOptions.Options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        var giftOptions = new DbContextOptionsBuilder<GiftsDbContext>();
+        PlatformDatabase.Configure(giftOptions, giftsDb.ConnectionString);
+        await using (var db = new GiftsDbContext(giftOptions.Options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        Messages = await TestHost.StartAsync(ServiceConfiguration.WithOwnAppSettings(MessageServiceApp.Build, "MessageService"), new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:MySql"] = messagesDb.ConnectionString,
+            ["ConnectionStrings:Gifts"] = giftsDb.ConnectionString,
+            ["ConnectionStrings:Redis"] = Redis.ConnectionString,
+            ["Kafka:BootstrapServers"] = TestEnvironment.Kafka,
+            ["Services:RoomService"] = RoomsV1.GrpcAddress.ToString(),
+            ["Identity:ProxySecret"] = ProxySecret,
+        });
+        Edge = await TestHost.StartAsync(ServiceConfiguration.WithOwnAppSettings(EdgeApp.Build, "Edge"), new Dictionary<string, string?>
+        {
+            ["Services:MessageService"] = Messages.GrpcAddress.ToString(),
+            ["Services:RoomService"] = RoomsV1.GrpcAddress.ToString(),
+            ["Identity:ProxySecret"] = ProxySecret,
+        });
+    }
 
     private async Task<TestDatabase> CreateDatabaseAsync(string prefix)
     {
@@ -170,7 +228,7 @@ public sealed class ProxyEnvironment : IAsyncDisposable
             await Echo.DisposeAsync();
         }
 
-        foreach (var host in new[] { RoomsV2, RoomsV1, Users })
+        foreach (var host in new[] { Edge, Messages, RoomsV2, RoomsV1, Users })
         {
             if (host is not null)
             {
@@ -205,11 +263,13 @@ public abstract class ProxyEnvironmentFixture : IAsyncLifetime
 
     protected virtual bool WithCanary => false;
 
+    protected virtual bool WithRealtime => false;
+
     protected virtual IDictionary<string, string?> ProxySettings => new Dictionary<string, string?>();
 
     public async Task InitializeAsync()
     {
-        Environment = await ProxyEnvironment.StartAsync(WithCanary, ProxySettings);
+        Environment = await ProxyEnvironment.StartAsync(WithCanary, ProxySettings, WithRealtime);
         started = true;
     }
 

@@ -3,19 +3,20 @@ using System.Net.Http.Headers;
 
 namespace Live.Proxy.Tests;
 
-/// <summary>A gRPC request as bytes on the wire, so a test can see the HTTP status the Proxy answered with.</summary>
+/// <summary>A gRPC request as bytes on the wire, so a test can see exactly what the Proxy answered with.</summary>
 public static class RawGrpc
 {
     /// <summary>An empty ListRooms request (one gRPC frame holding a zero-length message).</summary>
-    public static async Task<HttpResponseMessage> ListRoomsAsync(HttpClient http, string? token, byte[]? body = null)
+    public static async Task<HttpResponseMessage> ListRoomsAsync(
+        HttpClient http, string? token, byte[]? body = null, string contentType = "application/grpc", Version? version = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/live.v1.RoomService/ListRooms")
         {
-            Version = HttpVersion.Version20,
+            Version = version ?? HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Content = new ByteArrayContent(body ?? new byte[5]),
         };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         request.Headers.TryAddWithoutValidation("te", "trailers");
         if (token is not null)
         {
@@ -24,4 +25,10 @@ public static class RawGrpc
 
         return await http.SendAsync(request);
     }
+
+    /// <summary>grpc-status: in the headers of a trailers-only answer, otherwise in the trailers after the body.</summary>
+    public static string? StatusOf(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("grpc-status", out var inHeaders) ? inHeaders.Single()
+        : response.TrailingHeaders.TryGetValues("grpc-status", out var inTrailers) ? inTrailers.Single()
+        : null;
 }

@@ -51,7 +51,7 @@ public sealed class WebSocketTests(DefaultEnvironmentFixture fixture)
     }
 
     [Fact]
-    public async Task An_evil_origin_gets_403_and_no_token_gets_401()
+    public async Task An_evil_origin_gets_403_no_token_goes_through_as_a_guest_and_a_bad_token_gets_401()
     {
         var (_, tokens, _) = await Env.RegisterAndLoginAsync();
         using var evil = new ClientWebSocket();
@@ -60,11 +60,21 @@ public sealed class WebSocketTests(DefaultEnvironmentFixture fixture)
         await Assert.ThrowsAsync<WebSocketException>(() => ConnectAsync(evil, "?access_token=" + tokens.AccessToken));
         Assert.Equal(HttpStatusCode.Forbidden, evil.HttpStatusCode);
 
-        using var anonymous = new ClientWebSocket();
-        anonymous.Options.CollectHttpResponseDetails = true;
-        anonymous.Options.SetRequestHeader("Origin", ProxyEnvironment.AllowedOrigin);
-        await Assert.ThrowsAsync<WebSocketException>(() => ConnectAsync(anonymous, string.Empty));
-        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.HttpStatusCode);
+        // Signed out: forwarded with a proof over empty identity, which the Edge serves as a read-only guest.
+        using var guest = new ClientWebSocket();
+        guest.Options.SetRequestHeader("Origin", ProxyEnvironment.AllowedOrigin);
+        guest.Options.SetRequestHeader("x-user-id", "42");
+        await ConnectAsync(guest, string.Empty);
+        using var hello = JsonDocument.Parse(await ReceiveTextAsync(guest));
+        Assert.Equal(string.Empty, hello.RootElement.GetProperty("userId").GetString());
+        Assert.True(hello.RootElement.GetProperty("hasProof").GetBoolean());
+        await guest.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+
+        using var badToken = new ClientWebSocket();
+        badToken.Options.CollectHttpResponseDetails = true;
+        badToken.Options.SetRequestHeader("Origin", ProxyEnvironment.AllowedOrigin);
+        await Assert.ThrowsAsync<WebSocketException>(() => ConnectAsync(badToken, "?access_token=not.a.jwt"));
+        Assert.Equal(HttpStatusCode.Unauthorized, badToken.HttpStatusCode);
     }
 
     private async Task ConnectAsync(ClientWebSocket socket, string query)

@@ -14,9 +14,15 @@ namespace Live.Proxy.Auth;
 public static class AuthExtensions
 {
     /// <summary>
+    /// Routes that take a valid token or none: without one the caller goes on as an anonymous guest (the Edge
+    /// makes it a read-only viewer); a token that fails validation is refused, never quietly downgraded.
+    /// </summary>
+    public const string GuestPolicy = "guest";
+
+    /// <summary>
     /// JWT bearer authentication against UserService's keys: RS256 only, issuer, audience and lifetime
     /// checked with at most 30 s of clock skew. Which routes need a token is set per route in the YARP
-    /// configuration (AuthorizationPolicy "default" or "anonymous").
+    /// configuration (AuthorizationPolicy "default", "guest" or "anonymous").
     /// </summary>
     public static IServiceCollection AddProxyAuthentication(this IServiceCollection services, IConfiguration configuration)
     {
@@ -30,7 +36,9 @@ public static class AuthExtensions
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<IOptions<ProxyAuthOptions>, JwksKeySource>((jwt, auth, keys) => Configure(jwt, auth.Value, keys));
-        services.AddAuthorization();
+        services.AddAuthorization(authorization => authorization.AddPolicy(GuestPolicy, policy => policy.RequireAssertion(context =>
+            context.User.Identity?.IsAuthenticated == true
+            || (context.Resource is HttpContext http && AccessTokenReader.Read(http.Request) is null))));
         return services;
     }
 

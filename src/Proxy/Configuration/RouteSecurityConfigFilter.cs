@@ -7,7 +7,7 @@ namespace Live.Proxy.Configuration;
 
 /// <summary>
 /// Checks the YARP configuration when it loads: every route must say whether it needs a token
-/// (AuthorizationPolicy "default" or "anonymous"), so a new route can never be public by omission; every
+/// (AuthorizationPolicy "default", "guest" or "anonymous"), so a new route can never be public by omission; every
 /// destination's version is v1 or v2; canary weights are 0..100 and only where a v2 exists. A bad file at
 /// start-up stops the Proxy; a bad reload is rejected by YARP, which keeps the last good configuration.
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class RouteSecurityConfigFilter : IProxyConfigFilter
     {
         if (string.IsNullOrWhiteSpace(route.AuthorizationPolicy))
         {
-            throw new InvalidOperationException($"Route '{route.RouteId}' has no AuthorizationPolicy; set \"default\" (token required) or \"anonymous\".");
+            throw new InvalidOperationException($"Route '{route.RouteId}' has no AuthorizationPolicy; set \"default\" (token required), \"guest\" (a valid token or none) or \"anonymous\".");
         }
 
         return ValueTask.FromResult(route);

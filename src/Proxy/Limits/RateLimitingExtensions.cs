@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Threading.RateLimiting;
 using Grpc.Core;
 using Live.Proxy.Forwarding;
@@ -14,7 +13,7 @@ public static class RateLimitingExtensions
 {
     /// <summary>
     /// Fixed-window limits per client IP and, for signed-in callers, per user (both must allow a request);
-    /// refusals are 429 with Retry-After. Idle partitions are dropped by the limiter, so the number held is
+    /// refusals are 429 with Retry-After (gRPC: RESOURCE_EXHAUSTED with a retry-after trailer and a RetryInfo detail). Idle partitions are dropped by the limiter, so the number held is
     /// bounded by the clients active within a window. Also caps request bodies in Kestrel.
     /// </summary>
     public static IServiceCollection AddProxyLimits(this IServiceCollection services, IConfiguration configuration)
@@ -58,10 +57,9 @@ public static class RateLimitingExtensions
             ? after
             : TimeSpan.FromSeconds(Math.Max(perIp.WindowSeconds, perUser.WindowSeconds));
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-        context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         context.RequestServices.GetRequiredService<ProxyMetrics>().Refused("rate_limited");
         await ProblemResponses.WriteAsync(context, StatusCodes.Status429TooManyRequests, StatusCode.ResourceExhausted,
-            "Too many requests", $"Rate limit exceeded; retry after {seconds} s.");
+            "Too many requests", $"Rate limit exceeded; retry after {seconds} s.", retryAfterSeconds: seconds);
     }
 
     private static bool IsOrigin(string value) =>

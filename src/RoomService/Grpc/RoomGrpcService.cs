@@ -20,8 +20,10 @@ public sealed class RoomGrpcService(
 {
     public override async Task<Room> CreateRoom(CreateRoomRequest request, ServerCallContext context)
     {
-        // A signed-in user opens rooms as themselves (0 means "me"); admins and internal callers name the anchor.
-        var anchorUserId = context.RequireSignedIn().ActingFor(request.AnchorUserId, "anchor_user_id");
+        // An anchor opens rooms as themselves (0 means "me"); admins and internal callers name the anchor.
+        var caller = context.RequireSignedIn();
+        RequireAnchorRole(caller, "open a room");
+        var anchorUserId = caller.ActingFor(request.AnchorUserId, "anchor_user_id");
         RpcErrors.RequirePositiveId(anchorUserId, "anchor_user_id");
         var title = validate.Title(request.Title);
         var cover = validate.CoverUrl(request.CoverUrl);
@@ -48,7 +50,7 @@ public sealed class RoomGrpcService(
             RpcErrors.InvalidArgument($"expected_version must not be negative; got {request.ExpectedVersion}.");
         }
 
-        await RequireAnchorOrAdminAsync(request.RoomId, context);
+        await RequireAnchorOrAdminAsync(request.RoomId, "change a room", context);
 
         var title = request.HasTitle ? validate.Title(request.Title) : null;
         var cover = request.HasCoverUrl ? validate.CoverUrl(request.CoverUrl) : null;
@@ -76,7 +78,7 @@ public sealed class RoomGrpcService(
     public override async Task<Room> StartLive(StartLiveRequest request, ServerCallContext context)
     {
         RpcErrors.RequirePositiveId(request.RoomId, "room_id");
-        await RequireAnchorOrAdminAsync(request.RoomId, context);
+        await RequireAnchorOrAdminAsync(request.RoomId, "go live", context);
         var room = await store.StartLiveAsync(request.RoomId, context.CancellationToken);
 
         // The room is live in MySQL even if Redis is unreachable now; the first join restores the marker.
@@ -88,7 +90,7 @@ public sealed class RoomGrpcService(
     public override async Task<Room> StopLive(StopLiveRequest request, ServerCallContext context)
     {
         RpcErrors.RequirePositiveId(request.RoomId, "room_id");
-        await RequireAnchorOrAdminAsync(request.RoomId, context);
+        await RequireAnchorOrAdminAsync(request.RoomId, "end a broadcast", context);
         // Ending a broadcast must not depend on Redis; if it is unreachable the peak is unknown and recorded as 0.
         long peak = 0;
         await BestEffortAsync(async id => peak = (await viewers.GetCountsAsync(id)).Peak, request.RoomId, "reading the peak of");
@@ -233,8 +235,8 @@ public sealed class RoomGrpcService(
         return ViewerChangeOutcome.Applied;
     }
 
-    /// <summary>Changing a room is for its anchor; admins and internal callers may change any room.</summary>
-    private async Task RequireAnchorOrAdminAsync(long roomId, ServerCallContext context)
+    /// <summary>Changing a room is for its anchor, who must still hold the anchor role; admins and internal callers may change any room.</summary>
+    private async Task RequireAnchorOrAdminAsync(long roomId, string action, ServerCallContext context)
     {
         var caller = context.RequireSignedIn();
         if (caller.IsPrivileged)
@@ -242,10 +244,23 @@ public sealed class RoomGrpcService(
             return;
         }
 
+        RequireAnchorRole(caller, action);
         var room = await RequireRoomAsync(roomId, context.CancellationToken);
         if (room.AnchorUserId != caller.UserId)
         {
             RpcErrors.PermissionDenied($"room {roomId} belongs to another anchor; only its anchor or an admin may change it.");
+        }
+    }
+
+    /// <summary>
+    /// Rooms are opened and run by users with the anchor role (user.proto's as_anchor); admins act for anchors
+    /// and internal callers (no forwarded identity) are trusted as before.
+    /// </summary>
+    private static void RequireAnchorRole(CallerIdentity caller, string action)
+    {
+        if (!caller.IsPrivileged && !caller.HasRole(PlatformRoles.Anchor))
+        {
+            RpcErrors.PermissionDenied($"only anchors may {action}; {caller} does not have the anchor role (register with as_anchor, or ask an admin to grant it).");
         }
     }
 
