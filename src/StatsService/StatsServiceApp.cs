@@ -12,6 +12,7 @@ using Live.StatsService.Leaderboards;
 using Live.StatsService.Recommendations;
 using Live.StatsService.Rollups;
 using Live.StatsService.Rooms;
+using Live.StatsService.Storage;
 using Live.StatsService.Telemetry;
 using Microsoft.Extensions.Options;
 

@@ -10,7 +10,7 @@ using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Kafka;
 using Live.StatsService;
 using Live.StatsService.Data;
-using Live.StatsService.Rooms;
+using Live.StatsService.Storage;
 using Live.Testing;
 using Live.V1;
 using Microsoft.AspNetCore.Builder;

@@ -1,5 +1,6 @@
 using Live.MessageService.Ingest;
 using Live.Protocol;
+using Live.ServiceDefaults.Redis;
 using StackExchange.Redis;
 
 namespace Live.MessageService.Admin;
@@ -11,13 +12,7 @@ namespace Live.MessageService.Admin;
 /// </summary>
 public sealed class MessageDeleter(IConnectionMultiplexer redis, TimeProvider time)
 {
-    private const string Script = """
-        if redis.call('XDEL', KEYS[1], ARGV[1]) == 0 then
-          return 0
-        end
-        redis.call('PUBLISH', ARGV[2], ARGV[3])
-        return 1
-        """;
+    private static readonly string Script = EmbeddedLuaScript.Read<MessageDeleter>("delete-message.lua");
 
     /// <returns>False when the seq is not in the history (never sent, deleted already, or trimmed away).</returns>
     public async Task<bool> DeleteAsync(long roomId, long seq)

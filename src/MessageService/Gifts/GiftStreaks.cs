@@ -1,4 +1,5 @@
 using System.Globalization;
+using Live.ServiceDefaults.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -32,44 +33,9 @@ public readonly record struct StreakUpdate(long Total, StreakStep Step, TimeSpan
 /// </summary>
 public sealed class GiftStreaks(IConnectionMultiplexer redis, IOptions<GiftComboOptions> options)
 {
-    // A pending update whose owner went away (it stopped before its due time) is taken over by the next gift once
-    // it is a whole flush interval late.
-    private const string RecordScript = """
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        local total = redis.call('HINCRBY', KEYS[1], 'total', ARGV[1])
-        redis.call('PEXPIRE', KEYS[1], ARGV[2])
-        local flush = tonumber(ARGV[3])
-        local due = tonumber(redis.call('HGET', KEYS[1], 'due'))
-        if due and now < due + flush then
-          return {total, 2, 0, due}
-        end
-        local publishedAt = tonumber(redis.call('HGET', KEYS[1], 'pub_at'))
-        if not publishedAt or now - publishedAt >= flush then
-          redis.call('HSET', KEYS[1], 'pub', total, 'pub_at', now)
-          redis.call('HDEL', KEYS[1], 'due')
-          return {total, 0, 0, 0}
-        end
-        due = publishedAt + flush
-        redis.call('HSET', KEYS[1], 'due', due)
-        return {total, 1, due - now, due}
-        """;
+    private static readonly string RecordScript = EmbeddedLuaScript.Read<GiftStreaks>("record-streak.lua");
 
-    // Only the update that is still the pending one is published, and only with a total larger than the last.
-    private const string ClaimScript = """
-        if tonumber(redis.call('HGET', KEYS[1], 'due')) ~= tonumber(ARGV[1]) then
-          return false
-        end
-        redis.call('HDEL', KEYS[1], 'due')
-        local total = tonumber(redis.call('HGET', KEYS[1], 'total'))
-        local pub = tonumber(redis.call('HGET', KEYS[1], 'pub')) or 0
-        if not total or total <= pub then
-          return false
-        end
-        local t = redis.call('TIME')
-        redis.call('HSET', KEYS[1], 'pub', total, 'pub_at', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
-        return total
-        """;
+    private static readonly string ClaimScript = EmbeddedLuaScript.Read<GiftStreaks>("claim-streak-update.lua");
 
     private readonly RedisValue windowMs = options.Value.WindowMs;
     private readonly RedisValue flushIntervalMs = options.Value.FlushIntervalMs;

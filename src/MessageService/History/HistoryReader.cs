@@ -1,6 +1,7 @@
 using System.Text;
 using Live.MessageService.Ingest;
 using Live.Protocol;
+using Live.ServiceDefaults.Redis;
 using Live.V1;
 using StackExchange.Redis;
 
@@ -12,14 +13,7 @@ public sealed class HistoryReader(IConnectionMultiplexer redis)
     public const int DefaultLimit = 100;
     public const int MaxLimit = 500;
 
-    private const string Script = """
-        local latest = tonumber(redis.call('GET', KEYS[1]) or '0')
-        local first = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)
-        local entries = redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', ARGV[2])
-        local firstId = '0-0'
-        if #first > 0 then firstId = first[1][1] end
-        return {latest, firstId, entries}
-        """;
+    private static readonly string Script = EmbeddedLuaScript.Read<HistoryReader>("read-history.lua");
 
     public async Task<GetHistoryResponse> ReadAsync(long roomId, long afterSeq, int limit)
     {

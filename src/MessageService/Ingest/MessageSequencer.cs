@@ -16,25 +16,7 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<Mess
 {
     // The frame arrives in two parts around its 8-byte seq slot (FrameLayout.SeqOffset = 29), so the script
     // joins head, big-endian seq and tail in one concatenation. A room's TTLs are refreshed once per batch.
-    private const string Script = """
-        local out = {}
-        local refreshed = {}
-        for i = 0, #KEYS / 2 - 1 do
-          local k = i * 2
-          local a = i * 5
-          local seq = redis.call('INCR', KEYS[k + 1])
-          local frame = ARGV[a + 1] .. struct.pack('>l', seq) .. ARGV[a + 2]
-          redis.call('XADD', KEYS[k + 2], 'MAXLEN', ARGV[a + 3], seq .. '-0', 'f', frame)
-          if not refreshed[KEYS[k + 1]] then
-            refreshed[KEYS[k + 1]] = true
-            redis.call('PEXPIRE', KEYS[k + 1], ARGV[a + 4])
-            redis.call('PEXPIRE', KEYS[k + 2], ARGV[a + 4])
-          end
-          redis.call('PUBLISH', ARGV[a + 5], frame)
-          out[i + 1] = seq
-        end
-        return out
-        """;
+    private static readonly string Script = EmbeddedLuaScript.Read<MessageSequencer>("sequence.lua");
 
     private readonly RedisValue historyLength = options.Value.HistoryLength;
     private readonly RedisValue ttlMs = (long)options.Value.HistoryTtlMinutes * 60_000;

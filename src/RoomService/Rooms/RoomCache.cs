@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
 using Live.RoomService.Telemetry;
+using Live.ServiceDefaults.Redis;
 using Live.V1;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -16,13 +17,8 @@ namespace Live.RoomService.Rooms;
 /// </summary>
 public sealed class RoomCache(IConnectionMultiplexer redis, IOptions<RoomOptions> options, RoomMetrics metrics, ILogger<RoomCache> logger)
 {
-    private const string SetIfNewerScript = """
-        local current = redis.call('HGET', KEYS[1], 'v')
-        if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
-        redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
-        redis.call('PEXPIRE', KEYS[1], ARGV[3])
-        return 1
-        """;
+    private static readonly string StoreIfNewerScript = EmbeddedLuaScript.Read<RoomCache>("store-if-newer.lua");
+    private static readonly string ReleaseFillLockScript = EmbeddedLuaScript.Read<RoomCache>("release-fill-lock.lua");
 
     private static readonly RedisValue[] EntryFields = ["v", "d"];
     private static readonly TimeSpan FillWaitStep = TimeSpan.FromMilliseconds(25);
@@ -141,10 +137,7 @@ public sealed class RoomCache(IConnectionMultiplexer redis, IOptions<RoomOptions
     {
         try
         {
-            await db.ScriptEvaluateAsync(
-                "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
-                [RoomKeys.FillLock(roomId)],
-                [token]);
+            await db.ScriptEvaluateAsync(ReleaseFillLockScript, [RoomKeys.FillLock(roomId)], [token]);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -157,7 +150,7 @@ public sealed class RoomCache(IConnectionMultiplexer redis, IOptions<RoomOptions
     {
         // Up to 10% jitter spreads the expiry of rooms cached at the same moment.
         var jittered = ttlMs + Random.Shared.NextInt64(ttlMs / 10 + 1);
-        return redis.GetDatabase().ScriptEvaluateAsync(SetIfNewerScript, [RoomKeys.Info(roomId)], [version, data, jittered]);
+        return redis.GetDatabase().ScriptEvaluateAsync(StoreIfNewerScript, [RoomKeys.Info(roomId)], [version, data, jittered]);
     }
 
     private async Task<CacheRead> TryReadAsync(long roomId, string operation)

@@ -1,4 +1,5 @@
 using Live.RoomService.Rooms;
+using Live.ServiceDefaults.Redis;
 using StackExchange.Redis;
 
 namespace Live.RoomService.Viewers;
@@ -13,22 +14,9 @@ public sealed class ViewerStore(IConnectionMultiplexer redis)
     /// <summary>Returned by <see cref="JoinAsync"/> when the room has no live marker.</summary>
     public const long NotLive = -1;
 
-    private const string JoinScript = """
-        if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
-        redis.call('SADD', KEYS[2], ARGV[1])
-        local n = redis.call('SCARD', KEYS[2])
-        local peak = tonumber(redis.call('GET', KEYS[3]) or '0')
-        if n > peak then
-          redis.call('SET', KEYS[3], n)
-          peak = n
-        end
-        return {n, peak}
-        """;
+    private static readonly string JoinScript = EmbeddedLuaScript.Read<ViewerStore>("join.lua");
 
-    private const string LeaveScript = """
-        redis.call('SREM', KEYS[2], ARGV[1])
-        return {redis.call('SCARD', KEYS[2]), tonumber(redis.call('GET', KEYS[3]) or '0')}
-        """;
+    private static readonly string LeaveScript = EmbeddedLuaScript.Read<ViewerStore>("leave.lua");
 
     public readonly record struct Counts(long Viewers, long Peak);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
-using Live.StatsService.Rooms;
+using Live.StatsService.Leasing;
+using Live.StatsService.Storage;
 using Live.StatsService.Telemetry;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

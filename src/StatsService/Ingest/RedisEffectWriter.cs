@@ -1,6 +1,8 @@
 using System.Globalization;
 using Confluent.Kafka;
-using Live.StatsService.Rooms;
+using Live.ServiceDefaults.Redis;
+using Live.StatsService.Facts;
+using Live.StatsService.Storage;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -16,139 +18,22 @@ namespace Live.StatsService.Ingest;
 /// </summary>
 public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys keys, IOptions<StatsOptions> options, IOptions<HeatOptions> heat)
 {
-    // ARGV is a list of groups, one per partition: "wm", watermark key, first offset, last offset, token count,
-    // then that many tokens of operations. Pass 1 refuses the batch if a watermark lies inside a group's range
-    // (someone else applied part of it: the caller re-reads the watermarks and rebuilds); pass 2 skips groups
-    // already applied and applies the rest, moving their watermarks. KEYS are HyperLogLogs counted afterwards.
-    // The operations are compact (a gift is one operation, a batch's "last seen" entries are one) because the
-    // arguments are most of what the script costs to send and to turn into Lua strings.
-    private static readonly string Script = $$"""
-        local a = ARGV
-        local n = #a
-        local i = 1
-        local split = {}
-        -- Σ exp(-(now - t)/τ) kept in two hash fields, value and time; events may arrive out of order.
-        local function decay(k, fv, ft, sum, t, tau)
-          local old = redis.call('HMGET', k, fv, ft)
-          local v0, t0 = tonumber(old[1] or '0'), tonumber(old[2] or '0')
-          local v
-          if t >= t0 then
-            v = v0 * math.exp((t0 - t) / tau) + sum
-          else
-            v = v0 + sum * math.exp((t - t0) / tau)
-            t = t0
-          end
-          redis.call('HSET', k, fv, string.format('%.17g', v), ft, string.format('%.17g', t))
-        end
-        while i <= n do
-          local cur = tonumber(redis.call('GET', a[i + 1]) or '-1')
-          if cur >= tonumber(a[i + 2]) and cur < tonumber(a[i + 3]) then
-            split[#split + 1] = a[i + 1]
-          end
-          i = i + 5 + tonumber(a[i + 4])
-        end
-        if #split > 0 then
-          table.insert(split, 1, 'split')
-          return split
-        end
-        local applied = 0
-        i = 1
-        while i <= n do
-          local stop = i + 5 + tonumber(a[i + 4])
-          local cur = tonumber(redis.call('GET', a[i + 1]) or '-1')
-          if cur < tonumber(a[i + 3]) then
-            redis.call('SET', a[i + 1], a[i + 3])
-            applied = applied + 1
-            local j = i + 5
-            while j < stop do
-              local op = a[j]
-              if op == 'hi' then
-                redis.call('HINCRBY', a[j + 1], a[j + 2], a[j + 3])
-                j = j + 4
-              elseif op == 'msg' then
-                -- room, messages, their decayed sum at time t, t, tau
-                redis.call('HINCRBY', a[j + 1], '{{StatsKeys.Field.Messages}}', a[j + 2])
-                decay(a[j + 1], '{{StatsKeys.Field.MessageDecayed}}', '{{StatsKeys.Field.MessageDecayedAt}}', tonumber(a[j + 3]), tonumber(a[j + 4]), tonumber(a[j + 5]))
-                j = j + 6
-              elseif op == 'seen' then
-                -- limit, count, then (user's key, time, room) per entry. Trim and refresh the TTL only when a
-                -- room is new to the user: repeat visits cost one command.
-                local limit = tonumber(a[j + 1])
-                local last = j + 3 + 3 * tonumber(a[j + 2])
-                j = j + 3
-                while j < last do
-                  if redis.call('ZADD', a[j], 'GT', a[j + 1], a[j + 2]) == 1 then
-                    if redis.call('ZCARD', a[j]) > limit then
-                      redis.call('ZREMRANGEBYRANK', a[j], 0, -1 - limit)
-                    end
-                    redis.call('EXPIRE', a[j], {{UserSeenTtlSeconds}})
-                  end
-                  j = j + 3
-                end
-              elseif op == 'zt' then
-                redis.call('ZREMRANGEBYRANK', a[j + 1], 0, -1 - tonumber(a[j + 2]))
-                j = j + 3
-              elseif op == 'ex' then
-                redis.call('EXPIRE', a[j + 1], a[j + 2])
-                j = j + 3
-              elseif op == 'pf' then
-                local count = tonumber(a[j + 2])
-                redis.call('PFADD', a[j + 1], unpack(a, j + 3, j + 2 + count))
-                j = j + 3 + count
-              elseif op == 'gift' then
-                -- once key, its TTL, room, room's gifters, value, count, sender, anchor (0: none), top anchors,
-                -- top anchors of the day, time, tau
-                if redis.call('SET', a[j + 1], '1', 'NX', 'EX', a[j + 2]) then
-                  local room, value = a[j + 3], a[j + 5]
-                  redis.call('ZINCRBY', a[j + 4], value, a[j + 7])
-                  if a[j + 8] ~= '0' then
-                    redis.call('ZINCRBY', a[j + 9], value, a[j + 8])
-                    redis.call('ZINCRBY', a[j + 10], value, a[j + 8])
-                    redis.call('EXPIRE', a[j + 10], {{DayBoardTtlSeconds}})
-                  end
-                  redis.call('HINCRBY', room, '{{StatsKeys.Field.GiftValue}}', value)
-                  redis.call('HINCRBY', room, '{{StatsKeys.Field.GiftCount}}', a[j + 6])
-                  decay(room, '{{StatsKeys.Field.GiftDecayed}}', '{{StatsKeys.Field.GiftDecayedAt}}', tonumber(value), tonumber(a[j + 11]), tonumber(a[j + 12]))
-                end
-                j = j + 13
-              elseif op == 'rm' then
-                local room, ets = a[j + 1], tonumber(a[j + 5])
-                if ets >= tonumber(redis.call('HGET', room, 'ets') or '-1') then
-                  redis.call('HSET', room, 'ets', a[j + 5], 'live', a[j + 6], 'anchor', a[j + 7], 'title', a[j + 8], 'cat', a[j + 9])
-                  if a[j + 6] == '1' then
-                    redis.call('SADD', a[j + 2], a[j + 4])
-                    redis.call('SADD', a[j + 3], a[j + 4])
-                    redis.call('PERSIST', room)
-                  else
-                    redis.call('SREM', a[j + 2], a[j + 4])
-                    redis.call('SREM', a[j + 3], a[j + 4])
-                    redis.call('HDEL', room, 'heat')
-                    redis.call('EXPIRE', room, a[j + 10])
-                  end
-                end
-                j = j + 11
-              else
-                return redis.error_reply('unknown op ' .. tostring(op))
-              end
-            end
-          end
-          i = stop
-        end
-        local counts = {}
-        for k = 1, #KEYS do
-          counts[k] = redis.call('PFCOUNT', KEYS[k])
-        end
-        return {'ok', applied, counts}
-        """;
-
-    private const int RateTtlSeconds = 180;
-    private const int SendersTtlSeconds = 2 * 3600;
     private const int DayBoardTtlSeconds = 8 * 86_400;
     private const int RoomBoardTtlSeconds = 30 * 86_400;
     private const int UserSeenTtlSeconds = 30 * 86_400;
     private const int EndedRoomTtlSeconds = 30 * 86_400;
     private const int MaxAttempts = 3;
-    private const int MaxMembersPerAdd = 1_000;
+
+    private static readonly string Script = EmbeddedLuaScript.Read<RedisEffectWriter>("apply-effects.lua");
+
+    /// <summary>The hash fields and TTLs the script uses, first in its arguments, in the order the script reads them.</summary>
+    private static readonly RedisValue[] ScriptHeader =
+    [
+        StatsKeys.Field.Anchor, StatsKeys.Field.Title, StatsKeys.Field.Category, StatsKeys.Field.Live, StatsKeys.Field.EventTimeMs,
+        StatsKeys.Field.Heat, StatsKeys.Field.Messages, StatsKeys.Field.MessageDecayed, StatsKeys.Field.MessageDecayedAt,
+        StatsKeys.Field.GiftValue, StatsKeys.Field.GiftCount, StatsKeys.Field.GiftDecayed, StatsKeys.Field.GiftDecayedAt,
+        UserSeenTtlSeconds, DayBoardTtlSeconds,
+    ];
 
     private readonly StatsOptions settings = options.Value;
     private readonly HeatOptions heatSettings = heat.Value;
@@ -255,7 +140,8 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
 
     private BuiltScript Build(IReadOnlyList<PartitionSlice> slices)
     {
-        var args = new List<RedisValue>(4 * slices.Sum(s => s.Facts.Count));
+        var args = new List<RedisValue>(ScriptHeader.Length + 4 * slices.Sum(s => s.Facts.Count));
+        args.AddRange(ScriptHeader);
         var groups = new List<(TopicPartition Partition, long Last)>();
         var newSenders = new List<(long Room, long Minute, long User)>();
         foreach (var slice in slices)
@@ -460,7 +346,7 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
         }
     }
 
-    private static void Op(List<RedisValue> args, string op, RedisKey key, long value)
+    internal static void Op(List<RedisValue> args, string op, RedisKey key, long value)
     {
         args.Add(op);
         args.Add(key.ToString());
@@ -468,209 +354,4 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
     }
 
     internal static string Seconds(long timeMs) => (timeMs / 1000.0).ToString("R", CultureInfo.InvariantCulture);
-
-    /// <summary>The messages of one group, folded to one operation per room-second, room-minute and room.</summary>
-    private sealed class MessageAggregate(double tauSeconds)
-    {
-        private readonly string tau = tauSeconds.ToString("R", CultureInfo.InvariantCulture);
-        private readonly Dictionary<(long Room, long Second), long> perSecond = [];
-        private readonly Dictionary<(long Room, long Minute), HashSet<long>> senders = [];
-        private readonly Dictionary<long, Decayed> perRoom = [];
-
-        public void Add(MessageFact message)
-        {
-            var second = message.TimeMs / 1000;
-            var key = (message.RoomId, second);
-            perSecond[key] = perSecond.GetValueOrDefault(key) + 1;
-            var minuteKey = (message.RoomId, second / 60);
-            if (!senders.TryGetValue(minuteKey, out var set))
-            {
-                senders[minuteKey] = set = [];
-            }
-
-            set.Add(message.UserId);
-            perRoom[message.RoomId] = perRoom.GetValueOrDefault(message.RoomId).Add(message.TimeMs / 1000.0, tauSeconds);
-        }
-
-        public void AppendTo(List<RedisValue> args, StatsKeys keys, KnownSenders known, List<(long Room, long Minute, long User)> newSenders)
-        {
-            var minutes = new HashSet<(long, long)>();
-            foreach (var ((room, second), count) in perSecond)
-            {
-                var minute = second / 60;
-                args.Add("hi");
-                args.Add(keys.RoomRate(room, minute).ToString());
-                args.Add(second % 60);
-                args.Add(count);
-                minutes.Add((room, minute));
-            }
-
-            foreach (var (room, minute) in minutes)
-            {
-                Op(args, "ex", keys.RoomRate(room, minute), RateTtlSeconds);
-            }
-
-            foreach (var ((room, minute), users) in senders)
-            {
-                // Lua's unpack is limited to a few thousand values, so large sets go in chunks.
-                string? key = null;
-                var countIndex = -1;
-                var count = 0;
-                foreach (var user in users)
-                {
-                    if (known.Contains(room, minute, user))
-                    {
-                        continue;
-                    }
-
-                    if (countIndex < 0 || count == MaxMembersPerAdd)
-                    {
-                        if (countIndex >= 0)
-                        {
-                            args[countIndex] = count;
-                        }
-
-                        key ??= keys.RoomSenders(room, minute).ToString();
-                        args.Add("pf");
-                        args.Add(key);
-                        countIndex = args.Count;
-                        args.Add(0);
-                        count = 0;
-                    }
-
-                    args.Add(user);
-                    count++;
-                    newSenders.Add((room, minute, user));
-                }
-
-                // The TTL runs from the last new sender: a minute whose senders are all known is not touched.
-                if (key is not null)
-                {
-                    args[countIndex] = count;
-                    Op(args, "ex", key, SendersTtlSeconds);
-                }
-            }
-
-            foreach (var (room, decayed) in perRoom)
-            {
-                args.Add("msg");
-                args.Add(keys.Room(room).ToString());
-                args.Add(decayed.Count);
-                args.Add(decayed.Sum.ToString("R", CultureInfo.InvariantCulture));
-                args.Add(decayed.At.ToString("R", CultureInfo.InvariantCulture));
-                args.Add(tau);
-            }
-        }
-    }
-
-    /// <summary>Σ exp(-(At - t)/τ) over events at times t, kept relative to the latest time At; order does not matter.</summary>
-    private readonly record struct Decayed(long Count, double Sum, double At)
-    {
-        public Decayed Add(double time, double tau) => Count == 0
-            ? new Decayed(1, 1, time)
-            : time >= At
-                ? new Decayed(Count + 1, Sum * Math.Exp((At - time) / tau) + 1, time)
-                : new Decayed(Count + 1, Sum + Math.Exp((time - At) / tau), At);
-    }
-
-    /// <summary>
-    /// Senders known to be in a minute's HyperLogLog, because a script call that added them succeeded: adding
-    /// them again changes nothing, so they are left out of later batches. Bounded; when full it starts over
-    /// (which only costs repeated adds). A batch being built reads it while the previous one, applied, adds to it.
-    /// </summary>
-    private sealed class KnownSenders
-    {
-        private const int MaxEntries = 1_000_000;
-        private readonly Lock gate = new();
-        private readonly HashSet<(long Room, long Minute, long User)> added = [];
-
-        public bool Contains(long roomId, long minute, long userId)
-        {
-            lock (gate)
-            {
-                return added.Contains((roomId, minute, userId));
-            }
-        }
-
-        public void Remember(List<(long Room, long Minute, long User)> senders)
-        {
-            lock (gate)
-            {
-                if (added.Count + senders.Count > MaxEntries)
-                {
-                    added.Clear();
-                }
-
-                foreach (var sender in senders)
-                {
-                    added.Add(sender);
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Which (user, room) pairs were written recently, so a chatter's every message does not rewrite the same
-    /// "last seen" entry: one write per pair per minute of event time is enough for a window of hours. Bounded;
-    /// when full it starts over (which only costs some repeated writes). A batch that fails after being built
-    /// (or the batches built behind it) may leave a pair unwritten for up to that minute: "seen" steers
-    /// recommendations, it is not a record.
-    /// </summary>
-    private sealed class RecentlySeen
-    {
-        private const int MaxEntries = 500_000;
-        private const long RefreshMs = 60_000;
-        private readonly Lock gate = new();
-        private readonly Dictionary<(long, long), long> written = [];
-
-        // Locked: a batch that must be rebuilt (see ApplyAsync) does so while the next batch is being built.
-        public bool ShouldRecord(long userId, long roomId, long timeMs)
-        {
-            lock (gate)
-            {
-                return ShouldRecordLocked(userId, roomId, timeMs);
-            }
-        }
-
-        private bool ShouldRecordLocked(long userId, long roomId, long timeMs)
-        {
-            var key = (userId, roomId);
-            if (written.TryGetValue(key, out var at) && timeMs - at < RefreshMs)
-            {
-                return false;
-            }
-
-            if (written.Count >= MaxEntries)
-            {
-                written.Clear();
-            }
-
-            written[key] = timeMs;
-            return true;
-        }
-    }
 }
-
-/// <summary>A batch's script arguments, built ahead of its turn by <see cref="RedisEffectWriter.PrepareAsync"/>.</summary>
-public sealed class PreparedEffects
-{
-    internal PreparedEffects(IReadOnlyList<PartitionSlice> slices, List<(long Room, long Minute)> minutes, RedisKey[] counted, BuiltScript built)
-    {
-        Slices = slices;
-        Minutes = minutes;
-        Counted = counted;
-        Built = built;
-    }
-
-    internal IReadOnlyList<PartitionSlice> Slices { get; }
-
-    /// <summary>The (room, minute)s whose unique senders are counted, in the order of <see cref="Counted"/>.</summary>
-    internal List<(long Room, long Minute)> Minutes { get; }
-
-    internal RedisKey[] Counted { get; }
-
-    internal BuiltScript Built { get; }
-}
-
-/// <summary>Script arguments, the partitions they move and the senders they add.</summary>
-internal sealed record BuiltScript(RedisValue[] Args, List<(TopicPartition Partition, long Last)> Groups, List<(long Room, long Minute, long User)> NewSenders);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Live.ServiceDefaults.Kafka;
+using Live.StatsService.Facts;
 using Live.StatsService.Rollups;
 using Live.StatsService.Telemetry;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Live.ServiceDefaults.Grpc;
-using Live.StatsService.Rooms;
+using Live.StatsService.Storage;
 using Live.V1;
 using StackExchange.Redis;
 

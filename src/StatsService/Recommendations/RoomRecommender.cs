@@ -1,6 +1,6 @@
 using System.Globalization;
 using Live.StatsService.Heat;
-using Live.StatsService.Rooms;
+using Live.StatsService.Storage;
 using Live.V1;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

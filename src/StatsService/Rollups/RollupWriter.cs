@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Live.StatsService.Data;
-using Live.StatsService.Ingest;
+using Live.StatsService.Facts;
 using Microsoft.EntityFrameworkCore;
 using MySqlConnector;
 

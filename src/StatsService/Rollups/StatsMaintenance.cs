@@ -1,4 +1,5 @@
-using Live.StatsService.Rooms;
+using Live.StatsService.Leasing;
+using Live.StatsService.Storage;
 using Live.StatsService.Telemetry;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Live.StatsService.Heat;
+using Live.StatsService.Storage;
 using Live.V1;
 using StackExchange.Redis;
 

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
+using Live.StatsService.Leasing;
 using Live.StatsService.Rollups;
+using Live.StatsService.Storage;
 using Live.StatsService.Telemetry;
 using Live.V1;
 using Microsoft.Extensions.Options;

@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Live.StatsService.Rooms;
+namespace Live.StatsService.Storage;
 
 /// <summary>
 /// Every Redis key StatsService uses, under one configurable prefix. The batch script touches many rooms at

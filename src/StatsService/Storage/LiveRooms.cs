@@ -1,7 +1,7 @@
 using System.Globalization;
 using StackExchange.Redis;
 
-namespace Live.StatsService.Rooms;
+namespace Live.StatsService.Storage;
 
 internal static class LiveRooms
 {

@@ -1,6 +1,7 @@
+using Live.StatsService.Storage;
 using StackExchange.Redis;
 
-namespace Live.StatsService.Rooms;
+namespace Live.StatsService.Leasing;
 
 /// <summary>
 /// Work every StatsService process could do but only one should per period (ranking, sampling): each tick a
