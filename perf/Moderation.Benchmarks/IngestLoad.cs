@@ -1,16 +1,9 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Globalization;
-using System.Text;
-using Google.Protobuf;
-using Grpc.Core;
 using Grpc.Net.Client;
 using Live.Gifts;
 using Live.MessageService;
-using Live.MessageService.Telemetry;
 using Live.Moderation.Words;
-using Live.Protocol;
 using Live.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -36,7 +29,7 @@ namespace Live.Moderation.Benchmarks;
 /// </summary>
 public static class IngestLoad
 {
-    private const string ProxySecret = "ingest-benchmark-proxy-secret-0123456789";
+    internal const string ProxySecret = "ingest-benchmark-proxy-secret-0123456789";
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -123,15 +116,15 @@ public static class IngestLoad
             var rooms = await CreateLiveRoomsAsync(new Live.V1.RoomService.RoomServiceClient(roomChannel), roomCount);
             var words = app.Services.GetRequiredService<WordFilter>().GlobalWordCount;
             var corpus = DanmakuCorpus.Messages(DanmakuCorpus.Words());
-            using var server = new ServerInstruments();
+            using var server = new IngestServerInstruments();
             var userBase = Random.Shared.NextInt64(1, 1_000_000) * 1_000_000;
 
-            var load = new Load(channel, rooms, corpus, users, userBase) { RatePerSecond = rate };
+            var load = new IngestTraffic(channel, rooms, corpus, users, userBase) { RatePerSecond = rate };
             // Warm-up (JIT and tiering, script cache, connections, room status cache), not measured.
             await (via == "relay" ? load.RelayAsync(streams, concurrency, TimeSpan.FromSeconds(warmup), null) : load.PublishAsync(concurrency, via == "publish", TimeSpan.FromSeconds(warmup), null));
             load.NextUsers();
             server.Reset();
-            var measured = new Measured();
+            var measured = new IngestMeasured();
             using var redisAdmin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis + ",allowAdmin=true");
             var redisServer = redisAdmin.GetServers()[0];
             var redisCpuBefore = await RedisCpuSecondsAsync(redisServer);
@@ -184,280 +177,6 @@ public static class IngestLoad
         }
 
         return rooms;
-    }
-
-    /// <summary>What the client saw in the measured window. Thread-safe.</summary>
-    private sealed class Measured
-    {
-        private readonly ConcurrentBag<List<double>> latencies = [];
-        private readonly ConcurrentDictionary<string, long> rejected = new();
-        private long sent;
-        private long accepted;
-
-        public long Sent => Volatile.Read(ref sent);
-        public long Accepted => Volatile.Read(ref accepted);
-        public IReadOnlyDictionary<string, long> Rejected => rejected;
-
-        public List<double> NewLatencyList()
-        {
-            var list = new List<double>(256 * 1024);
-            latencies.Add(list);
-            return list;
-        }
-
-        public void CountSent() => Interlocked.Increment(ref sent);
-
-        public void CountAccepted() => Interlocked.Increment(ref accepted);
-
-        public void CountRejected(string reason) => rejected.AddOrUpdate(reason, 1, (_, n) => n + 1);
-
-        public double[] LatenciesMs()
-        {
-            var all = latencies.SelectMany(l => l).ToArray();
-            Array.Sort(all);
-            return all;
-        }
-    }
-
-    private sealed class Load(GrpcChannel channel, long[] rooms, string[] corpus, int users, long userBase)
-    {
-        private long nextMessage;
-        private long usersOffset;
-
-        /// <summary>Messages/s offered over all relay streams (open loop); 0: as fast as the window allows.</summary>
-        public int RatePerSecond { get; init; }
-
-        /// <summary>Fresh users for the measured run, so the warm-up's rate buckets do not carry over.</summary>
-        public void NextUsers() => usersOffset += users;
-
-        /// <summary>A distinct message from a user who stays under 10 messages/s: message n goes to user n mod users.</summary>
-        public (long UserId, long RoomId, string Content, long Id) Next()
-        {
-            var id = Interlocked.Increment(ref nextMessage);
-            var user = userBase + usersOffset + id % users;
-            var text = corpus[(int)(id % corpus.Length)];
-            var content = string.Create(CultureInfo.InvariantCulture, $"{(text.Length > 80 ? text[..80] : text)} #{id}");
-            return (user, rooms[user % rooms.Length], content, id);
-        }
-
-        /// <param name="asUser">Signed in as the sender (moderated like a viewer); otherwise an internal caller (content rules only).</param>
-        public async Task PublishAsync(int concurrency, bool asUser, TimeSpan duration, Measured? measured)
-        {
-            var client = new Live.V1.MessageService.MessageServiceClient(channel);
-            var secret = Encoding.UTF8.GetBytes(ProxySecret);
-            var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-            var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
-            {
-                var latencies = measured?.NewLatencyList();
-                while (Stopwatch.GetTimestamp() < deadline)
-                {
-                    var (user, room, content, _) = Next();
-                    var id = user.ToString(CultureInfo.InvariantCulture);
-                    // As the Proxy signs a signed-in user's call: the message is moderated like a viewer's.
-                    var headers = asUser ? new Metadata
-                    {
-                        { "x-user-id", id }, { "x-user-name", "bench" }, { "x-user-roles", "viewer" }, { "x-user-level", "1" },
-                        { "x-live-identity", Live.ServiceDefaults.Identity.ProxyIdentityProof.Create(secret, DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
-                            "/live.v1.MessageService/Publish", id, "bench", "viewer", "1") },
-                    } : null;
-                    var begin = Stopwatch.GetTimestamp();
-                    measured?.CountSent();
-                    try
-                    {
-                        await client.PublishAsync(new PublishRequest { RoomId = room, Kind = MessageKind.Danmaku, UserId = user, UserName = "bench", Content = content }, headers);
-                        latencies?.Add(Stopwatch.GetElapsedTime(begin).TotalMilliseconds);
-                        measured?.CountAccepted();
-                    }
-                    catch (RpcException ex)
-                    {
-                        measured?.CountRejected(ex.Trailers.GetValue("live-reason") ?? ex.StatusCode.ToString());
-                    }
-                }
-            })).ToArray();
-            await Task.WhenAll(workers);
-        }
-
-        public async Task RelayAsync(int streams, int concurrency, TimeSpan duration, Measured? measured)
-        {
-            var window = Math.Max(1, concurrency / streams);
-            await Task.WhenAll(Enumerable.Range(0, streams).Select(s => RelayStreamAsync(s, streams, window, duration, measured)));
-        }
-
-        /// <summary>One Edge-like relay stream: subscribes its rooms, keeps `window` messages in flight.</summary>
-        private async Task RelayStreamAsync(int index, int streams, int window, TimeSpan duration, Measured? measured)
-        {
-            var client = new Live.V1.MessageService.MessageServiceClient(channel);
-            using var call = client.Relay();
-            await call.ResponseHeadersAsync;
-            var mine = rooms.Where((_, i) => i % streams == index).ToHashSet();
-            foreach (var room in mine)
-            {
-                await call.RequestStream.WriteAsync(new RelayUp { Subscribe = new RoomRef { RoomId = room } });
-            }
-
-            var inFlight = new ConcurrentDictionary<long, long>();
-            using var slots = new SemaphoreSlim(window, window);
-            var latencies = measured?.NewLatencyList();
-            var reader = Task.Run(async () =>
-            {
-                using var payload = new PooledBufferWriter(64 * 1024);
-                await foreach (var down in call.ResponseStream.ReadAllAsync())
-                {
-                    if (down.KindCase == RelayDown.KindOneofCase.Rejected && inFlight.TryRemove(down.Rejected.ConnectionId, out _))
-                    {
-                        measured?.CountRejected(Live.MessageService.Ingest.RejectReasons.Code(down.Rejected.Reason));
-                        slots.Release();
-                    }
-                    else if (down.KindCase == RelayDown.KindOneofCase.Batch)
-                    {
-                        var now = Stopwatch.GetTimestamp();
-                        foreach (var id in AcceptedIds(down.Batch.Frame.Span, payload))
-                        {
-                            if (inFlight.TryRemove(id, out var sentAt))
-                            {
-                                // Only this loop adds to the stream's list; it is read after the stream ends.
-                                latencies?.Add((now - sentAt) * 1000.0 / Stopwatch.Frequency);
-                                measured?.CountAccepted();
-                                slots.Release();
-                            }
-                        }
-                    }
-                }
-            });
-
-            var begin = Stopwatch.GetTimestamp();
-            var deadline = begin + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-            var ticksPerMessage = RatePerSecond > 0 ? (double)Stopwatch.Frequency * streams / RatePerSecond : 0;
-            long offered = 0;
-            while (Stopwatch.GetTimestamp() < deadline)
-            {
-                if (ticksPerMessage > 0)
-                {
-                    // Paced by the clock, not by answers: a late sender catches up in a burst, as real clients would.
-                    var early = begin + (long)(offered++ * ticksPerMessage) - Stopwatch.GetTimestamp();
-                    if (early > 0)
-                    {
-                        await Task.Delay(TimeSpan.FromSeconds((double)early / Stopwatch.Frequency));
-                    }
-                }
-
-                if (!await slots.WaitAsync(TimeSpan.FromSeconds(5)))
-                {
-                    throw new TimeoutException($"relay stream {index}: {window} messages got no answer for 5 s");
-                }
-
-                (long User, long Room, string Content, long Id) next;
-                do
-                {
-                    next = Next();
-                }
-                while (!mine.Contains(next.Room));
-
-                inFlight[next.Id] = Stopwatch.GetTimestamp();
-                measured?.CountSent();
-                await call.RequestStream.WriteAsync(new RelayUp
-                {
-                    Message = new ClientMessage
-                    {
-                        // The message id stands in for the connection id: a rejection names it.
-                        ConnectionId = next.Id, RoomId = next.Room, UserId = next.User, UserName = "bench", Kind = MessageKind.Danmaku,
-                        Content = next.Content, UserLevel = 1, ClientIp = ByteString.CopyFrom(127, 0, 0, 1),
-                    },
-                });
-            }
-
-            // Let the last window drain (bounded), then end the stream.
-            for (var i = 0; i < 100 && !inFlight.IsEmpty; i++)
-            {
-                await Task.Delay(20);
-            }
-
-            await call.RequestStream.CompleteAsync();
-            await reader;
-        }
-
-        /// <summary>The message ids ("… #id") of the danmaku in a batch frame.</summary>
-        private static List<long> AcceptedIds(ReadOnlySpan<byte> frame, PooledBufferWriter payload)
-        {
-            var ids = new List<long>();
-            if (FrameReader.TryReadBatch(frame, out var batch) != DecodeStatus.Ok)
-            {
-                return ids;
-            }
-
-            payload.Reset();
-            if (FrameReader.TryGetPayload(batch, payload) != DecodeStatus.Ok)
-            {
-                return ids;
-            }
-
-            var reader = new BatchMessageReader(payload.WrittenSpan);
-            while (reader.TryRead(out var message))
-            {
-                var hash = message.Content.LastIndexOf((byte)'#');
-                if (hash >= 0 && long.TryParse(message.Content[(hash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
-                {
-                    ids.Add(id);
-                }
-            }
-
-            return ids;
-        }
-    }
-
-    /// <summary>MessageService's own instruments: every ingest duration (exact, not bucketed) and accepted count.</summary>
-    private sealed class ServerInstruments : IDisposable
-    {
-        private readonly MeterListener listener = new();
-        private readonly ConcurrentQueue<double> durations = new();
-        private readonly ConcurrentDictionary<string, (long Calls, long Items)> scriptBatches = new();
-        private long accepted;
-
-        public ServerInstruments()
-        {
-            listener.InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == MessageMetrics.Name && instrument.Name is "live.message.ingest.duration" or "live.message.accepted")
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-
-                if (instrument.Name == "live.redis.script.batch_size")
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            };
-            listener.SetMeasurementEventCallback<int>((_, value, tags, _) =>
-            {
-                var script = tags.Length > 0 ? tags[0].Value?.ToString() ?? "?" : "?";
-                scriptBatches.AddOrUpdate(script, (1, value), (_, seen) => (seen.Calls + 1, seen.Items + value));
-            });
-            listener.SetMeasurementEventCallback<double>((_, value, _, _) => durations.Enqueue(value));
-            listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref accepted, value));
-            listener.Start();
-        }
-
-        public long Accepted => Volatile.Read(ref accepted);
-
-        public void Reset()
-        {
-            durations.Clear();
-            scriptBatches.Clear();
-            Interlocked.Exchange(ref accepted, 0);
-        }
-
-        public double[] IngestDurations()
-        {
-            var all = durations.ToArray();
-            Array.Sort(all);
-            return all;
-        }
-
-        /// <summary>Mean items per call of each batched Redis script.</summary>
-        public string ScriptBatchSizes() => string.Join(", ", scriptBatches.OrderBy(s => s.Key, StringComparer.Ordinal)
-            .Select(s => FormattableString.Invariant($"{s.Key} {(double)s.Value.Items / Math.Max(1, s.Value.Calls):F1} per call")));
-
-        public void Dispose() => listener.Dispose();
     }
 
     /// <summary>Redis's own CPU time (user + system) so far, from INFO cpu.</summary>

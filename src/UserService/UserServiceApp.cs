@@ -8,6 +8,7 @@ using Live.UserService.Bans;
 using Live.UserService.Data;
 using Live.UserService.Grpc;
 using Live.UserService.Presence;
+using Live.UserService.Profiles;
 using Live.UserService.Telemetry;
 using Live.UserService.Tokens;
 using Microsoft.AspNetCore.Identity;
@@ -51,5 +52,11 @@ public static class UserServiceApp
         services.AddSingleton<AccessTokenIssuer>();
         services.AddSingleton<PresenceStore>();
         services.AddHostedService<BanMirrorSync>();
+        services.AddScoped<AccountRpcs>();
+        services.AddScoped<ProfileRpcs>();
+        services.AddScoped<SessionRpcs>();
+        services.AddScoped<SigningKeyRpcs>();
+        services.AddScoped<BanRpcs>();
+        services.AddScoped<PresenceRpcs>();
     }
 }

@@ -16,7 +16,4 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3021, Level = LogLevel.Warning, Message = "History for resume of room {RoomId} could not be read: {Reason}")]
     public static partial void HistoryUnavailable(ILogger logger, long roomId, string reason);
-
-    [LoggerMessage(EventId = 3022, Level = LogLevel.Warning, Message = "Room {RoomId} missed seqs {From}..{To} while its relay stream was down; filled {Filled} from history")]
-    public static partial void GapFilled(ILogger logger, long roomId, long from, long to, int filled);
 }

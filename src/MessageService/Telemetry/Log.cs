@@ -2,39 +2,39 @@ namespace Live.MessageService.Telemetry;
 
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "Edge relay stream {StreamId} opened from {Peer}")]
+    [LoggerMessage(EventId = 7000, Level = LogLevel.Information, Message = "Edge relay stream {StreamId} opened from {Peer}")]
     public static partial void EdgeStreamOpened(ILogger logger, long streamId, string peer);
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Edge relay stream {StreamId} closed ({Rooms} room(s) released)")]
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Edge relay stream {StreamId} closed ({Rooms} room(s) released)")]
     public static partial void EdgeStreamClosed(ILogger logger, long streamId, int rooms);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Edge relay stream {StreamId} fell {Capacity} items behind and is closed; the Edge reconnects and resubscribes")]
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Edge relay stream {StreamId} fell {Capacity} items behind and is closed; the Edge reconnects and resubscribes")]
     public static partial void EdgeStreamOverflowed(ILogger logger, long streamId, int capacity);
 
-    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Kafka delivery to {Topic} failed ({Reason}); {Queued} record(s) waiting, retrying in {DelayMs} ms")]
+    [LoggerMessage(EventId = 7010, Level = LogLevel.Warning, Message = "Kafka delivery to {Topic} failed ({Reason}); {Queued} record(s) waiting, retrying in {DelayMs} ms")]
     public static partial void KafkaDeliveryFailed(ILogger logger, string topic, string reason, long queued, int delayMs);
 
-    [LoggerMessage(EventId = 2011, Level = LogLevel.Error, Message = "Kafka queue full: dropped the oldest record of room {RoomId} seq {Seq} ({Dropped} dropped so far)")]
+    [LoggerMessage(EventId = 7011, Level = LogLevel.Error, Message = "Kafka queue full: dropped the oldest record of room {RoomId} seq {Seq} ({Dropped} dropped so far)")]
     public static partial void KafkaRecordDropped(ILogger logger, string roomId, long seq, long dropped);
 
-    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "Kafka stopping with {Queued} record(s) not yet acknowledged")]
+    [LoggerMessage(EventId = 7012, Level = LogLevel.Warning, Message = "Kafka stopping with {Queued} record(s) not yet acknowledged")]
     public static partial void KafkaUnflushed(ILogger logger, long queued);
 
-    [LoggerMessage(EventId = 2020, Level = LogLevel.Warning, Message = "Ingest of a message for room {RoomId} failed: {Reason}")]
+    [LoggerMessage(EventId = 7020, Level = LogLevel.Warning, Message = "Ingest of a message for room {RoomId} failed: {Reason}")]
     public static partial void IngestUnavailable(ILogger logger, long roomId, string reason);
 
-    [LoggerMessage(EventId = 2030, Level = LogLevel.Warning, Message = "Redis subscription for room {RoomId} failed")]
+    [LoggerMessage(EventId = 7030, Level = LogLevel.Warning, Message = "Redis subscription for room {RoomId} failed")]
     public static partial void SubscribeFailed(ILogger logger, long roomId, Exception exception);
 
-    [LoggerMessage(EventId = 2031, Level = LogLevel.Warning, Message = "Dropped a malformed frame from the pub/sub channel of room {RoomId}: {Status}")]
+    [LoggerMessage(EventId = 7031, Level = LogLevel.Warning, Message = "Dropped a malformed frame from the pub/sub channel of room {RoomId}: {Status}")]
     public static partial void MalformedPublishedFrame(ILogger logger, long roomId, string status);
 
-    [LoggerMessage(EventId = 2040, Level = LogLevel.Information, Message = "Moderation: {Caller} did {Action} in room {RoomId}: {Detail}")]
+    [LoggerMessage(EventId = 7040, Level = LogLevel.Information, Message = "Moderation: {Caller} did {Action} in room {RoomId}: {Detail}")]
     public static partial void ModerationAction(ILogger logger, string caller, string action, long roomId, string detail);
 
-    [LoggerMessage(EventId = 2041, Level = LogLevel.Warning, Message = "Rejection log: {Rooms} room(s) of refusals could not be written: {Reason}")]
+    [LoggerMessage(EventId = 7041, Level = LogLevel.Warning, Message = "Rejection log: {Rooms} room(s) of refusals could not be written: {Reason}")]
     public static partial void RejectionLogFailed(ILogger logger, int rooms, string reason);
 
-    [LoggerMessage(EventId = 2050, Level = LogLevel.Warning, Message = "Gift combo of user {UserId} ({GiftName}) in room {RoomId} was not shown: {Reason} ({Detail})")]
+    [LoggerMessage(EventId = 7050, Level = LogLevel.Warning, Message = "Gift combo of user {UserId} ({GiftName}) in room {RoomId} was not shown: {Reason} ({Detail})")]
     public static partial void GiftAnnounceFailed(ILogger logger, long roomId, long userId, string giftName, string reason, string detail);
 }

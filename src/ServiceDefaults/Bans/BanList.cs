@@ -205,13 +205,13 @@ public sealed partial class BanList(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Could not load the ban list from Redis; checks ask Redis directly until it can: {Reason}")]
+        [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "Could not load the ban list from Redis; checks ask Redis directly until it can: {Reason}")]
         public static partial void ResyncFailed(ILogger logger, string reason);
 
-        [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "More than {Max} active bans of one kind; every ban check now asks Redis")]
+        [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "More than {Max} active bans of one kind; every ban check now asks Redis")]
         public static partial void TooManyBans(ILogger logger, int max);
 
-        [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "Ignored a malformed ban change message: {Message}")]
+        [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Ignored a malformed ban change message: {Message}")]
         public static partial void BadChangeMessage(ILogger logger, string message);
     }
 }

@@ -232,9 +232,9 @@ public abstract class OutboxRelay<TContext, TRecord>(
 
 internal static partial class OutboxLog
 {
-    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Publishing {Count} {Topic} event(s) failed (attempt {Attempt}); retrying in {DelayMs} ms: {Reason}")]
+    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Publishing {Count} {Topic} event(s) failed (attempt {Attempt}); retrying in {DelayMs} ms: {Reason}")]
     public static partial void PublishFailed(ILogger logger, int count, string topic, int attempt, int delayMs, string reason);
 
-    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "The {Topic} outbox relay failed; retrying in {DelayMs} ms")]
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "The {Topic} outbox relay failed; retrying in {DelayMs} ms")]
     public static partial void RelayError(ILogger logger, string topic, int delayMs, Exception exception);
 }

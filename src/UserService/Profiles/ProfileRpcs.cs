@@ -1,0 +1,70 @@
+using Grpc.Core;
+using Live.ServiceDefaults.Grpc;
+using Live.ServiceDefaults.Identity;
+using Live.UserService.Accounts;
+using Live.V1;
+
+namespace Live.UserService.Profiles;
+
+/// <summary>Reading profiles, one or many, and changing one's own (levels: admins only).</summary>
+public sealed class ProfileRpcs(AccountStore accounts)
+{
+    public async Task<UserProfile> GetProfileAsync(GetProfileRequest request, ServerCallContext context)
+    {
+        var caller = context.RequireSignedIn();
+        var userId = request.UserId == 0 && caller.IsUser ? caller.UserId : request.UserId;
+        RpcErrors.RequirePositiveId(userId, "user_id");
+        return (await accounts.RequireAsync(userId, context.CancellationToken)).ToProfile();
+    }
+
+    public async Task<UserProfile> UpdateProfileAsync(UpdateProfileRequest request, ServerCallContext context)
+    {
+        var caller = context.RequireSignedIn();
+        var userId = caller.ActingFor(request.UserId, "user_id");
+        RpcErrors.RequirePositiveId(userId, "user_id");
+        if (request.HasLevel && !caller.IsPrivileged)
+        {
+            RpcErrors.PermissionDenied("Only admins change levels.");
+        }
+
+        var displayName = request.HasDisplayName ? AccountValidator.DisplayName(request.DisplayName) : null;
+        int? level = request.HasLevel ? AccountValidator.Level(request.Level) : null;
+        return (await accounts.UpdateAsync(userId, displayName, level, context.CancellationToken)).ToProfile();
+    }
+
+    public async Task<GetUsersResponse> GetUsersAsync(GetUsersRequest request, ServerCallContext context)
+    {
+        context.RequireSignedIn();
+        if (request.UserIds.Count > AccountStore.MaxBatch)
+        {
+            RpcErrors.InvalidArgument($"user_ids has {request.UserIds.Count} entries; the maximum per call is {AccountStore.MaxBatch}.");
+        }
+
+        var ids = new List<long>(request.UserIds.Count);
+        var seen = new HashSet<long>();
+        for (var i = 0; i < request.UserIds.Count; i++)
+        {
+            RpcErrors.RequirePositiveId(request.UserIds[i], $"user_ids[{i}]");
+            if (seen.Add(request.UserIds[i]))
+            {
+                ids.Add(request.UserIds[i]);
+            }
+        }
+
+        var found = (await accounts.FindManyAsync(ids, context.CancellationToken)).ToDictionary(u => u.Id);
+        var response = new GetUsersResponse();
+        foreach (var id in ids)
+        {
+            if (found.TryGetValue(id, out var user))
+            {
+                response.Users.Add(user.ToProfile());
+            }
+            else
+            {
+                response.MissingUserIds.Add(id);
+            }
+        }
+
+        return response;
+    }
+}
