@@ -113,7 +113,7 @@ public static class IngestLoad
                 MaxReceiveMessageSize = 16 * 1024 * 1024,
             });
             using var roomChannel = GrpcChannel.ForAddress(roomService);
-            var rooms = await CreateLiveRoomsAsync(new Live.V1.RoomService.RoomServiceClient(roomChannel), roomCount);
+            var rooms = await CreateLiveRoomsAsync(new RoomServiceClient(roomChannel), roomCount);
             var words = app.Services.GetRequiredService<WordFilter>().GlobalWordCount;
             var corpus = DanmakuCorpus.Messages(DanmakuCorpus.Words());
             using var server = new IngestServerInstruments();
@@ -166,7 +166,7 @@ public static class IngestLoad
         return 0;
     }
 
-    private static async Task<long[]> CreateLiveRoomsAsync(Live.V1.RoomService.RoomServiceClient client, int count)
+    private static async Task<long[]> CreateLiveRoomsAsync(RoomServiceClient client, int count)
     {
         var rooms = new long[count];
         for (var i = 0; i < count; i++)

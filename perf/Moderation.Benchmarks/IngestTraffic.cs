@@ -68,7 +68,7 @@ internal sealed class IngestTraffic(GrpcChannel channel, long[] rooms, string[] 
     /// <param name="asUser">Signed in as the sender (moderated like a viewer); otherwise an internal caller (content rules only).</param>
     public async Task PublishAsync(int concurrency, bool asUser, TimeSpan duration, IngestMeasured? measured)
     {
-        var client = new Live.V1.MessageService.MessageServiceClient(channel);
+        var client = new MessageServiceClient(channel);
         var secret = Encoding.UTF8.GetBytes(IngestLoad.ProxySecret);
         var deadline = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
@@ -111,7 +111,7 @@ internal sealed class IngestTraffic(GrpcChannel channel, long[] rooms, string[] 
     /// <summary>One Edge-like relay stream: subscribes its rooms, keeps `window` messages in flight.</summary>
     private async Task RelayStreamAsync(int index, int streams, int window, TimeSpan duration, IngestMeasured? measured)
     {
-        var client = new Live.V1.MessageService.MessageServiceClient(channel);
+        var client = new MessageServiceClient(channel);
         using var call = client.Relay();
         await call.ResponseHeadersAsync;
         var mine = rooms.Where((_, i) => i % streams == index).ToHashSet();

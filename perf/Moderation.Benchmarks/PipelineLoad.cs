@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using Live.Bans;
 using Live.Moderation.Data;
 using Live.Moderation.Pipeline;
 using Live.Moderation.Words;
-using Live.ServiceDefaults.Bans;
-using Live.ServiceDefaults.Redis;
+using Live.Redis;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

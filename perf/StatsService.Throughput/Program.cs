@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Confluent.Kafka;
-using Live.ServiceDefaults.Data;
-using Live.ServiceDefaults.Kafka;
+using Live.Data;
+using Live.Kafka;
 using Live.StatsService;
 using Live.StatsService.Data;
 using Live.StatsService.Ingest;

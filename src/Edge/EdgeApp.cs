@@ -4,9 +4,10 @@ using Live.Edge.Relay;
 using Live.Edge.Rooms;
 using Live.Edge.Telemetry;
 using Live.Protocol;
+using Live.ServiceClients;
+using Live.ServiceClients.Rooms;
 using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Identity;
-using Live.ServiceDefaults.Rooms;
 
 namespace Live.Edge;
 
@@ -42,6 +43,7 @@ public static class EdgeApp
         services.AddValidatedOptions<RelayOptions>(configuration, RelayOptions.Section);
         services.AddSingleton<EdgeMetrics>();
         services.AddRoomStatusCache(configuration);
+        services.AddMessageServiceConnections(configuration, (configuration.GetSection(RelayOptions.Section).Get<RelayOptions>() ?? new RelayOptions()).Streams);
         services.AddProxyIdentity(configuration);
         services.AddSingleton<IdentityResolver>();
         services.AddSingleton<RoomRegistry>();

@@ -1,3 +1,4 @@
+using Live.Data;
 using Live.Gifts.Catalog;
 using Live.Gifts.Data;
 using Live.Gifts.Events;
@@ -5,7 +6,7 @@ using Live.Gifts.Grpc;
 using Live.Gifts.Sending;
 using Live.Gifts.Telemetry;
 using Live.Gifts.Wallets;
-using Live.ServiceDefaults.Data;
+using Live.ServiceClients;
 using Live.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -23,12 +24,12 @@ public static class GiftsHosting
     /// </summary>
     public static IServiceCollection AddGifts(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddValidatedOptions<GiftsOptions>(configuration, GiftsOptions.Section)
-            .Configure(o => o.RoomService = configuration["Services:RoomService"] ?? o.RoomService);
+        services.AddValidatedOptions<GiftsOptions>(configuration, GiftsOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddMySqlDbContext<GiftsDbContext>(configuration, "Gifts");
         services.AddSingleton<GiftMetrics>();
         services.AddSingleton<GiftCatalog>();
+        services.AddRoomServiceClient(configuration);
         services.AddSingleton<RoomLookup>();
         services.AddSingleton<GiftOutboxSignal>();
         services.AddScoped<WalletStore>();

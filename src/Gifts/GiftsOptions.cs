@@ -17,8 +17,4 @@ public sealed class GiftsOptions
     /// <summary>How long a read of the catalog is reused before it is read again.</summary>
     [Range(1, 3_600)]
     public int CatalogRefreshSeconds { get; set; } = 60;
-
-    /// <summary>RoomService gRPC address (Services:RoomService), for the room's anchor and live state.</summary>
-    [Required]
-    public string RoomService { get; set; } = string.Empty;
 }

@@ -1,5 +1,6 @@
 using Live.Gifts;
 using Live.Gifts.Announcing;
+using Live.Kafka;
 using Live.MessageService.Admin;
 using Live.MessageService.Fanout;
 using Live.MessageService.Gifts;
@@ -8,11 +9,10 @@ using Live.MessageService.History;
 using Live.MessageService.Ingest;
 using Live.MessageService.Telemetry;
 using Live.Moderation;
+using Live.Redis;
+using Live.ServiceClients.Rooms;
 using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Identity;
-using Live.ServiceDefaults.Kafka;
-using Live.ServiceDefaults.Redis;
-using Live.ServiceDefaults.Rooms;
 
 namespace Live.MessageService;
 

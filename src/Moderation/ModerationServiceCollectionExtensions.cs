@@ -1,3 +1,5 @@
+using Live.Bans;
+using Live.Data;
 using Live.Moderation.Bans;
 using Live.Moderation.Content;
 using Live.Moderation.Data;
@@ -6,7 +8,6 @@ using Live.Moderation.Pipeline;
 using Live.Moderation.Telemetry;
 using Live.Moderation.Text;
 using Live.Moderation.Words;
-using Live.ServiceDefaults.Bans;
 using Live.ServiceDefaults.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +29,7 @@ public static class ModerationServiceCollectionExtensions
         services.AddValidatedOptions<ModerationOptions>(configuration, ModerationOptions.Section);
         var mysql = configuration.RequireConnectionString("MySql");
         services.AddPooledDbContextFactory<ModerationDbContext>(options => ModerationDatabase.Configure(options, mysql));
+        services.AddDatabaseFailures();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();

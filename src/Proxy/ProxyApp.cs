@@ -1,3 +1,4 @@
+using Live.Bans;
 using Live.Proxy.Auth;
 using Live.Proxy.Canary;
 using Live.Proxy.Configuration;
@@ -5,10 +6,9 @@ using Live.Proxy.Forwarding;
 using Live.Proxy.Limits;
 using Live.Proxy.Security;
 using Live.Proxy.Telemetry;
-using Live.ServiceDefaults.Bans;
+using Live.Redis;
 using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Identity;
-using Live.ServiceDefaults.Redis;
 
 namespace Live.Proxy;
 

@@ -1,14 +1,14 @@
+using Live.Data;
+using Live.Kafka;
+using Live.Redis;
 using Live.RoomService.Data;
 using Live.RoomService.Events;
 using Live.RoomService.Grpc;
 using Live.RoomService.Rooms;
 using Live.RoomService.Telemetry;
 using Live.RoomService.Viewers;
-using Live.ServiceDefaults.Data;
 using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Identity;
-using Live.ServiceDefaults.Kafka;
-using Live.ServiceDefaults.Redis;
 
 namespace Live.RoomService;
 

@@ -1,4 +1,4 @@
-using Live.ServiceDefaults.Hosting;
+using Live.Data;
 using Live.StatsService;
 using Live.StatsService.Data;
 

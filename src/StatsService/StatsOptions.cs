@@ -63,10 +63,6 @@ public sealed class StatsOptions
     /// <summary>Rollups older than this are deleted.</summary>
     [Range(1, 3_650)]
     public int RollupRetentionDays { get; set; } = 90;
-
-    /// <summary>RoomService gRPC address (Services:RoomService); viewer counts and the live state come from it.</summary>
-    [Required]
-    public string RoomService { get; set; } = string.Empty;
 }
 
 /// <summary>Weights and time constants of the heat score (docs/stats.md).</summary>

@@ -1,9 +1,9 @@
-using Grpc.Net.Client;
-using Live.ServiceDefaults.Data;
+using Live.Data;
+using Live.Kafka;
+using Live.Redis;
+using Live.ServiceClients;
 using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Identity;
-using Live.ServiceDefaults.Kafka;
-using Live.ServiceDefaults.Redis;
 using Live.StatsService.Data;
 using Live.StatsService.Grpc;
 using Live.StatsService.Heat;
@@ -14,7 +14,6 @@ using Live.StatsService.Rollups;
 using Live.StatsService.Rooms;
 using Live.StatsService.Storage;
 using Live.StatsService.Telemetry;
-using Microsoft.Extensions.Options;
 
 namespace Live.StatsService;
 
@@ -37,8 +36,7 @@ public static class StatsServiceApp
 
     private static void AddStatsServices(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddValidatedOptions<StatsOptions>(configuration, StatsOptions.Section)
-            .Configure(o => o.RoomService = configuration["Services:RoomService"] ?? o.RoomService);
+        services.AddValidatedOptions<StatsOptions>(configuration, StatsOptions.Section);
         services.AddValidatedOptions<HeatOptions>(configuration, HeatOptions.Section);
         services.AddValidatedOptions<RecommendationOptions>(configuration, RecommendationOptions.Section);
         services.AddSingleton(TimeProvider.System);
@@ -47,8 +45,7 @@ public static class StatsServiceApp
         services.AddProxyIdentity(configuration);
         services.AddRedis(configuration, ServiceName);
         services.AddKafka(configuration);
-        services.AddSingleton(sp => new RoomServiceChannel(GrpcChannel.ForAddress(sp.GetRequiredService<IOptions<StatsOptions>>().Value.RoomService)));
-        services.AddSingleton(sp => new Live.V1.RoomService.RoomServiceClient(sp.GetRequiredService<RoomServiceChannel>().Channel));
+        services.AddRoomServiceClient(configuration);
 
         services.AddSingleton<StatsKeys>();
         services.AddSingleton<HeatScore>();
@@ -68,12 +65,4 @@ public static class StatsServiceApp
         services.AddScoped<FollowStore>();
         services.AddScoped<RoomRecommender>();
     }
-}
-
-/// <summary>The channel to RoomService, owned by the container so it is disposed with the host.</summary>
-public sealed class RoomServiceChannel(GrpcChannel channel) : IDisposable
-{
-    public GrpcChannel Channel { get; } = channel;
-
-    public void Dispose() => Channel.Dispose();
 }

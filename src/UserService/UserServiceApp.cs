@@ -1,8 +1,8 @@
-using Live.ServiceDefaults.Bans;
-using Live.ServiceDefaults.Data;
+using Live.Bans;
+using Live.Data;
+using Live.Redis;
 using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Identity;
-using Live.ServiceDefaults.Redis;
 using Live.UserService.Accounts;
 using Live.UserService.Bans;
 using Live.UserService.Data;

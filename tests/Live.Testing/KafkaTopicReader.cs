@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using Live.ServiceDefaults.Kafka;
+using Live.Kafka;
 
 namespace Live.Testing;
 

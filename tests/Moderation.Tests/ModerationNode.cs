@@ -1,9 +1,9 @@
+using Live.Bans;
 using Live.Moderation.Data;
 using Live.Moderation.Limits;
 using Live.Moderation.Pipeline;
 using Live.Moderation.Words;
-using Live.ServiceDefaults.Bans;
-using Live.ServiceDefaults.Redis;
+using Live.Redis;
 using Live.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;

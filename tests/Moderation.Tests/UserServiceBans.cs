@@ -1,5 +1,5 @@
+using Live.Bans;
 using Live.Moderation.Bans;
-using Live.ServiceDefaults.Bans;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Live.Moderation.Tests;

@@ -68,7 +68,7 @@ public sealed class EndToEndTests(DefaultEnvironmentFixture fixture)
     [Fact]
     public async Task Backends_refuse_identity_that_did_not_come_from_the_proxy()
     {
-        var direct = new Live.V1.RoomService.RoomServiceClient(Env.RoomsV1.Channel);
+        var direct = new RoomServiceClient(Env.RoomsV1.Channel);
         var forged = new Metadata { { "x-user-id", "42" }, { "x-user-roles", "admin" }, { "x-user-level", "1" }, { "x-user-name", "x" }, { "x-live-identity", "v1.1700000000.AAAA" } };
         var error = await Assert.ThrowsAsync<RpcException>(() =>
             direct.CreateRoomAsync(new CreateRoomRequest { AnchorUserId = 42, Title = "x", Category = "chat" }, forged).ResponseAsync);

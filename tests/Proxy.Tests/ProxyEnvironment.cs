@@ -1,12 +1,12 @@
 using System.Globalization;
 using Grpc.Core;
+using Live.Data;
 using Live.Edge;
 using Live.Gifts.Data;
 using Live.MessageService;
 using Live.Moderation.Data;
 using Live.RoomService;
 using Live.RoomService.Data;
-using Live.ServiceDefaults.Data;
 using Live.Testing;
 using Live.UserService;
 using Live.UserService.Data;
@@ -41,14 +41,14 @@ public sealed class ProxyEnvironment : IAsyncDisposable
     public TestHost? Edge { get; private set; }
     public ProxyHost Proxy { get; private set; } = null!;
 
-    public Live.V1.UserService.UserServiceClient PublicUsers => new(Proxy.Channel);
-    public Live.V1.RoomService.RoomServiceClient PublicRooms => new(Proxy.Channel);
+    public UserServiceClient PublicUsers => new(Proxy.Channel);
+    public RoomServiceClient PublicRooms => new(Proxy.Channel);
 
     /// <summary>UserService called directly on its internal port, as an operator would (admin calls).</summary>
-    public Live.V1.UserService.UserServiceClient InternalUsers => new(Users.Channel);
+    public UserServiceClient InternalUsers => new(Users.Channel);
 
     /// <summary>RoomService called directly on its internal port: no forwarded identity, so an internal caller.</summary>
-    public Live.V1.RoomService.RoomServiceClient InternalRooms => new(RoomsV1.Channel);
+    public RoomServiceClient InternalRooms => new(RoomsV1.Channel);
 
     /// <param name="withRealtime">Put the real Edge (relaying through a real MessageService) behind /ws instead of the echo.</param>
     public static async Task<ProxyEnvironment> StartAsync(bool withCanary = false, IDictionary<string, string?>? proxySettings = null, bool withRealtime = false)

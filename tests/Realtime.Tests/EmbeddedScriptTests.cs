@@ -2,7 +2,7 @@ using System.Reflection;
 using Live.MessageService.Ingest;
 using Live.Moderation.Limits;
 using Live.RoomService.Rooms;
-using Live.ServiceDefaults.Redis;
+using Live.Redis;
 using Live.StatsService.Ingest;
 using Live.Testing;
 using StackExchange.Redis;

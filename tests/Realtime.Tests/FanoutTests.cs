@@ -140,7 +140,7 @@ public sealed class FanoutTests(RealtimeFixture fixture)
         {
             RoomId = room.Id, Kind = MessageKind.Danmaku, UserId = 701, UserName = "quick", Content = "gone in a moment",
         });
-        var admin = new ModerationAdmin.ModerationAdminClient(fixture.MessagesB.Channel);
+        var admin = new ModerationAdminClient(fixture.MessagesB.Channel);
         await admin.DeleteMessageAsync(new DeleteMessageRequest { RoomId = room.Id, Seq = published.Seq });
 
         var first = await viewer.WaitForAsync(e => e.Seq == published.Seq && e.Type is FrameType.Danmaku or FrameType.Delete, Patience);

@@ -19,8 +19,8 @@ public sealed class GiftComboTests(RealtimeFixture fixture)
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(RealtimeFixture.GiftFlushIntervalMs);
 
-    private GiftService.GiftServiceClient GiftsA => new(fixture.MessagesA.Channel);
-    private GiftService.GiftServiceClient GiftsB => new(fixture.MessagesB.Channel);
+    private GiftServiceClient GiftsA => new(fixture.MessagesA.Channel);
+    private GiftServiceClient GiftsB => new(fixture.MessagesB.Channel);
 
     [Fact]
     public async Task A_gift_reaches_a_viewer_on_the_other_node_as_a_gift_frame_and_is_recorded_for_gift_events()
@@ -140,7 +140,7 @@ public sealed class GiftComboTests(RealtimeFixture fixture)
     }
 
     /// <summary>SendGift as the signed-in sender (through the Proxy), so the room shows their name.</summary>
-    private static async Task<SendGiftResponse> SendAsync(GiftService.GiftServiceClient gifts, long roomId, long sender, int giftId, int count, string key)
+    private static async Task<SendGiftResponse> SendAsync(GiftServiceClient gifts, long roomId, long sender, int giftId, int count, string key)
     {
         var headers = new Metadata();
         foreach (var (name, value) in RealtimeFixture.SignedIdentity("/live.v1.GiftService/SendGift", sender, "user" + sender))

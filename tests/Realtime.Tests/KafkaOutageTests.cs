@@ -18,7 +18,7 @@ public sealed class KafkaOutageTests(RealtimeFixture fixture)
 
         // A third MessageService whose Kafka is a port where nothing listens; its logs are expected to complain.
         await using var cutOff = await fixture.StartMessageServiceAsync(kafka: "127.0.0.1:" + TestEnvironment.FreeTcpPort());
-        var client = new Live.V1.MessageService.MessageServiceClient(cutOff.Channel);
+        var client = new MessageServiceClient(cutOff.Channel);
         for (var i = 1; i <= 5; i++)
         {
             var published = await client.PublishAsync(new PublishRequest { RoomId = room.Id, Kind = MessageKind.Danmaku, UserId = 9, UserName = "n", Content = "during outage " + i },

@@ -39,10 +39,10 @@ public sealed class ModerationFixture : IAsyncLifetime
     public TestHost MessagesB { get; private set; } = null!;
     public TestHost EdgeA { get; private set; } = null!;
     public TestHost EdgeB { get; private set; } = null!;
-    public Live.V1.RoomService.RoomServiceClient RoomClient { get; private set; } = null!;
-    public ModerationAdmin.ModerationAdminClient AdminA { get; private set; } = null!;
-    public ModerationAdmin.ModerationAdminClient AdminB { get; private set; } = null!;
-    public Live.V1.MessageService.MessageServiceClient MessagesClientA { get; private set; } = null!;
+    public RoomServiceClient RoomClient { get; private set; } = null!;
+    public ModerationAdminClient AdminA { get; private set; } = null!;
+    public ModerationAdminClient AdminB { get; private set; } = null!;
+    public MessageServiceClient MessagesClientA { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -52,12 +52,12 @@ public sealed class ModerationFixture : IAsyncLifetime
         giftsDatabase = await TestDatabase.CreateAsync("moderation_gifts");
         await RealtimeFixture.MigrateGiftsDatabaseAsync(giftsDatabase.ConnectionString);
         Rooms = await RealtimeFixture.StartRoomServiceAsync(roomsDatabase.ConnectionString);
-        RoomClient = new Live.V1.RoomService.RoomServiceClient(Rooms.Channel);
+        RoomClient = new RoomServiceClient(Rooms.Channel);
         MessagesA = await StartMessageServiceAsync();
         MessagesB = await StartMessageServiceAsync();
-        AdminA = new ModerationAdmin.ModerationAdminClient(MessagesA.Channel);
-        AdminB = new ModerationAdmin.ModerationAdminClient(MessagesB.Channel);
-        MessagesClientA = new Live.V1.MessageService.MessageServiceClient(MessagesA.Channel);
+        AdminA = new ModerationAdminClient(MessagesA.Channel);
+        AdminB = new ModerationAdminClient(MessagesB.Channel);
+        MessagesClientA = new MessageServiceClient(MessagesA.Channel);
         EdgeA = await StartEdgeAsync(MessagesA);
         EdgeB = await StartEdgeAsync(MessagesB);
 

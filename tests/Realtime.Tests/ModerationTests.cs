@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Grpc.Core;
 using Live.Protocol;
-using Live.ServiceDefaults.Bans;
 using Live.Testing;
 using Live.V1;
 using Microsoft.Extensions.DependencyInjection;

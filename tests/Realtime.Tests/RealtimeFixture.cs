@@ -1,10 +1,10 @@
+using Live.Data;
 using Live.Edge;
 using Live.Gifts.Data;
 using Live.MessageService;
 using Live.Moderation.Data;
 using Live.RoomService;
 using Live.RoomService.Data;
-using Live.ServiceDefaults.Data;
 using Live.Testing;
 using Live.V1;
 using Microsoft.EntityFrameworkCore;
@@ -48,8 +48,8 @@ public sealed class RealtimeFixture : IAsyncLifetime
     public TestHost MessagesB { get; private set; } = null!;
     public TestHost EdgeA { get; private set; } = null!;
     public TestHost EdgeB { get; private set; } = null!;
-    public Live.V1.RoomService.RoomServiceClient RoomClient { get; private set; } = null!;
-    public Live.V1.MessageService.MessageServiceClient MessageClient { get; private set; } = null!;
+    public RoomServiceClient RoomClient { get; private set; } = null!;
+    public MessageServiceClient MessageClient { get; private set; } = null!;
 
     public IEnumerable<TestHost> Hosts => [Rooms, MessagesA, MessagesB, EdgeA, EdgeB];
 
@@ -61,10 +61,10 @@ public sealed class RealtimeFixture : IAsyncLifetime
         giftsDatabase = await TestDatabase.CreateAsync("realtime_gifts");
         await MigrateGiftsDatabaseAsync(giftsDatabase.ConnectionString);
         Rooms = await StartRoomServiceAsync(database.ConnectionString);
-        RoomClient = new Live.V1.RoomService.RoomServiceClient(Rooms.Channel);
+        RoomClient = new RoomServiceClient(Rooms.Channel);
         MessagesA = await StartMessageServiceAsync();
         MessagesB = await StartMessageServiceAsync();
-        MessageClient = new Live.V1.MessageService.MessageServiceClient(MessagesA.Channel);
+        MessageClient = new MessageServiceClient(MessagesA.Channel);
         EdgeA = await StartEdgeAsync(MessagesA);
         EdgeB = await StartEdgeAsync(MessagesB);
     }

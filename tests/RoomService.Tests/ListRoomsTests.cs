@@ -4,7 +4,7 @@ namespace Live.RoomService.Tests;
 
 public sealed class ListRoomsTests(RoomServiceFixture fixture) : IClassFixture<RoomServiceFixture>
 {
-    private readonly Live.V1.RoomService.RoomServiceClient client = fixture.Client;
+    private readonly RoomServiceClient client = fixture.Client;
 
     [Fact]
     public async Task Pages_walk_a_filtered_list_newest_first_without_gaps_or_repeats()

@@ -12,14 +12,14 @@ public sealed class RedisOutageTests : IAsyncLifetime
     private PrivateRedis redis = null!;
     private TestDatabase database = null!;
     private TestHost host = null!;
-    private Live.V1.RoomService.RoomServiceClient client = null!;
+    private RoomServiceClient client = null!;
 
     public async Task InitializeAsync()
     {
         redis = await PrivateRedis.StartAsync();
         database = await TestDatabase.CreateAsync("rooms_outage");
         host = await RoomServiceFixture.StartRoomServiceAsync(database.ConnectionString, redis.ConnectionString);
-        client = new Live.V1.RoomService.RoomServiceClient(host.Channel);
+        client = new RoomServiceClient(host.Channel);
     }
 
     public async Task DisposeAsync()

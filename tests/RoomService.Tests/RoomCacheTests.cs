@@ -11,7 +11,7 @@ namespace Live.RoomService.Tests;
 
 public sealed class RoomCacheTests(RoomServiceFixture fixture) : IClassFixture<RoomServiceFixture>
 {
-    private readonly Live.V1.RoomService.RoomServiceClient client = fixture.Client;
+    private readonly RoomServiceClient client = fixture.Client;
 
     [Fact]
     public async Task Every_change_replaces_the_cached_room()

@@ -5,7 +5,7 @@ namespace Live.RoomService.Tests;
 
 public sealed class RoomLifecycleTests(RoomServiceFixture fixture) : IClassFixture<RoomServiceFixture>
 {
-    private readonly Live.V1.RoomService.RoomServiceClient client = fixture.Client;
+    private readonly RoomServiceClient client = fixture.Client;
 
     [Fact]
     public async Task Create_start_join_stop_records_the_broadcast()

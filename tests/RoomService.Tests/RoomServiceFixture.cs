@@ -1,5 +1,5 @@
+using Live.Data;
 using Live.RoomService.Data;
-using Live.ServiceDefaults.Data;
 using Live.Testing;
 using Live.V1;
 using Microsoft.EntityFrameworkCore;
@@ -17,14 +17,14 @@ public sealed class RoomServiceFixture : IAsyncLifetime
     private TestDatabase? database;
 
     public TestHost Host { get; private set; } = null!;
-    public Live.V1.RoomService.RoomServiceClient Client { get; private set; } = null!;
+    public RoomServiceClient Client { get; private set; } = null!;
     public IDatabase Redis => Host.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
 
     public async Task InitializeAsync()
     {
         database = await TestDatabase.CreateAsync("rooms_test");
         Host = await StartRoomServiceAsync(database.ConnectionString, TestEnvironment.Redis);
-        Client = new Live.V1.RoomService.RoomServiceClient(Host.Channel);
+        Client = new RoomServiceClient(Host.Channel);
     }
 
     public async Task DisposeAsync()

@@ -5,7 +5,7 @@ namespace Live.RoomService.Tests;
 
 public sealed class ValidationTests(RoomServiceFixture fixture) : IClassFixture<RoomServiceFixture>
 {
-    private readonly Live.V1.RoomService.RoomServiceClient client = fixture.Client;
+    private readonly RoomServiceClient client = fixture.Client;
 
     public static TheoryData<string, CreateRoomRequest, string> InvalidCreates() => new()
     {

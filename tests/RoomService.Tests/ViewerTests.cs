@@ -5,7 +5,7 @@ namespace Live.RoomService.Tests;
 
 public sealed class ViewerTests(RoomServiceFixture fixture) : IClassFixture<RoomServiceFixture>
 {
-    private readonly Live.V1.RoomService.RoomServiceClient client = fixture.Client;
+    private readonly RoomServiceClient client = fixture.Client;
 
     [Fact]
     public async Task Join_and_leave_are_idempotent()

@@ -51,7 +51,7 @@ public sealed class GiftTests(StatsEnvironment env) : IClassFixture<StatsEnviron
         var store = await env.NewStoreAsync();
         await using var stats = await env.StartStatsAsync(store);
         await env.WaitCaughtUpAsync(store, TimeSpan.FromSeconds(60));
-        var client = new Live.V1.StatsService.StatsServiceClient(stats.Channel);
+        var client = new StatsServiceClient(stats.Channel);
         var board = await client.GetLeaderboardAsync(new GetLeaderboardRequest { Kind = LeaderboardKind.RoomGifters, RoomId = room.Id });
         Assert.Equal(15, Assert.Single(board.Entries).Score);
         var anchors = await client.GetLeaderboardAsync(new GetLeaderboardRequest { Kind = LeaderboardKind.TopAnchors, UserId = 901 });

@@ -35,7 +35,7 @@ public sealed class HeatTests(StatsEnvironment env) : IClassFixture<StatsEnviron
         var store = await env.NewStoreAsync();
         await using var host = await env.StartStatsAsync(store);
         await env.WaitCaughtUpAsync(store, TimeSpan.FromSeconds(60));
-        var client = new Live.V1.StatsService.StatsServiceClient(host.Channel);
+        var client = new StatsServiceClient(host.Channel);
 
         var hot = await Eventually.ReadAsync(
             () => client.GetHotRoomsAsync(new GetHotRoomsRequest()).ResponseAsync,

@@ -38,7 +38,7 @@ public sealed class HostTests(StatsEnvironment env) : IClassFixture<StatsEnviron
         await Task.Delay(TimeSpan.FromSeconds(3));
         var health = await new Health.HealthClient(host.Channel).CheckAsync(new HealthCheckRequest());
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
-        var client = new Live.V1.StatsService.StatsServiceClient(host.Channel);
+        var client = new StatsServiceClient(host.Channel);
         Assert.Equal(0, (await client.GetRoomStatsAsync(new Live.V1.GetRoomStatsRequest { RoomId = 1 })).GiftValue);
         host.Logs.AssertNoErrors();
     }

@@ -45,7 +45,7 @@ public sealed class LeaderboardTests(StatsEnvironment env) : IClassFixture<Stats
         var store = await env.NewStoreAsync();
         await using var host = await env.StartStatsAsync(store);
         await env.WaitCaughtUpAsync(store, TimeSpan.FromSeconds(60));
-        var client = new Live.V1.StatsService.StatsServiceClient(host.Channel);
+        var client = new StatsServiceClient(host.Channel);
 
         var room = await client.GetLeaderboardAsync(new GetLeaderboardRequest { Kind = LeaderboardKind.RoomGifters, RoomId = a.Id, UserId = 11 });
         Assert.Equal([(1L, 12L, 500L), (2, 13, 150), (3, 11, 125)], room.Entries.Select(e => (e.Rank, e.UserId, e.Score)));

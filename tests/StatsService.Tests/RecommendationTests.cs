@@ -39,7 +39,7 @@ public sealed class RecommendationTests(StatsEnvironment env) : IClassFixture<St
 
         var store = await env.NewStoreAsync();
         await using var host = await env.StartStatsAsync(store);
-        var client = new Live.V1.StatsService.StatsServiceClient(host.Channel);
+        var client = new StatsServiceClient(host.Channel);
         await client.FollowAsync(new FollowRequest { UserId = user, AnchorUserId = 701 });
         await client.FollowAsync(new FollowRequest { UserId = user, AnchorUserId = 701 });
         Assert.Equal([701L], (await client.ListFollowingAsync(new ListFollowingRequest { UserId = user })).AnchorUserIds);

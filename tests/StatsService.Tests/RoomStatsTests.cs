@@ -14,7 +14,7 @@ public sealed class RoomStatsTests(StatsEnvironment env) : IClassFixture<StatsEn
         await env.RoomClient.JoinRoomAsync(new JoinRoomRequest { RoomId = room.Id, UserId = 8_102 });
         var store = await env.NewStoreAsync();
         await using var host = await env.StartStatsAsync(store);
-        var client = new Live.V1.StatsService.StatsServiceClient(host.Channel);
+        var client = new StatsServiceClient(host.Channel);
 
         // 90 messages from 30 senders between 40 and 10 seconds ago: 1.5 messages/s over the last minute.
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

@@ -1,13 +1,13 @@
 using System.Globalization;
 using Confluent.Kafka;
 using Google.Protobuf;
+using Live.Data;
 using Live.Gifts;
 using Live.Gifts.Data;
+using Live.Kafka;
 using Live.RoomService;
 using Live.RoomService.Data;
-using Live.ServiceDefaults.Data;
 using Live.ServiceDefaults.Hosting;
-using Live.ServiceDefaults.Kafka;
 using Live.StatsService;
 using Live.StatsService.Data;
 using Live.StatsService.Storage;
@@ -40,8 +40,8 @@ public sealed class StatsEnvironment : IAsyncLifetime
 
     public TestHost? Rooms { get; private set; }
     public TestHost? Gifts { get; private set; }
-    public Live.V1.RoomService.RoomServiceClient RoomClient { get; private set; } = null!;
-    public GiftService.GiftServiceClient GiftClient { get; private set; } = null!;
+    public RoomServiceClient RoomClient { get; private set; } = null!;
+    public GiftServiceClient GiftClient { get; private set; } = null!;
     public string GiftsConnectionString { get; private set; } = string.Empty;
     public IDatabase Redis { get; private set; } = null!;
 
@@ -72,7 +72,7 @@ public sealed class StatsEnvironment : IAsyncLifetime
             ["Rooms:EventsTopic"] = RoomEventsTopic,
         });
         owned.Add(Rooms);
-        RoomClient = new Live.V1.RoomService.RoomServiceClient(Rooms.Channel);
+        RoomClient = new RoomServiceClient(Rooms.Channel);
 
         var giftsDb = await OwnDatabaseAsync("gifts_test");
         GiftsConnectionString = giftsDb.ConnectionString;
@@ -84,7 +84,7 @@ public sealed class StatsEnvironment : IAsyncLifetime
             ["Services:RoomService"] = Rooms!.GrpcAddress.ToString(),
         });
         owned.Add(Gifts);
-        GiftClient = new GiftService.GiftServiceClient(Gifts.Channel);
+        GiftClient = new GiftServiceClient(Gifts.Channel);
         Redis = (await ConnectionMultiplexer.ConnectAsync(TestEnvironment.Redis)).GetDatabase();
     }
 

@@ -8,7 +8,7 @@ namespace Live.UserService.Tests;
 
 public sealed class AccountTests(UserServiceFixture fixture) : IClassFixture<UserServiceFixture>
 {
-    private readonly Live.V1.UserService.UserServiceClient client = fixture.ClientA;
+    private readonly UserServiceClient client = fixture.ClientA;
 
     [Fact]
     public async Task Register_then_login_returns_tokens_and_the_profile()

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Grpc.Core;
-using Live.ServiceDefaults.Bans;
+using Live.Bans;
 using Live.V1;
 using StackExchange.Redis;
 

@@ -7,7 +7,7 @@ namespace Live.UserService.Tests;
 
 public sealed class TokenTests(UserServiceFixture fixture) : IClassFixture<UserServiceFixture>
 {
-    private readonly Live.V1.UserService.UserServiceClient client = fixture.ClientA;
+    private readonly UserServiceClient client = fixture.ClientA;
 
     [Fact]
     public async Task Access_tokens_are_RS256_with_a_kid_and_verify_against_the_published_JWKS()

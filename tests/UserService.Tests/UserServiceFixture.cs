@@ -1,6 +1,6 @@
 using System.Globalization;
 using Grpc.Core;
-using Live.ServiceDefaults.Data;
+using Live.Data;
 using Live.ServiceDefaults.Identity;
 using Live.Testing;
 using Live.UserService.Data;
@@ -23,8 +23,8 @@ public sealed class UserServiceFixture : IAsyncLifetime
     public PrivateRedis Redis { get; private set; } = null!;
     public TestHost A { get; private set; } = null!;
     public TestHost B { get; private set; } = null!;
-    public Live.V1.UserService.UserServiceClient ClientA { get; private set; } = null!;
-    public Live.V1.UserService.UserServiceClient ClientB { get; private set; } = null!;
+    public UserServiceClient ClientA { get; private set; } = null!;
+    public UserServiceClient ClientB { get; private set; } = null!;
     public string MySql => database!.ConnectionString;
 
     public async Task InitializeAsync()
@@ -40,8 +40,8 @@ public sealed class UserServiceFixture : IAsyncLifetime
 
         A = await StartAsync(database.ConnectionString, Redis.ConnectionString);
         B = await StartAsync(database.ConnectionString, Redis.ConnectionString);
-        ClientA = new Live.V1.UserService.UserServiceClient(A.Channel);
-        ClientB = new Live.V1.UserService.UserServiceClient(B.Channel);
+        ClientA = new UserServiceClient(A.Channel);
+        ClientB = new UserServiceClient(B.Channel);
     }
 
     public async Task DisposeAsync()

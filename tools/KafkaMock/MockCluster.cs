@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Live.ServiceDefaults.Kafka;
+using Live.Kafka;
 
 namespace Live.Tools.KafkaMock;
 

@@ -5,7 +5,7 @@ using Live.Edge.Relay;
 using Live.Edge.Rooms;
 using Live.Edge.Telemetry;
 using Live.Protocol;
-using Live.ServiceDefaults.Rooms;
+using Live.ServiceClients.Rooms;
 using Live.V1;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;

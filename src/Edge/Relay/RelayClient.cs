@@ -1,7 +1,6 @@
-using System.ComponentModel.DataAnnotations;
-using Grpc.Net.Client;
 using Live.Edge.Rooms;
 using Live.Edge.Telemetry;
+using Live.ServiceClients;
 using Live.V1;
 using Microsoft.Extensions.Options;
 
@@ -14,57 +13,29 @@ namespace Live.Edge.Relay;
 public sealed class RelayClient : BackgroundService
 {
     private readonly RelayStream[] streams;
-    private readonly GrpcChannel[] channels;
 
-    public RelayClient(IConfiguration configuration, IOptions<RelayOptions> options, RoomRegistry registry, EdgeMetrics metrics, ILogger<RelayClient> logger)
+    public RelayClient(MessageServiceConnections connections, IOptions<RelayOptions> options, RoomRegistry registry, EdgeMetrics metrics, ILogger<RelayClient> logger)
     {
-        var address = configuration["Services:MessageService"];
-        if (string.IsNullOrWhiteSpace(address) || !Uri.TryCreate(address, UriKind.Absolute, out var uri))
-        {
-            throw new ValidationException("Configuration 'Services:MessageService' must be the MessageService gRPC address, e.g. http://127.0.0.1:5103.");
-        }
-
+        // A connection per stream (Relay:Streams of them, AddMessageServiceConnections): one busy stream does
+        // not hold up another's frames.
         var settings = options.Value;
-        channels = new GrpcChannel[settings.Streams];
-        streams = new RelayStream[settings.Streams];
+        streams = new RelayStream[connections.Clients.Count];
         for (var i = 0; i < streams.Length; i++)
         {
-            // A channel (and so an HTTP/2 connection) per stream: one busy stream does not hold up another's frames.
-            channels[i] = GrpcChannel.ForAddress(uri, new GrpcChannelOptions
-            {
-                HttpHandler = new SocketsHttpHandler
-                {
-                    EnableMultipleHttp2Connections = true,
-                    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                    KeepAlivePingDelay = TimeSpan.FromSeconds(20),
-                    KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-                    ConnectTimeout = TimeSpan.FromSeconds(3),
-                },
-                MaxReceiveMessageSize = 16 * 1024 * 1024,
-            });
-            streams[i] = new RelayStream(i, channels[i], registry, settings, metrics, logger);
+            streams[i] = new RelayStream(i, connections.Clients[i], connections.Address.Authority, registry, settings, metrics, logger);
         }
 
-        History = new Live.V1.MessageService.MessageServiceClient(channels[0]);
+        History = connections.Clients[0];
     }
 
     /// <summary>For GetHistory (resume); shares the first stream's connection.</summary>
-    public Live.V1.MessageService.MessageServiceClient History { get; }
+    public MessageServiceClient History { get; }
 
     public RelaySendResult TrySendMessage(long roomId, RelayUp up) => For(roomId).TrySendMessage(up);
 
     public void Subscribe(long roomId) => For(roomId).Subscribe(roomId);
 
     public void Unsubscribe(long roomId) => For(roomId).Unsubscribe(roomId);
-
-    public override void Dispose()
-    {
-        base.Dispose();
-        foreach (var channel in channels)
-        {
-            channel.Dispose();
-        }
-    }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Array.ConvertAll(streams, stream => stream.RunAsync(stoppingToken)));

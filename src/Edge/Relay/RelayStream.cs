@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Live.Edge.Connections;
 using Live.Edge.Rooms;
 using Live.Edge.Telemetry;
@@ -25,13 +24,13 @@ public enum RelaySendResult
 /// </summary>
 public sealed class RelayStream(
     int index,
-    GrpcChannel channel,
+    MessageServiceClient client,
+    string target,
     RoomRegistry registry,
     RelayOptions options,
     EdgeMetrics metrics,
     ILogger logger)
 {
-    private readonly Live.V1.MessageService.MessageServiceClient client = new(channel);
     private readonly ConcurrentDictionary<long, byte> rooms = new();
     private Channel<RelayUp>? current;
     private int queuedMessages;
@@ -130,7 +129,7 @@ public sealed class RelayStream(
             queue.Writer.TryWrite(new RelayUp { Subscribe = new RoomRef { RoomId = roomId } });
         }
 
-        Log.RelayConnected(logger, index, channel.Target, rooms.Count);
+        Log.RelayConnected(logger, index, target, rooms.Count);
         var writer = WriteLoopAsync(call.RequestStream, queue.Reader, broken);
         try
         {

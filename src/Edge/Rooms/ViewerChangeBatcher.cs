@@ -12,7 +12,7 @@ namespace Live.Edge.Rooms;
 /// batch is retried as a whole; the queue behind it is bounded and overflow is counted.
 /// </summary>
 public sealed class ViewerChangeBatcher(
-    Live.V1.RoomService.RoomServiceClient rooms,
+    RoomServiceClient rooms,
     RoomRegistry registry,
     IOptions<EdgeOptions> options,
     EdgeMetrics metrics,

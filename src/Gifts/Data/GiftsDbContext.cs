@@ -1,10 +1,10 @@
-using Live.ServiceDefaults.Data;
+using Live.Data;
 using Live.Gifts.Catalog;
 using Live.Gifts.Events;
 using Live.Gifts.Sending;
 using Live.Gifts.Wallets;
+using Live.Outbox;
 using Live.V1;
-using Live.ServiceDefaults.Outbox;
 using Microsoft.EntityFrameworkCore;
 
 namespace Live.Gifts.Data;

@@ -1,4 +1,4 @@
-using Live.ServiceDefaults.Outbox;
+using Live.Outbox;
 
 namespace Live.Gifts.Events;
 

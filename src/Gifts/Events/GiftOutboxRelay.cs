@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Live.Gifts.Data;
 using Live.Gifts.Telemetry;
-using Live.ServiceDefaults.Outbox;
+using Live.Outbox;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,8 +1,6 @@
 using Grpc.Core;
-using Grpc.Net.Client;
 using Live.ServiceDefaults.Grpc;
 using Live.V1;
-using Microsoft.Extensions.Options;
 
 namespace Live.Gifts.Sending;
 
@@ -10,16 +8,8 @@ namespace Live.Gifts.Sending;
 /// The room a gift goes to, from RoomService: it must exist and be live, and its anchor is written into the
 /// ledger and the event (so consumers never need to look it up, and a replay sees the anchor of the time).
 /// </summary>
-public sealed class RoomLookup : IDisposable
+public sealed class RoomLookup(RoomServiceClient rooms)
 {
-    private readonly GrpcChannel channel;
-    private readonly Live.V1.RoomService.RoomServiceClient rooms;
-
-    public RoomLookup(IOptions<GiftsOptions> options)
-    {
-        channel = GrpcChannel.ForAddress(options.Value.RoomService);
-        rooms = new Live.V1.RoomService.RoomServiceClient(channel);
-    }
 
     public async Task<Room> RequireLiveRoomAsync(long roomId, CancellationToken ct)
     {
@@ -44,6 +34,4 @@ public sealed class RoomLookup : IDisposable
 
         return room;
     }
-
-    public void Dispose() => channel.Dispose();
 }

@@ -1,6 +1,6 @@
 using Live.MessageService.Ingest;
 using Live.Protocol;
-using Live.ServiceDefaults.Redis;
+using Live.Redis;
 using StackExchange.Redis;
 
 namespace Live.MessageService.Admin;

@@ -10,7 +10,7 @@ namespace Live.MessageService.Admin;
 /// anchor as RoomService records it (GetRoom's anchor_user_id, read per call: admin calls are rare and an
 /// anchor change must take effect at once).
 /// </summary>
-public sealed class RoomAuthority(Live.V1.RoomService.RoomServiceClient rooms)
+public sealed class RoomAuthority(RoomServiceClient rooms)
 {
     /// <summary>The caller, when they may moderate <paramref name="roomId"/>; NOT_FOUND for a room that does not exist.</summary>
     public async Task<CallerIdentity> RequireModeratorAsync(ServerCallContext context, long roomId)

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Live.ServiceDefaults.Redis;
+using Live.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Live.MessageService.Ingest;
 using Live.Protocol;
-using Live.ServiceDefaults.Redis;
+using Live.Redis;
 using Live.V1;
 using StackExchange.Redis;
 

@@ -4,8 +4,8 @@ using System.Text;
 using System.Threading.Channels;
 using Confluent.Kafka;
 using Google.Protobuf;
+using Live.Kafka;
 using Live.MessageService.Telemetry;
-using Live.ServiceDefaults.Kafka;
 using Live.V1;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,5 @@
 using Grpc.Core;
-using Live.ServiceDefaults.Rooms;
+using Live.ServiceClients.Rooms;
 using Live.V1;
 
 namespace Live.MessageService.Ingest;

@@ -1,5 +1,5 @@
 using System.Net;
-using Live.ServiceDefaults.Bans;
+using Live.Bans;
 
 namespace Live.Moderation.Bans;
 

@@ -1,4 +1,4 @@
-using Live.ServiceDefaults.Redis;
+using Live.Redis;
 using StackExchange.Redis;
 
 namespace Live.Moderation.Limits;

@@ -1,9 +1,9 @@
 using Grpc.Core;
+using Live.Bans;
 using Live.Proxy.Auth;
 using Live.Proxy.Forwarding;
 using Live.Proxy.Limits;
 using Live.Proxy.Telemetry;
-using Live.ServiceDefaults.Bans;
 using Live.ServiceDefaults.Identity;
 using Microsoft.Extensions.Options;
 

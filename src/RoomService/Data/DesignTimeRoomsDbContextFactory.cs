@@ -1,4 +1,4 @@
-using Live.ServiceDefaults.Data;
+using Live.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 

@@ -1,7 +1,7 @@
-using Live.ServiceDefaults.Data;
+using Live.Data;
+using Live.Outbox;
 using Live.RoomService.Events;
 using Live.RoomService.Rooms;
-using Live.ServiceDefaults.Outbox;
 using Microsoft.EntityFrameworkCore;
 
 namespace Live.RoomService.Data;

@@ -1,8 +1,8 @@
 using Confluent.Kafka;
+using Live.Outbox;
 using Live.RoomService.Data;
 using Live.RoomService.Rooms;
 using Live.RoomService.Telemetry;
-using Live.ServiceDefaults.Outbox;
 using Microsoft.Extensions.Options;
 
 namespace Live.RoomService.Events;

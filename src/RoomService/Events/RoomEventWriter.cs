@@ -36,4 +36,4 @@ public sealed class RoomEventWriter(OutboxSignal signal, TimeProvider time)
 }
 
 /// <summary>Wakes the room outbox relay after a commit (a type of its own so a host with several outboxes keeps them apart).</summary>
-public sealed class OutboxSignal : Live.ServiceDefaults.Outbox.OutboxSignal;
+public sealed class OutboxSignal : Live.Outbox.OutboxSignal;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Google.Protobuf;
 using Live.RoomService.Telemetry;
-using Live.ServiceDefaults.Redis;
+using Live.Redis;
 using Live.V1;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;

@@ -1,5 +1,5 @@
 using Live.RoomService.Rooms;
-using Live.ServiceDefaults.Redis;
+using Live.Redis;
 using StackExchange.Redis;
 
 namespace Live.RoomService.Viewers;

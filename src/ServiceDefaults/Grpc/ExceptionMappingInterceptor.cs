@@ -1,19 +1,20 @@
-using Confluent.Kafka;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using MySqlConnector;
-using StackExchange.Redis;
 
 namespace Live.ServiceDefaults.Grpc;
 
 /// <summary>
 /// Turns dependency failures into gRPC statuses a caller can act on: an outage is UNAVAILABLE (retryable),
 /// a lost optimistic-concurrency race is ABORTED, anything unexpected is INTERNAL without internals leaking.
+/// Which exception means what is registered by the project that owns the dependency (<see cref="DependencyFailure"/>).
 /// </summary>
-public sealed partial class ExceptionMappingInterceptor(ILogger<ExceptionMappingInterceptor> logger) : Interceptor
+public sealed partial class ExceptionMappingInterceptor(IEnumerable<DependencyFailure> failures, ILogger<ExceptionMappingInterceptor> logger) : Interceptor
 {
+    private static readonly Status Internal = new(StatusCode.Internal, "Internal error.");
+
+    private readonly ILookup<Type, DependencyFailure> failuresByType = failures.ToLookup(f => f.ExceptionType);
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -86,22 +87,26 @@ public sealed partial class ExceptionMappingInterceptor(ILogger<ExceptionMapping
         return new RpcException(status);
     }
 
-    public static Status Classify(Exception exception, ServerCallContext? context = null) => exception switch
+    private Status Classify(Exception exception, ServerCallContext context)
     {
-        OperationCanceledException when context?.CancellationToken.IsCancellationRequested == true
-            => new Status(StatusCode.Cancelled, "The call was cancelled by the client."),
-        DbUpdateConcurrencyException
-            => new Status(StatusCode.Aborted, "The record was changed by another request; read it again and retry."),
-        RedisConnectionException or RedisTimeoutException
-            => new Status(StatusCode.Unavailable, "Redis is unavailable; retry later."),
-        MySqlException or TimeoutException
-            => new Status(StatusCode.Unavailable, "The database is unavailable; retry later."),
-        InvalidOperationException { InnerException: MySqlException }
-            => new Status(StatusCode.Unavailable, "The database is unavailable; retry later."),
-        KafkaException
-            => new Status(StatusCode.Unavailable, "The event log is unavailable; retry later."),
-        _ => new Status(StatusCode.Internal, "Internal error."),
-    };
+        if (exception is OperationCanceledException && context.CancellationToken.IsCancellationRequested)
+        {
+            return new Status(StatusCode.Cancelled, "The call was cancelled by the client.");
+        }
+
+        for (var type = exception.GetType(); type is not null; type = type.BaseType)
+        {
+            foreach (var failure in failuresByType[type])
+            {
+                if (failure.Applies(exception))
+                {
+                    return failure.Status;
+                }
+            }
+        }
+
+        return Internal;
+    }
 
     private static partial class Log
     {

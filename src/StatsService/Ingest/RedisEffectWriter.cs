@@ -1,6 +1,6 @@
 using System.Globalization;
 using Confluent.Kafka;
-using Live.ServiceDefaults.Redis;
+using Live.Redis;
 using Live.StatsService.Facts;
 using Live.StatsService.Storage;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using Live.ServiceDefaults.Kafka;
+using Live.Kafka;
 using Live.StatsService.Facts;
 using Live.StatsService.Rollups;
 using Live.StatsService.Telemetry;

@@ -19,7 +19,7 @@ namespace Live.StatsService.Rooms;
 public sealed class ViewerSampler(
     IConnectionMultiplexer redis,
     StatsKeys keys,
-    Live.V1.RoomService.RoomServiceClient rooms,
+    RoomServiceClient rooms,
     RollupWriter rollups,
     StatsMetrics metrics,
     IOptions<StatsOptions> options,

@@ -1,5 +1,5 @@
 using Google.Protobuf.WellKnownTypes;
-using Live.ServiceDefaults.Bans;
+using Live.Bans;
 using Live.ServiceDefaults.Grpc;
 using Live.V1;
 

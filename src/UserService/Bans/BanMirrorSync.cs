@@ -1,4 +1,4 @@
-using Live.ServiceDefaults.Bans;
+using Live.Bans;
 using Live.UserService.Telemetry;
 using StackExchange.Redis;
 

@@ -8,7 +8,7 @@ public sealed class BanRecord
 {
     public long Id { get; set; }
 
-    /// <summary>"user", "ip" or "shadow" (<see cref="Live.ServiceDefaults.Bans.BanKeys"/>).</summary>
+    /// <summary>"user", "ip" or "shadow" (<see cref="Live.Bans.BanKeys"/>).</summary>
     public string Kind { get; set; } = string.Empty;
 
     /// <summary>The user id in decimal, or the canonical IP address.</summary>

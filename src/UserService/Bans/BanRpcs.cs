@@ -1,5 +1,5 @@
 using Grpc.Core;
-using Live.ServiceDefaults.Bans;
+using Live.Bans;
 using Live.ServiceDefaults.Grpc;
 using Live.ServiceDefaults.Identity;
 using Live.UserService.Accounts;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net;
-using Live.ServiceDefaults.Bans;
+using Live.Bans;
 using Live.ServiceDefaults.Grpc;
 using Live.UserService.Data;
 using Live.UserService.Telemetry;

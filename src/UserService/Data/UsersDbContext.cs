@@ -1,4 +1,4 @@
-using Live.ServiceDefaults.Data;
+using Live.Data;
 using Live.UserService.Accounts;
 using Live.UserService.Bans;
 using Live.UserService.Tokens;

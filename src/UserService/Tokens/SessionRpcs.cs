@@ -1,7 +1,7 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using Live.ServiceDefaults.Bans;
+using Live.Bans;
 using Live.ServiceDefaults.Grpc;
 using Live.UserService.Accounts;
 using Live.UserService.Bans;

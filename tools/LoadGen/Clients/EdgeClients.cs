@@ -64,7 +64,7 @@ public sealed class EdgeClients(LoadOptions options, LatencyRecorder recorder, L
         else
         {
             using var channel = GrpcChannel.ForAddress(options.RoomService);
-            var rooms = new Live.V1.RoomService.RoomServiceClient(channel);
+            var rooms = new RoomServiceClient(channel);
             for (var i = 0; i < options.Rooms; i++)
             {
                 var room = await rooms.CreateRoomAsync(new CreateRoomRequest { AnchorUserId = 1, Title = $"load run {i + 1}", Category = "chat" },
@@ -109,7 +109,7 @@ public sealed class EdgeClients(LoadOptions options, LatencyRecorder recorder, L
         {
             // Leave no live load-test room behind; a failure here only leaves a room live.
             using var channel = GrpcChannel.ForAddress(options.RoomService);
-            var rooms = new Live.V1.RoomService.RoomServiceClient(channel);
+            var rooms = new RoomServiceClient(channel);
             foreach (var id in createdRooms)
             {
                 try
@@ -184,7 +184,7 @@ public sealed class EdgeClients(LoadOptions options, LatencyRecorder recorder, L
     private async Task LogInAsync(Uri proxy, CancellationToken cancellationToken)
     {
         using var channel = GrpcChannel.ForAddress(proxy, new GrpcChannelOptions { HttpHandler = CreateHandler() });
-        var users = new UserService.UserServiceClient(channel);
+        var users = new UserServiceClient(channel);
         var accounts = AccountOf(options.Viewers - 1) + 1;
         const string Password = "load-generator-password";
         for (var account = 0; account < accounts; account++)

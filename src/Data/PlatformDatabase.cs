@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MySqlConnector;
 
-namespace Live.ServiceDefaults.Data;
+namespace Live.Data;
 
 public static class PlatformDatabase
 {
@@ -22,6 +22,7 @@ public static class PlatformDatabase
     {
         var connectionString = WithOutageTimeouts(configuration.RequireConnectionString(connectionName));
         services.AddDbContextPool<TContext>(options => Configure(options, connectionString));
+        services.AddDatabaseFailures();
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             connectionName == "MySql" ? "mysql" : "mysql-" + connectionName.ToLowerInvariant(),
             sp => new DbContextHealthCheck<TContext>(sp.GetRequiredService<IServiceScopeFactory>()),

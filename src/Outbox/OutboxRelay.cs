@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
-using Live.ServiceDefaults.Kafka;
+using Live.Kafka;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Live.ServiceDefaults.Outbox;
+namespace Live.Outbox;
 
 /// <summary>What a relay publishes where; one per outbox table.</summary>
 /// <param name="Topic">Kafka topic the rows go to.</param>

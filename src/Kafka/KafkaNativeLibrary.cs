@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace Live.ServiceDefaults.Kafka;
+namespace Live.Kafka;
 
 /// <summary>
 /// Points Confluent.Kafka at a librdkafka build that loads on this host. The default linux-x64 build in

@@ -1,4 +1,4 @@
-namespace Live.ServiceDefaults.Outbox;
+namespace Live.Outbox;
 
 /// <summary>
 /// A row of a transactional outbox: an event written in the same transaction as the change it describes,

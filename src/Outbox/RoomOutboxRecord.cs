@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Live.ServiceDefaults.Outbox;
+namespace Live.Outbox;
 
 /// <summary>
 /// An outbox row whose Kafka key is a room id (so a room's events keep their order). Each database derives its

@@ -1,4 +1,4 @@
-namespace Live.ServiceDefaults.Outbox;
+namespace Live.Outbox;
 
 /// <summary>Wakes a relay as soon as an event commits, so publishing does not wait for the next poll.</summary>
 public class OutboxSignal

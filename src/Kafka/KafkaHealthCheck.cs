@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Live.ServiceDefaults.Kafka;
+namespace Live.Kafka;
 
 /// <summary>Ready when the cluster answers a metadata request within two seconds.</summary>
 internal sealed class KafkaHealthCheck(KafkaOptions options) : IHealthCheck

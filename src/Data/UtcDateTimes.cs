@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
-namespace Live.ServiceDefaults.Data;
+namespace Live.Data;
 
 public static class UtcDateTimes
 {

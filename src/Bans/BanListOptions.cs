@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Live.ServiceDefaults.Bans;
+namespace Live.Bans;
 
 public sealed class BanListOptions
 {

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Live.ServiceDefaults.Redis;
+namespace Live.Redis;
 
 /// <summary>
 /// Reads the Redis Lua scripts a project embeds (<c>&lt;EmbeddedResource Include="**/*.lua" /&gt;</c>), so each

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Live.ServiceDefaults.Kafka;
+namespace Live.Kafka;
 
 public sealed class KafkaOptions
 {

@@ -1,4 +1,6 @@
 using Confluent.Kafka;
+using Grpc.Core;
+using Live.ServiceDefaults.Grpc;
 using Live.ServiceDefaults.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,7 +8,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Live.ServiceDefaults.Kafka;
+namespace Live.Kafka;
 
 public static class KafkaServiceCollectionExtensions
 {
@@ -56,6 +58,7 @@ public static class KafkaServiceCollectionExtensions
             HealthStatus.Unhealthy,
             [ServiceDefaultsExtensions.ReadyTag],
             TimeSpan.FromSeconds(5)));
+        services.AddDependencyFailure<KafkaException>(StatusCode.Unavailable, "The event log is unavailable; retry later.");
         return services;
     }
 }

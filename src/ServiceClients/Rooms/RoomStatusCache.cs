@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Live.ServiceDefaults.Hosting;
 using Live.V1;
 using Microsoft.Extensions.Configuration;
@@ -9,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace Live.ServiceDefaults.Rooms;
+namespace Live.ServiceClients.Rooms;
 
 public enum RoomState
 {
@@ -35,7 +34,7 @@ public sealed class RoomStatusCacheOptions
 /// "Does this room exist and is it live?" for the real-time path, answered from RoomService's GetRoom and
 /// kept for a short TTL so a busy room costs one RoomService call per TTL per process, not one per message.
 /// </summary>
-public sealed class RoomStatusCache(Live.V1.RoomService.RoomServiceClient rooms, IOptions<RoomStatusCacheOptions> options, TimeProvider time)
+public sealed class RoomStatusCache(RoomServiceClient rooms, IOptions<RoomStatusCacheOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<long, Entry> entries = new();
     private readonly RoomStatusCacheOptions settings = options.Value;
@@ -96,32 +95,13 @@ public sealed class RoomStatusCache(Live.V1.RoomService.RoomServiceClient rooms,
 
 public static class RoomStatusCacheExtensions
 {
-    /// <summary>
-    /// A RoomService client at <c>Services:RoomService</c> (e.g. http://127.0.0.1:5101) and the status cache over it.
-    /// </summary>
+    /// <summary>The status cache over the process's RoomService client (Services:RoomService).</summary>
     public static IServiceCollection AddRoomStatusCache(this IServiceCollection services, IConfiguration configuration)
     {
-        var address = configuration["Services:RoomService"];
-        if (string.IsNullOrWhiteSpace(address) || !Uri.TryCreate(address, UriKind.Absolute, out var uri))
-        {
-            throw new ValidationException("Configuration 'Services:RoomService' must be the RoomService gRPC address, e.g. http://127.0.0.1:5101.");
-        }
-
         services.TryAddSingleton(TimeProvider.System);
         services.AddValidatedOptions<RoomStatusCacheOptions>(configuration, RoomStatusCacheOptions.Section);
-        services.AddSingleton(_ => GrpcChannelForService(uri));
-        services.AddSingleton(sp => new Live.V1.RoomService.RoomServiceClient(sp.GetRequiredService<RoomServiceChannel>().Channel));
+        services.AddRoomServiceClient(configuration);
         services.AddSingleton<RoomStatusCache>();
         return services;
     }
-
-    private static RoomServiceChannel GrpcChannelForService(Uri address) => new(GrpcChannel.ForAddress(address));
-}
-
-/// <summary>The channel to RoomService, owned by the container so it is disposed with the host.</summary>
-public sealed class RoomServiceChannel(GrpcChannel channel) : IDisposable
-{
-    public GrpcChannel Channel { get; } = channel;
-
-    public void Dispose() => Channel.Dispose();
 }

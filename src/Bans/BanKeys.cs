@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using StackExchange.Redis;
 
-namespace Live.ServiceDefaults.Bans;
+namespace Live.Bans;
 
 /// <summary>
 /// The Redis mirror of active bans, written by UserService and read by every node:

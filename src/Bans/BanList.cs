@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Live.ServiceDefaults.Bans;
+namespace Live.Bans;
 
 /// <summary>
 /// A node's view of the active user, IP and shadow bans: a local copy of the Redis mirror, kept current by the

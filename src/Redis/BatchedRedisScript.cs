@@ -4,7 +4,7 @@ using System.Threading.Channels;
 using Live.ServiceDefaults.Hosting;
 using StackExchange.Redis;
 
-namespace Live.ServiceDefaults.Redis;
+namespace Live.Redis;
 
 /// <summary>
 /// Runs a per-item Lua script for many callers in one EVALSHA. Calls queue while earlier batches are with

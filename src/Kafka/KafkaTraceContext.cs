@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 
-namespace Live.ServiceDefaults.Kafka;
+namespace Live.Kafka;
 
 /// <summary>W3C trace context in Kafka record headers, so a consumer's span joins the producer's trace.</summary>
 public static class KafkaTraceContext

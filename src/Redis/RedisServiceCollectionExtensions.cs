@@ -1,13 +1,17 @@
+using Grpc.Core;
+using Live.ServiceDefaults.Grpc;
 using Live.ServiceDefaults.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
-namespace Live.ServiceDefaults.Redis;
+namespace Live.Redis;
 
 public static class RedisServiceCollectionExtensions
 {
+    private const string RedisUnavailable = "Redis is unavailable; retry later.";
+
     /// <summary>
     /// One multiplexer per process, configured to fail fast: while Redis is down, commands throw at once
     /// (mapped to UNAVAILABLE) instead of queueing behind a reconnect, so callers never hang.
@@ -22,6 +26,8 @@ public static class RedisServiceCollectionExtensions
             HealthStatus.Unhealthy,
             [ServiceDefaultsExtensions.ReadyTag],
             TimeSpan.FromSeconds(3)));
+        services.AddDependencyFailure<RedisConnectionException>(StatusCode.Unavailable, RedisUnavailable);
+        services.AddDependencyFailure<RedisTimeoutException>(StatusCode.Unavailable, RedisUnavailable);
         return services;
     }
 

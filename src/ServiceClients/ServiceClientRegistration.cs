@@ -1,0 +1,91 @@
+using Grpc.Net.ClientFactory;
+using Live.ServiceDefaults.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Live.ServiceClients;
+
+/// <summary>
+/// The one place gRPC clients of the platform's services are made: through Grpc.Net.ClientFactory, at the
+/// address in <see cref="ServiceAddresses"/>. The factory keeps one channel (one HTTP/2 connection, on which
+/// calls multiplex) per client name for the life of the process, however many components take the client.
+/// </summary>
+public static class ServiceClientRegistration
+{
+    private static readonly ServiceAddress RoomService = new(nameof(ServiceAddresses.RoomService), a => a.RoomService, "http://127.0.0.1:5101");
+    private static readonly ServiceAddress MessageService = new(nameof(ServiceAddresses.MessageService), a => a.MessageService, "http://127.0.0.1:5103");
+
+    /// <summary><see cref="RoomServiceClient"/> at Services:RoomService, shared by everything in the process that calls RoomService.</summary>
+    public static IServiceCollection AddRoomServiceClient(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(RoomServiceClient)))
+        {
+            return services;
+        }
+
+        services.RequireAddress(configuration, RoomService);
+        services.AddGrpcClient<RoomServiceClient>((sp, options) => options.Address = RoomService.Of(sp))
+            .RemoveAllLoggers();
+        return services;
+    }
+
+    /// <summary>
+    /// <paramref name="connections"/> MessageService clients at Services:MessageService, each on an HTTP/2
+    /// connection of its own (<see cref="MessageServiceConnections"/>), for long-lived streams that must not
+    /// wait on each other: one busy stream does not hold up another's frames behind a shared connection.
+    /// </summary>
+    public static IServiceCollection AddMessageServiceConnections(this IServiceCollection services, IConfiguration configuration, int connections)
+    {
+        services.RequireAddress(configuration, MessageService);
+        var names = new string[Math.Max(connections, 0)];
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = $"{nameof(MessageServiceClient)}.connection-{i}";
+            services.AddGrpcClient<MessageServiceClient>(names[i], (sp, options) => options.Address = MessageService.Of(sp))
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                {
+                    EnableMultipleHttp2Connections = true,
+                    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                    KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+                    KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                    ConnectTimeout = TimeSpan.FromSeconds(3),
+                })
+                .ConfigureChannel(options => options.MaxReceiveMessageSize = 16 * 1024 * 1024)
+                .RemoveAllLoggers();
+        }
+
+        services.AddSingleton(sp =>
+        {
+            var factory = sp.GetRequiredService<GrpcClientFactory>();
+            return new MessageServiceConnections(Array.ConvertAll(names, factory.CreateClient<MessageServiceClient>), MessageService.Of(sp));
+        });
+        return services;
+    }
+
+    /// <summary>Binds <see cref="ServiceAddresses"/> once and fails start-up when <paramref name="service"/>'s address is missing or not absolute.</summary>
+    private static void RequireAddress(this IServiceCollection services, IConfiguration configuration, ServiceAddress service)
+    {
+        var addresses = services.Any(d => d.ServiceType == typeof(IOptionsChangeTokenSource<ServiceAddresses>))
+            ? services.AddOptions<ServiceAddresses>()
+            : services.AddValidatedOptions<ServiceAddresses>(configuration, ServiceAddresses.Section);
+        addresses.Validate(
+            a => Uri.TryCreate(service.Select(a), UriKind.Absolute, out _),
+            $"Configuration 'Services:{service.Name}' must be the {service.Name} gRPC address, e.g. {service.Example}.");
+    }
+
+    private sealed record ServiceAddress(string Name, Func<ServiceAddresses, string?> Select, string Example)
+    {
+        public Uri Of(IServiceProvider services) =>
+            new(Select(services.GetRequiredService<IOptions<ServiceAddresses>>().Value)!, UriKind.Absolute);
+    }
+}
+
+/// <summary>Clients of MessageService that each hold an HTTP/2 connection of their own.</summary>
+public sealed class MessageServiceConnections(IReadOnlyList<MessageServiceClient> clients, Uri address)
+{
+    public IReadOnlyList<MessageServiceClient> Clients { get; } = clients;
+
+    /// <summary>Where they connect (Services:MessageService), for logs.</summary>
+    public Uri Address { get; } = address;
+}
