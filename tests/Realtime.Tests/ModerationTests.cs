@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Grpc.Core;
+using Live.Bans;
 using Live.Protocol;
 using Live.Testing;
 using Live.V1;
