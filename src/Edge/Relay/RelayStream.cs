@@ -10,13 +10,6 @@ using Live.V1;
 
 namespace Live.Edge.Relay;
 
-public enum RelaySendResult
-{
-    Sent,
-    Disconnected,
-    Full,
-}
-
 /// <summary>
 /// One bidi Relay stream to MessageService carrying every room mapped to it. One loop writes (the stream's
 /// only writer), one loop reads and hands batches to the rooms. When the stream breaks it reconnects with
@@ -182,7 +175,7 @@ public sealed class RelayStream(
             return;
         }
 
-        connection.SendError(ErrorCodeOf(rejected.Reason), rejected.Detail, rejected.RetryAfterMs);
+        connection.SendError(RejectReasonTable.ErrorCodeOf(rejected.Reason), rejected.Detail, rejected.RetryAfterMs);
         if (rejected.Disconnect)
         {
             metrics.FlooderDisconnected();
@@ -212,26 +205,4 @@ public sealed class RelayStream(
             await broken.CancelAsync();
         }
     }
-
-    /// <summary>The error frame code of a refusal; its name (ErrorCodes.Name) is MessageService's reason code.</summary>
-    public static ErrorCode ErrorCodeOf(RejectReason reason) => reason switch
-    {
-        RejectReason.RoomNotLive or RejectReason.RoomNotFound => ErrorCode.RoomNotLive,
-        RejectReason.Unavailable => ErrorCode.Unavailable,
-        RejectReason.NotAllowed => ErrorCode.NotAllowed,
-        RejectReason.RateLimited => ErrorCode.RateLimited,
-        RejectReason.Banned => ErrorCode.Banned,
-        RejectReason.IpBanned => ErrorCode.IpBanned,
-        RejectReason.TimedOut => ErrorCode.TimedOut,
-        RejectReason.SlowMode => ErrorCode.SlowMode,
-        RejectReason.Duplicate => ErrorCode.Duplicate,
-        RejectReason.DuplicateInRoom => ErrorCode.DuplicateInRoom,
-        RejectReason.BlockedWord => ErrorCode.BlockedWord,
-        RejectReason.TooLong => ErrorCode.TooLong,
-        RejectReason.BadColour => ErrorCode.BadColour,
-        RejectReason.ControlChars => ErrorCode.ControlChars,
-        RejectReason.Flooding => ErrorCode.Flooding,
-        RejectReason.Empty => ErrorCode.Empty,
-        _ => ErrorCode.InvalidContent,
-    };
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Live.Gifts.Announcing;
 using Live.MessageService.Ingest;
 using Live.MessageService.Telemetry;
+using Live.Protocol;
 using Live.V1;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -39,7 +40,7 @@ public sealed class GiftComboAnnouncer(
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            Failed(combo, "unavailable", ex.Message);
+            Failed(combo, RejectReasonTable.NameOf(RejectReason.Unavailable), ex.Message);
             return;
         }
 
@@ -125,7 +126,7 @@ public sealed class GiftComboAnnouncer(
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            Failed(update.Combo, "unavailable", ex.Message);
+            Failed(update.Combo, RejectReasonTable.NameOf(RejectReason.Unavailable), ex.Message);
             return;
         }
 
@@ -148,7 +149,7 @@ public sealed class GiftComboAnnouncer(
         }
         else
         {
-            Failed(combo, RejectReasons.Code(result.Verdict.Reason), result.Verdict.Detail ?? string.Empty);
+            Failed(combo, RejectReasonTable.NameOf(result.Verdict.Reason), result.Verdict.Detail ?? string.Empty);
         }
     }
 

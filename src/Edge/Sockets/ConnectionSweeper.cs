@@ -1,9 +1,10 @@
 using System.Diagnostics;
+using Live.Edge.Connections;
 using Live.Edge.Rooms;
 using Live.Protocol;
 using Microsoft.Extensions.Options;
 
-namespace Live.Edge.Connections;
+namespace Live.Edge.Sockets;
 
 /// <summary>
 /// One timer for all connections (never one per connection): idle timeouts, heartbeats, slow consumers that

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Grpc.Core;
+using Live.Edge.Connections;
 using Live.Edge.Identity;
 using Live.Edge.Relay;
 using Live.Edge.Rooms;
@@ -10,7 +11,7 @@ using Live.V1;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;
 
-namespace Live.Edge.Connections;
+namespace Live.Edge.Sockets;
 
 /// <summary>
 /// <c>/ws?room=&lt;id&gt;[&amp;last_seq=&lt;n&gt;][&amp;compress=zstd][&amp;format=json]</c>: checks the request before the
@@ -150,101 +151,10 @@ public static class RoomSocketEndpoint
         var startAt = Math.Max(connection.JoinSeq, subscribedSeq);
         if (lastSeq is { } after)
         {
-            startAt = await ReplayAsync(connection, after, subscribedSeq, relay, settings, logger);
+            startAt = await HistoryReplay.RunAsync(connection, after, subscribedSeq, relay, settings, logger);
         }
 
         connection.GoLive(startAt);
-    }
-
-    /// <returns>The last seq the client now has.</returns>
-    private static async Task<long> ReplayAsync(EdgeConnection connection, long after, long subscribedSeq, RelayClient relay, EdgeOptions settings, ILogger logger)
-    {
-        var cursor = after;
-        var replayed = 0;
-        var first = true;
-        while (replayed < settings.MaxReplayMessages)
-        {
-            GetHistoryResponse history;
-            try
-            {
-                history = await relay.History.GetHistoryAsync(
-                    new GetHistoryRequest { RoomId = connection.RoomId, AfterSeq = cursor, Limit = Math.Min(500, settings.MaxReplayMessages - replayed) },
-                    deadline: DateTime.UtcNow.AddSeconds(5));
-            }
-            catch (RpcException ex)
-            {
-                Log.HistoryUnavailable(logger, connection.RoomId, $"{ex.StatusCode}: {ex.Status.Detail}");
-                var resumeAt = Math.Max(cursor, subscribedSeq);
-                if (resumeAt > cursor)
-                {
-                    NotRecovered(connection, resumeAt, "history is unavailable");
-                }
-
-                return resumeAt;
-            }
-
-            if (first)
-            {
-                first = false;
-                if (after > history.LatestSeq)
-                {
-                    NotRecovered(connection, after, $"last_seq {after} is ahead of the room (latest {history.LatestSeq}); its history was reset");
-                    return history.LatestSeq;
-                }
-
-                var oldestWanted = Math.Max(after + 1, history.LatestSeq - settings.MaxReplayMessages + 1);
-                var oldestHeld = history.FirstAvailableSeq == 0 ? history.LatestSeq + 1 : history.FirstAvailableSeq;
-                if (history.LatestSeq > after && Math.Max(oldestWanted, oldestHeld) > after + 1)
-                {
-                    var lostUpTo = Math.Max(oldestWanted, oldestHeld) - 1;
-                    NotRecovered(connection, lostUpTo, $"messages {after + 1}..{lostUpTo} are no longer in the room history");
-                    if (oldestWanted > oldestHeld)
-                    {
-                        // More was missed than a replay sends: skip to the newest part.
-                        cursor = oldestWanted - 1;
-                        continue;
-                    }
-                }
-            }
-
-            if (history.Messages.Count == 0)
-            {
-                break;
-            }
-
-            connection.SendOwn(EncodeReplay(connection.RoomId, history.Messages));
-            cursor = history.Messages[^1].Seq;
-            replayed += history.Messages.Count;
-            if (cursor >= history.LatestSeq)
-            {
-                break;
-            }
-        }
-
-        return cursor;
-    }
-
-    private static void NotRecovered(EdgeConnection connection, long lostUpTo, string reason) =>
-        connection.SendOwn(OutgoingFrame.Control(FrameWriter.EncodeMessage(FrameType.NotRecovered, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            0, connection.RoomId, lostUpTo, null, reason, null)));
-
-    private static OutgoingFrame EncodeReplay(long roomId, IReadOnlyList<RoomMessage> messages)
-    {
-        using var payload = new PooledBufferWriter(messages.Count * 96);
-        foreach (var message in messages)
-        {
-            var type = message.Kind switch
-            {
-                MessageKind.Gift => FrameType.Gift,
-                MessageKind.System => FrameType.System,
-                _ => FrameType.Danmaku,
-            };
-            FrameWriter.WriteMessage(payload, type, message.TimestampMs, message.UserId, roomId, message.Seq, message.UserName, message.Content, message.Color);
-        }
-
-        var frame = BatchEncoder.EncodePlain(roomId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), messages[0].Seq, messages[^1].Seq,
-            messages.Count, 0, payload.WrittenSpan);
-        return new OutgoingFrame(frame, default, messages[0].Seq, messages[^1].Seq, isBatch: true, hasPriority: true);
     }
 
     private static ClientFormat? ParseFormat(string? format, string? compress)
