@@ -7,7 +7,6 @@ using Live.Edge.Rooms;
 using Live.Edge.Telemetry;
 using Live.Protocol;
 using Live.ServiceClients.Rooms;
-using Live.V1;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;
 
