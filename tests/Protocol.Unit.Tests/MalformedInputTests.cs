@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Live.Protocol.Tests;
+namespace Live.Protocol.Unit.Tests;
 
 /// <summary>Random and mutated input: the parsers must answer with a status for every input and never throw.</summary>
 public sealed class MalformedInputTests

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Live.Protocol.Tests;
+namespace Live.Protocol.Unit.Tests;
 
 public sealed class MessageFrameTests
 {

@@ -1,7 +1,7 @@
 using Live.Moderation.Limits;
 using Microsoft.Extensions.Options;
 
-namespace Live.Moderation.Tests;
+namespace Live.Moderation.Unit.Tests;
 
 /// <summary>The in-process buckets are a map keyed by (user, room); it must stay within its bound.</summary>
 public sealed class LocalRateGateTests

@@ -1,7 +1,7 @@
 using Live.Moderation.Text;
 using Live.Moderation.Words;
 
-namespace Live.Moderation.Tests;
+namespace Live.Moderation.Unit.Tests;
 
 public sealed class WordFilterTests
 {

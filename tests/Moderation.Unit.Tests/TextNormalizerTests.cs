@@ -1,6 +1,6 @@
 using Live.Moderation.Text;
 
-namespace Live.Moderation.Tests;
+namespace Live.Moderation.Unit.Tests;
 
 public sealed class TextNormalizerTests
 {

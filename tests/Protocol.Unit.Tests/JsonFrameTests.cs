@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Live.Protocol.Tests;
+namespace Live.Protocol.Unit.Tests;
 
 public sealed class JsonFrameTests
 {
