@@ -1,10 +1,11 @@
 using System.Globalization;
 using Grpc.Core;
+using Live.StatsService.Tests;
 using Live.Testing;
 using Live.V1;
 using MySqlConnector;
 
-namespace Live.StatsService.Tests;
+namespace Live.Gifts.Tests;
 
 public sealed class GiftTests(StatsEnvironment env) : IClassFixture<StatsEnvironment>
 {
