@@ -75,15 +75,14 @@ public sealed class BufCurlProxyTests(DefaultEnvironmentFixture fixture)
     }
 
     [Theory]
-    [InlineData(null)]
-    [InlineData("authorization: Bearer not.a.jwt")]
-    public async Task Without_a_valid_token_the_proxy_answers_unauthenticated(string? header)
+    [InlineData(null, "This call needs an access token (Authorization: Bearer <token>).")]
+    [InlineData("authorization: Bearer not.a.jwt", "The access token is not valid.")]
+    public async Task Without_a_valid_token_the_proxy_answers_unauthenticated_with_the_reason(string? header, string reason)
     {
         var result = await CallAsync("live.v1.RoomService/CreateRoom", """{"title":"Hello","category":"chat"}""", header);
 
         Assert.Equal(StatusCode.Unauthenticated, result.Status);
-        // The Proxy refuses before any backend is involved: HTTP 401, which a gRPC client reads as UNAUTHENTICATED.
-        Assert.Equal(("unauthenticated", "HTTP status 401 Unauthorized"), result.RpcError);
+        Assert.Equal(("unauthenticated", reason), result.RpcError);
         Assert.Empty(result.Output);
     }
 
