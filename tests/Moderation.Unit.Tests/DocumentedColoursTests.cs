@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Live.Moderation.Tests;
+namespace Live.Moderation.Unit.Tests;
 
 /// <summary>
 /// Clients learn the allowed danmaku colours from docs/protocol.md; the defaults live in ModerationOptions.
