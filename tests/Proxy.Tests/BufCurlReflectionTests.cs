@@ -15,7 +15,7 @@ public sealed class BufCurlReflectionTests(DefaultEnvironmentFixture fixture)
 {
     private ProxyEnvironment Env => fixture.Environment;
 
-    private Live.V1.RoomService.RoomServiceClient Rooms => new(Env.RoomsV1.Channel);
+    private RoomServiceClient Rooms => Env.InternalRooms;
 
     private string RoomService(string method) => $"{Env.RoomsV1.GrpcAddress}live.v1.RoomService/{method}";
 

@@ -43,7 +43,7 @@ public sealed class BufCurlSchemaTests(DefaultEnvironmentFixture fixture)
     [Fact]
     public async Task A_call_with_the_schema_from_protos_does_not_use_reflection()
     {
-        var room = await new Live.V1.RoomService.RoomServiceClient(fixture.Environment.RoomsV1.Channel)
+        var room = await fixture.Environment.InternalRooms
             .CreateRoomAsync(new CreateRoomRequest { AnchorUserId = 3, Title = "from protos", Category = "chat" });
 
         var result = await BufCli.CurlH2cAsync("--schema", "protos", "-v", "-d", $$"""{"roomId": {{room.Id}}}""",
