@@ -44,6 +44,13 @@ public sealed class EdgeOptions
     [Range(100, 60_000)]
     public int CloseTimeoutMs { get; set; } = 2_000;
 
+    /// <summary>
+    /// While closing, what the client still sends is read and discarded so that the close handshake can finish;
+    /// beyond this many bytes the connection is aborted instead.
+    /// </summary>
+    [Range(0, 67_108_864)]
+    public int CloseDrainBytes { get; set; } = 4 * 1_048_576;
+
     /// <summary>How often connections are checked for idleness, heartbeats, slowness and close timeouts.</summary>
     [Range(10, 10_000)]
     public int SweepIntervalMs { get; set; } = 250;
