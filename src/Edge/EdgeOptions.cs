@@ -62,6 +62,14 @@ public sealed class EdgeOptions
     [Range(10, 60_000)]
     public int ViewerFlushIntervalMs { get; set; } = 500;
 
+    /// <summary>
+    /// How often this Edge re-sends a join for every signed-in viewer it holds, in case RoomService's viewer sets
+    /// lost them without the counts showing it (rooms whose count falls below this Edge's own viewers are
+    /// restored at once).
+    /// </summary>
+    [Range(1_000, 3_600_000)]
+    public int ViewerReconcileIntervalMs { get; set; } = 60_000;
+
     /// <summary>Joins and leaves waiting for RoomService at most; beyond it they are dropped and counted.</summary>
     [Range(100, 10_000_000)]
     public int ViewerQueueCapacity { get; set; } = 100_000;

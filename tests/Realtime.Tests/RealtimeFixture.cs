@@ -195,6 +195,9 @@ public sealed class RealtimeFixture : IAsyncLifetime
         return await TestHost.StartAsync(EdgeApp.Build, settings);
     }
 
+    /// <summary>Another RoomService on the fixture's room database with a Redis of its own (e.g. a <see cref="PrivateRedis"/>).</summary>
+    public Task<TestHost> StartRoomServiceAsync(PrivateRedis redis) => StartRoomServiceHostAsync(database!.ConnectionString, redis.ConnectionString);
+
     public static async Task<TestHost> StartRoomServiceAsync(string mysql)
     {
         var options = new DbContextOptionsBuilder<RoomsDbContext>();
@@ -210,11 +213,14 @@ public sealed class RealtimeFixture : IAsyncLifetime
 #pragma warning restore EF1002
         }
 
-        return await TestHost.StartAsync(RoomServiceApp.Build, new Dictionary<string, string?>
+        return await StartRoomServiceHostAsync(mysql, TestEnvironment.Redis);
+    }
+
+    private static Task<TestHost> StartRoomServiceHostAsync(string mysql, string redis) =>
+        TestHost.StartAsync(RoomServiceApp.Build, new Dictionary<string, string?>
         {
             ["ConnectionStrings:MySql"] = mysql,
-            ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
+            ["ConnectionStrings:Redis"] = redis,
             ["Kafka:BootstrapServers"] = TestEnvironment.Kafka,
         });
-    }
 }
