@@ -136,6 +136,8 @@ public sealed class ModerationFixture : IAsyncLifetime
             ["ConnectionStrings:Gifts"] = giftsDatabase!.ConnectionString,
             ["Kafka:BootstrapServers"] = TestEnvironment.Kafka,
             ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
+            // Nothing listens here: no gift is sent for another user in these tests, so no sender name is looked up.
+            ["Services:UserService"] = "http://127.0.0.1:9",
             ["RoomStatusCache:TtlMs"] = "300",
             ["Identity:ProxySecret"] = RealtimeFixture.ProxySecret,
             ["Messages:MaxDisplayRatePerSecond"] = "100000",

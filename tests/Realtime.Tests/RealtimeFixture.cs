@@ -6,6 +6,8 @@ using Live.Moderation.Data;
 using Live.RoomService;
 using Live.RoomService.Data;
 using Live.Testing;
+using Live.UserService;
+using Live.UserService.Data;
 using Live.V1;
 using Microsoft.EntityFrameworkCore;
 
@@ -22,6 +24,7 @@ public sealed class RealtimeCollection : ICollectionFixture<RealtimeFixture>
 /// MessageServices and two Edges, on real Kestrel ports, with the shared Redis and the Kafka-protocol broker.
 /// Edge A relays through MessageService A, Edge B through MessageService B, so a room's traffic crosses
 /// nodes only through Redis. Both MessageServices host GiftService on one gift database, as in production.
+/// UserService (own database) answers MessageService's lookups of gift senders' names.
 /// Fails the collection when any host logged an error nobody expected.
 /// </summary>
 public sealed class RealtimeFixture : IAsyncLifetime
@@ -42,8 +45,10 @@ public sealed class RealtimeFixture : IAsyncLifetime
     private TestDatabase? database;
     private TestDatabase? messagesDatabase;
     private TestDatabase? giftsDatabase;
+    private TestDatabase? usersDatabase;
 
     public TestHost Rooms { get; private set; } = null!;
+    public TestHost Users { get; private set; } = null!;
     public TestHost MessagesA { get; private set; } = null!;
     public TestHost MessagesB { get; private set; } = null!;
     public TestHost EdgeA { get; private set; } = null!;
@@ -51,7 +56,7 @@ public sealed class RealtimeFixture : IAsyncLifetime
     public RoomServiceClient RoomClient { get; private set; } = null!;
     public MessageServiceClient MessageClient { get; private set; } = null!;
 
-    public IEnumerable<TestHost> Hosts => [Rooms, MessagesA, MessagesB, EdgeA, EdgeB];
+    public IEnumerable<TestHost> Hosts => [Rooms, Users, MessagesA, MessagesB, EdgeA, EdgeB];
 
     public async Task InitializeAsync()
     {
@@ -62,6 +67,8 @@ public sealed class RealtimeFixture : IAsyncLifetime
         await MigrateGiftsDatabaseAsync(giftsDatabase.ConnectionString);
         Rooms = await StartRoomServiceAsync(database.ConnectionString);
         RoomClient = new RoomServiceClient(Rooms.Channel);
+        usersDatabase = await TestDatabase.CreateAsync("realtime_users");
+        Users = await StartUserServiceAsync(usersDatabase.ConnectionString);
         MessagesA = await StartMessageServiceAsync();
         MessagesB = await StartMessageServiceAsync();
         MessageClient = new MessageServiceClient(MessagesA.Channel);
@@ -71,7 +78,7 @@ public sealed class RealtimeFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        foreach (var host in new[] { EdgeA, EdgeB, MessagesA, MessagesB, Rooms })
+        foreach (var host in new[] { EdgeA, EdgeB, MessagesA, MessagesB, Users, Rooms })
         {
             if (host is not null)
             {
@@ -79,7 +86,7 @@ public sealed class RealtimeFixture : IAsyncLifetime
             }
         }
 
-        foreach (var db in new[] { database, messagesDatabase, giftsDatabase })
+        foreach (var db in new[] { database, messagesDatabase, giftsDatabase, usersDatabase })
         {
             if (db is not null)
             {
@@ -128,6 +135,7 @@ public sealed class RealtimeFixture : IAsyncLifetime
             ["ConnectionStrings:Gifts"] = giftsDatabase!.ConnectionString,
             ["Kafka:BootstrapServers"] = kafka ?? TestEnvironment.Kafka,
             ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
+            ["Services:UserService"] = Users.GrpcAddress.ToString(),
             ["RoomStatusCache:TtlMs"] = "300",
             ["Identity:ProxySecret"] = ProxySecret,
             ["Messages:HistoryLength"] = HistoryLength.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -193,6 +201,25 @@ public sealed class RealtimeFixture : IAsyncLifetime
         }
 
         return await TestHost.StartAsync(EdgeApp.Build, settings);
+    }
+
+    private static async Task<TestHost> StartUserServiceAsync(string mysql)
+    {
+        var options = new DbContextOptionsBuilder<UsersDbContext>();
+        PlatformDatabase.Configure(options, mysql);
+        await using (var db = new UsersDbContext(options.Options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        return await TestHost.StartAsync(UserServiceApp.Build, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:MySql"] = mysql,
+            ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
+            ["Identity:ProxySecret"] = ProxySecret,
+            ["Tokens:Issuer"] = "live-user-service",
+            ["Tokens:Audience"] = "live-platform",
+        });
     }
 
     /// <summary>Another RoomService on the fixture's room database with a Redis of its own (e.g. a <see cref="PrivateRedis"/>).</summary>
