@@ -71,6 +71,7 @@ public static class MessageServiceApp
         services.AddGifts(configuration);
         services.AddValidatedOptions<GiftComboOptions>(configuration, GiftComboOptions.Section);
         services.AddSingleton<GiftStreaks>();
+        services.AddSenderNames(configuration);
         services.AddSingleton<GiftComboAnnouncer>();
         services.AddSingleton<IGiftAnnouncer>(sp => sp.GetRequiredService<GiftComboAnnouncer>());
         services.AddHostedService(sp => sp.GetRequiredService<GiftComboAnnouncer>());

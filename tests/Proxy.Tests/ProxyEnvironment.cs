@@ -162,6 +162,7 @@ public sealed class ProxyEnvironment : IAsyncDisposable
             ["ConnectionStrings:Redis"] = Redis.ConnectionString,
             ["Kafka:BootstrapServers"] = TestEnvironment.Kafka,
             ["Services:RoomService"] = RoomsV1.GrpcAddress.ToString(),
+            ["Services:UserService"] = Users.GrpcAddress.ToString(),
             ["Identity:ProxySecret"] = ProxySecret,
         });
         Edge = await TestHost.StartAsync(ServiceConfiguration.WithOwnAppSettings(EdgeApp.Build, "Edge"), new Dictionary<string, string?>

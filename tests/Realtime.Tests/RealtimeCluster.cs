@@ -7,6 +7,8 @@ using Live.Moderation.Data;
 using Live.Moderation.Words;
 using Live.RoomService;
 using Live.RoomService.Data;
+using Live.UserService;
+using Live.UserService.Data;
 using Live.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -85,7 +87,8 @@ public sealed class RealtimeClusterBuilder(string databasePrefix)
 /// The real-time core as several processes would run it: RoomService (own MariaDB database), N MessageServices
 /// and N Edges on real Kestrel ports, with the shared Redis and the Kafka-protocol broker. Edge i relays
 /// through MessageService i, so a room's traffic crosses nodes only through Redis. The MessageServices share
-/// one database (moderation's word lists) and one gift database, as in production. Disposing it fails when
+/// one database (moderation's word lists) and one gift database, as in production; a UserService (own database)
+/// answers their lookups of gift senders' names. Disposing it fails when
 /// any host it started logged an error nobody expected.
 /// </summary>
 public sealed class RealtimeCluster : IAsyncDisposable
@@ -100,6 +103,7 @@ public sealed class RealtimeCluster : IAsyncDisposable
     private TestDatabase? roomsDatabase;
     private TestDatabase? messagesDatabase;
     private TestDatabase? giftsDatabase;
+    private TestDatabase? usersDatabase;
 
     internal RealtimeCluster(IReadOnlyDictionary<string, string?> messageSettings, IReadOnlyDictionary<string, string?> edgeSettings)
     {
@@ -108,6 +112,8 @@ public sealed class RealtimeCluster : IAsyncDisposable
     }
 
     public TestHost Rooms { get; private set; } = null!;
+
+    public TestHost Users { get; private set; } = null!;
 
     /// <summary>The nodes started with the cluster; MessageServices[i] serves Edges[i].</summary>
     public IReadOnlyList<TestHost> MessageServices => messageServices;
@@ -126,6 +132,8 @@ public sealed class RealtimeCluster : IAsyncDisposable
         giftsDatabase = await TestDatabase.CreateAsync(databasePrefix + "_gifts");
         await MigrateGiftsDatabaseAsync(giftsDatabase.ConnectionString);
         Rooms = await StartRoomServiceAsync(roomsDatabase.ConnectionString);
+        usersDatabase = await TestDatabase.CreateAsync(databasePrefix + "_users");
+        Users = await StartUserServiceAsync(usersDatabase.ConnectionString);
 
         for (var node = 0; node < nodes; node++)
         {
@@ -162,6 +170,7 @@ public sealed class RealtimeCluster : IAsyncDisposable
             ["ConnectionStrings:Gifts"] = giftsDatabase!.ConnectionString,
             ["Kafka:BootstrapServers"] = kafka ?? TestEnvironment.Kafka,
             ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
+            ["Services:UserService"] = Users.GrpcAddress.ToString(),
             ["RoomStatusCache:TtlMs"] = "300",
             ["Identity:ProxySecret"] = ProxySecret,
             ["Messages:MaxDisplayRatePerSecond"] = "100000",
@@ -198,9 +207,12 @@ public sealed class RealtimeCluster : IAsyncDisposable
         var hosts = new List<TestHost>();
         hosts.AddRange(edges);
         hosts.AddRange(messageServices);
-        if (Rooms is not null)
+        foreach (var host in new[] { Users, Rooms })
         {
-            hosts.Add(Rooms);
+            if (host is not null)
+            {
+                hosts.Add(host);
+            }
         }
 
         foreach (var host in hosts)
@@ -208,7 +220,7 @@ public sealed class RealtimeCluster : IAsyncDisposable
             await host.DisposeAsync();
         }
 
-        foreach (var database in new[] { roomsDatabase, messagesDatabase, giftsDatabase })
+        foreach (var database in new[] { roomsDatabase, messagesDatabase, giftsDatabase, usersDatabase })
         {
             if (database is not null)
             {
@@ -240,6 +252,28 @@ public sealed class RealtimeCluster : IAsyncDisposable
         await db.Database.MigrateAsync();
     }
 
+    /// <summary>Another RoomService on the cluster's room database with a Redis of its own (e.g. a <see cref="PrivateRedis"/>).</summary>
+    public Task<TestHost> StartRoomServiceAsync(PrivateRedis redis) => StartRoomServiceHostAsync(roomsDatabase!.ConnectionString, redis.ConnectionString);
+
+    private static async Task<TestHost> StartUserServiceAsync(string mysql)
+    {
+        var options = new DbContextOptionsBuilder<UsersDbContext>();
+        PlatformDatabase.Configure(options, mysql);
+        await using (var db = new UsersDbContext(options.Options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        return await TestHost.StartAsync(UserServiceApp.Build, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:MySql"] = mysql,
+            ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
+            ["Identity:ProxySecret"] = ProxySecret,
+            ["Tokens:Issuer"] = "live-user-service",
+            ["Tokens:Audience"] = "live-platform",
+        });
+    }
+
     private static async Task<TestHost> StartRoomServiceAsync(string mysql)
     {
         var options = new DbContextOptionsBuilder<RoomsDbContext>();
@@ -255,11 +289,14 @@ public sealed class RealtimeCluster : IAsyncDisposable
 #pragma warning restore EF1002
         }
 
-        return await TestHost.StartAsync(RoomServiceApp.Build, new Dictionary<string, string?>
+        return await StartRoomServiceHostAsync(mysql, TestEnvironment.Redis);
+    }
+
+    private static Task<TestHost> StartRoomServiceHostAsync(string mysql, string redis) =>
+        TestHost.StartAsync(RoomServiceApp.Build, new Dictionary<string, string?>
         {
             ["ConnectionStrings:MySql"] = mysql,
-            ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
+            ["ConnectionStrings:Redis"] = redis,
             ["Kafka:BootstrapServers"] = TestEnvironment.Kafka,
         });
-    }
 }

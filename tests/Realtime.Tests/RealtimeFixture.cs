@@ -1,5 +1,7 @@
 using System.Globalization;
 using Live.Testing;
+using Live.UserService;
+using Live.UserService.Data;
 using Live.V1;
 
 namespace Live.Realtime.Tests;
@@ -33,6 +35,7 @@ public sealed class RealtimeFixture : IAsyncLifetime
     private RealtimeCluster? cluster;
 
     public TestHost Rooms => cluster!.Rooms;
+    public TestHost Users => cluster!.Users;
     public TestHost MessagesA => cluster!.MessageServices[0];
     public TestHost MessagesB => cluster!.MessageServices[1];
     public TestHost EdgeA => cluster!.Edges[0];
@@ -106,6 +109,9 @@ public sealed class RealtimeFixture : IAsyncLifetime
     /// <param name="overrides">Settings over the fixture's MessageService settings.</param>
     public Task<TestHost> StartMessageServiceAsync(string? kafka = null, IDictionary<string, string?>? overrides = null) =>
         cluster!.StartMessageServiceAsync(kafka, overrides);
+
+    /// <summary>Another RoomService on the fixture's room database with a Redis of its own; the test disposes it.</summary>
+    public Task<TestHost> StartRoomServiceAsync(PrivateRedis redis) => cluster!.StartRoomServiceAsync(redis);
 
     /// <summary>Another Edge with the fixture's settings; the test disposes it.</summary>
     /// <param name="overrides">Settings over the fixture's Edge settings.</param>

@@ -141,8 +141,7 @@ public sealed class EdgeConnection
             {
                 // The close frame could not get out (the client stopped reading): drop the TCP connection itself,
                 // or the server would keep trying to flush bytes nobody reads.
-                socket.Abort();
-                abortTransport();
+                AbortTransport();
             }
 
             return;
@@ -169,6 +168,13 @@ public sealed class EdgeConnection
                 Enqueue(heartbeat);
             }
         }
+    }
+
+    /// <summary>Drops the TCP connection without a close handshake; for clients that do not finish one in bounds.</summary>
+    internal void AbortTransport()
+    {
+        socket.Abort();
+        abortTransport();
     }
 
     /// <summary>The socket's writer until the close frame is out; see <see cref="ConnectionOutbox"/>.</summary>

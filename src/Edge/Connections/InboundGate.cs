@@ -15,6 +15,8 @@ namespace Live.Edge.Connections;
 /// </summary>
 internal sealed class InboundGate
 {
+    private const int DrainChunkBytes = 16 * 1024;
+
     private readonly WebSocket socket;
     private readonly EdgeConnection connection;
     private readonly EdgeOptions options;
@@ -42,53 +44,98 @@ internal sealed class InboundGate
     {
         try
         {
-            while (socket.State == WebSocketState.Open)
+            if (await ReadFramesAsync())
             {
-                // Zero-byte read: no buffer is held while the client is idle, which is most of the time.
-                var peek = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
-                if (peek.MessageType == WebSocketMessageType.Close)
-                {
-                    connection.RequestClose(CloseCodes.Normal, "client closed");
-                    return;
-                }
-
-                var buffer = ArrayPool<byte>.Shared.Rent(options.MaxInboundFrameBytes);
-                try
-                {
-                    var length = 0;
-                    var result = peek;
-                    while (!result.EndOfMessage)
-                    {
-                        if (length == options.MaxInboundFrameBytes)
-                        {
-                            connection.RequestClose(CloseCodes.MessageTooBig, $"frames are limited to {options.MaxInboundFrameBytes} bytes");
-                            return;
-                        }
-
-                        result = await socket.ReceiveAsync(buffer.AsMemory(length, options.MaxInboundFrameBytes - length), CancellationToken.None);
-                        if (result.MessageType == WebSocketMessageType.Close)
-                        {
-                            connection.RequestClose(CloseCodes.Normal, "client closed");
-                            return;
-                        }
-
-                        length += result.Count;
-                    }
-
-                    if (!OnFrame(buffer.AsSpan(0, length), result.MessageType))
-                    {
-                        return;
-                    }
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
+                await DrainUntilClosedAsync();
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             connection.RequestClose(EdgeConnection.ConnectionLost, "connection lost");
+        }
+    }
+
+    /// <returns>True when the Edge is closing while the client may still be sending; false when the client closed.</returns>
+    private async Task<bool> ReadFramesAsync()
+    {
+        while (connection.CloseCode == 0)
+        {
+            // Zero-byte read: no buffer is held while the client is idle, which is most of the time.
+            var peek = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+            if (peek.MessageType == WebSocketMessageType.Close)
+            {
+                connection.RequestClose(CloseCodes.Normal, "client closed");
+                return false;
+            }
+
+            var buffer = ArrayPool<byte>.Shared.Rent(options.MaxInboundFrameBytes);
+            try
+            {
+                var length = 0;
+                var result = peek;
+                while (!result.EndOfMessage)
+                {
+                    if (length == options.MaxInboundFrameBytes)
+                    {
+                        connection.RequestClose(CloseCodes.MessageTooBig, $"frames are limited to {options.MaxInboundFrameBytes} bytes");
+                        return true;
+                    }
+
+                    result = await socket.ReceiveAsync(buffer.AsMemory(length, options.MaxInboundFrameBytes - length), CancellationToken.None);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        connection.RequestClose(CloseCodes.Normal, "client closed");
+                        return false;
+                    }
+
+                    length += result.Count;
+                }
+
+                if (!OnFrame(buffer.AsSpan(0, length), result.MessageType))
+                {
+                    return true;
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Reads and discards what the client still sends (the rest of an oversized frame, frames already in flight)
+    /// until its answer to our close frame arrives. Dropping the TCP connection with unread bytes in it makes the
+    /// kernel send a reset, and a client that gets it before reading the close frame sees 1006 instead of our code.
+    /// Bounded in bytes (<see cref="EdgeOptions.CloseDrainBytes"/>) here and in time by the sweep's close timeout.
+    /// </summary>
+    private async Task DrainUntilClosedAsync()
+    {
+        var scratch = ArrayPool<byte>.Shared.Rent(DrainChunkBytes);
+        try
+        {
+            long drained = 0;
+            while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+            {
+                var result = await socket.ReceiveAsync(scratch.AsMemory(0, DrainChunkBytes), CancellationToken.None);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                drained += result.Count;
+                if (drained > options.CloseDrainBytes)
+                {
+                    connection.AbortTransport();
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
         }
     }
 

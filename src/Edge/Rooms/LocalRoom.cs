@@ -16,6 +16,7 @@ public sealed class LocalRoom(long roomId)
     private TaskCompletionSource<long> subscribed = NewSubscription();
     private long lastDeliveredSeq;
     private long onlineCount = -1;
+    private int signedInUsers;
 
     public long RoomId { get; } = roomId;
 
@@ -42,6 +43,33 @@ public sealed class LocalRoom(long roomId)
         set => Volatile.Write(ref onlineCount, value);
     }
 
+    /// <summary>Distinct signed-in users connected here: RoomService's count for the room can never be lower.</summary>
+    public int SignedInUsers => Volatile.Read(ref signedInUsers);
+
+    /// <summary>Adds the ids of the signed-in users connected here to <paramref name="into"/>.</summary>
+    public void CopySignedInUsers(List<long> into)
+    {
+        lock (gate)
+        {
+            foreach (var userId in connectionsPerUser.Keys)
+            {
+                // Guests have ids of their own below 0; RoomService's sets hold signed-in users only.
+                if (userId > 0)
+                {
+                    into.Add(userId);
+                }
+            }
+        }
+    }
+
+    public bool HasUser(long userId)
+    {
+        lock (gate)
+        {
+            return connectionsPerUser.ContainsKey(userId);
+        }
+    }
+
     /// <returns>Whether this is the first connection of the room, and the first of this user in it.</returns>
     public (bool FirstConnection, bool FirstOfUser) Add(EdgeConnection connection)
     {
@@ -51,6 +79,11 @@ public sealed class LocalRoom(long roomId)
             connections = [.. connections, connection];
             var ofUser = connectionsPerUser.GetValueOrDefault(connection.Identity.UserId) + 1;
             connectionsPerUser[connection.Identity.UserId] = ofUser;
+            if (ofUser == 1 && !connection.Identity.IsGuest)
+            {
+                signedInUsers++;
+            }
+
             return (connections.Length == 1, ofUser == 1);
         }
     }
@@ -64,7 +97,10 @@ public sealed class LocalRoom(long roomId)
             var ofUser = connectionsPerUser.GetValueOrDefault(connection.Identity.UserId) - 1;
             if (ofUser <= 0)
             {
-                connectionsPerUser.Remove(connection.Identity.UserId);
+                if (connectionsPerUser.Remove(connection.Identity.UserId) && !connection.Identity.IsGuest)
+                {
+                    signedInUsers--;
+                }
             }
             else
             {
