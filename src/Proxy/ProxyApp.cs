@@ -7,6 +7,7 @@ using Live.Proxy.Limits;
 using Live.Proxy.Security;
 using Live.Proxy.Telemetry;
 using Live.Redis;
+using Live.Proxy.WebApp;
 using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Identity;
 
@@ -27,6 +28,7 @@ public static class ProxyApp
         app.UseAuthentication();
         app.UseMiddleware<UserBanGuardMiddleware>();
         app.UseRateLimiter();
+        app.UseWebApp();
         app.UseAuthorization();
         app.MapDefaultEndpoints();
         app.MapReverseProxy(pipeline =>
@@ -49,6 +51,7 @@ public static class ProxyApp
         services.AddBanList(configuration);
         services.AddProxyAuthentication(configuration);
         services.AddProxyLimits(configuration);
+        services.AddWebApp(configuration);
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<RouteSecurityConfigFilter>()
