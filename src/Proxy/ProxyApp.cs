@@ -5,6 +5,7 @@ using Live.Proxy.Configuration;
 using Live.Proxy.Forwarding;
 using Live.Proxy.Limits;
 using Live.Proxy.Security;
+using Live.Proxy.Sessions;
 using Live.Proxy.Telemetry;
 using Live.Redis;
 using Live.Proxy.WebApp;
@@ -55,6 +56,7 @@ public static class ProxyApp
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<RouteSecurityConfigFilter>()
-            .AddTransforms<IdentityForwardingTransforms>();
+            .AddTransforms<IdentityForwardingTransforms>()
+            .AddTransforms<RefreshCookieTransforms>();
     }
 }

@@ -14,7 +14,7 @@ import { UserService, type TokenPair, type UserProfile } from "../gen/live/v1/us
 export type RefreshTokenStorage = "cookie" | "memory";
 
 /** The header that asks the Proxy to keep the refresh token in its cookie. */
-export const REFRESH_COOKIE_HEADER = "x-live-refresh";
+export const REFRESH_COOKIE_HEADER = "x-refresh-cookie";
 
 export type SessionState =
   | { readonly status: "signedOut"; readonly reason?: string }
@@ -75,7 +75,7 @@ export class AuthSession implements AccessTokenSource {
       },
       interceptors: this.storage === "cookie"
         ? [(next) => (request) => {
-            request.header.set(REFRESH_COOKIE_HEADER, "cookie");
+            request.header.set(REFRESH_COOKIE_HEADER, "1");
             return next(request);
           }]
         : [],
