@@ -189,8 +189,10 @@ export class AuthSession implements AccessTokenSource {
       throw new Error("The token answer carried no user profile.");
     }
     this.token = pair.accessToken;
+    // Timed by this clock from the token's own lifetime, so a client clock set wrong neither refreshes on
+    // every call nor lets the token lapse.
     this.issuedAt = this.now();
-    this.expiresAt = pair.accessTokenExpiresAt ? Number(timestampMs(pair.accessTokenExpiresAt)) : this.issuedAt;
+    this.expiresAt = this.issuedAt + lifetimeMs(pair);
     if (this.storage === "memory") {
       this.refreshToken = pair.refreshToken;
     }
@@ -264,6 +266,20 @@ export class AuthSession implements AccessTokenSource {
     }
     return work();
   }
+}
+
+/** exp - iat of the JWT; else the time left until accessTokenExpiresAt by this machine's clock. */
+function lifetimeMs(pair: TokenPair): number {
+  try {
+    const payload = pair.accessToken.split(".")[1] ?? "";
+    const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as { iat?: unknown; exp?: unknown };
+    if (typeof claims.iat === "number" && typeof claims.exp === "number" && claims.exp > claims.iat) {
+      return (claims.exp - claims.iat) * 1000;
+    }
+  } catch {
+    // Not a JWT we can read: fall through.
+  }
+  return pair.accessTokenExpiresAt ? Math.max(0, Number(timestampMs(pair.accessTokenExpiresAt)) - Date.now()) : 0;
 }
 
 function unrefTimer(timer: ReturnType<typeof setTimeout>): void {

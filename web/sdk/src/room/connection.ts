@@ -445,7 +445,12 @@ function detach(socket: WebSocketLike): void {
   socket.onopen = null;
   socket.onmessage = null;
   socket.onclose = null;
-  socket.onerror = null;
+  // Closing a socket that is still connecting reports an error afterwards; nobody listens to it any more.
+  socket.onerror = ignore;
+}
+
+function ignore(): void {
+  // Intentionally empty.
 }
 
 function defaultWebSocket(url: string, protocols: string[]): WebSocketLike {
