@@ -7,8 +7,8 @@ using Live.Proxy.Limits;
 using Live.Proxy.Security;
 using Live.Proxy.Sessions;
 using Live.Proxy.Telemetry;
-using Live.Redis;
 using Live.Proxy.WebApp;
+using Live.Redis;
 using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Identity;
 
