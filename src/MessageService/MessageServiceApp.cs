@@ -27,6 +27,7 @@ public static class MessageServiceApp
         builder.Services.AddMessageServices(builder.Configuration);
 
         var app = builder.Build();
+        app.UseGrpcWebForBrowsers();
         app.MapDefaultEndpoints();
         app.MapGrpcService<MessageGrpcService>();
         app.MapGrpcService<ModerationAdminService>();

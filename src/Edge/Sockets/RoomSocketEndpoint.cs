@@ -86,13 +86,25 @@ public static class RoomSocketEndpoint
             return;
         }
 
+        var offered = context.WebSockets.WebSocketRequestedProtocols;
+        if (offered.Count > 0 && !offered.Contains(Subprotocols.Live))
+        {
+            await Problem(context, StatusCodes.Status400BadRequest,
+                $"Offer the subprotocol '{Subprotocols.Live}' (with '{Subprotocols.TokenPrefix}<jwt>' beside it to pass a token), or none.");
+            return;
+        }
+
         var settings = options.Value;
         if (settings.SocketSendBufferBytes > 0 && context.Features.Get<IConnectionSocketFeature>()?.Socket is { } tcp)
         {
             tcp.SendBufferSize = settings.SocketSendBufferBytes;
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero });
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            SubProtocol = offered.Count > 0 ? Subprotocols.Live : null,
+            KeepAliveInterval = TimeSpan.Zero,
+        });
         var connection = new EdgeConnection(socket, context.Abort, identity, roomId, format.Value, settings, metrics, relay);
         metrics.ConnectionOpened();
         var (room, firstConnection, firstOfUser) = registry.Join(connection);

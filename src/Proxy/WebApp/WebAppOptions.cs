@@ -1,0 +1,15 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Live.Proxy.WebApp;
+
+public sealed class WebAppOptions
+{
+    public const string Section = "WebApp";
+
+    /// <summary>
+    /// The built browser app (index.html, assets/): web/app's build output. A relative path is resolved against
+    /// the Proxy's content root (src/Proxy when ./platform starts it). Missing: the Proxy serves no app.
+    /// </summary>
+    [Required]
+    public string Root { get; set; } = "../../web/app/dist";
+}
