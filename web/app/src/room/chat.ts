@@ -1,0 +1,154 @@
+import { el } from '../dom';
+import { safeColour } from './colour';
+
+export type ChatKind = 'danmaku' | 'gift' | 'system' | 'notice';
+
+export interface ChatEntry {
+  /** Room seq; 0 for local notices. */
+  seq: number;
+  userId: number;
+  name: string;
+  text: string;
+  colour: string;
+  kind: ChatKind;
+  /** Gift combos: rows with the same id are one row, updated in place. */
+  comboId?: number;
+  /** A notice the reader must not miss (e.g. messages that could not be recovered). */
+  alert?: boolean;
+}
+
+/** Moderation offered on each row of someone's message (anchor console, an admin in a room). */
+export interface ChatModeration {
+  deleteMessage(entry: ChatEntry): void;
+  timeOut(entry: ChatEntry): void;
+  ban(entry: ChatEntry): void;
+}
+
+/**
+ * The chat column: the same messages as the overlay, as a list people can read back. Arrivals are written
+ * once per animation frame as one fragment, and the list keeps the newest `capacity` rows, so a hot room
+ * costs one DOM write per frame and a bounded page.
+ */
+export class ChatColumn {
+  readonly element: HTMLOListElement;
+  private readonly capacity: number;
+  private readonly moderation: ChatModeration | null;
+  private pending: ChatEntry[] = [];
+  private readonly rowsBySeq = new Map<number, HTMLLIElement>();
+  private readonly rowsByCombo = new Map<number, HTMLLIElement>();
+  private frame = 0;
+
+  constructor(options: { capacity?: number; moderation?: ChatModeration | null; label: string }) {
+    this.capacity = options.capacity ?? 200;
+    this.moderation = options.moderation ?? null;
+    this.element = el('ol', {
+      class: 'chat-list',
+      attrs: { role: 'log', 'aria-label': options.label, tabindex: 0 },
+    });
+  }
+
+  add(entry: ChatEntry): void {
+    if (entry.comboId !== undefined) {
+      const row = this.rowsByCombo.get(entry.comboId);
+      if (row !== undefined) {
+        const text = row.querySelector('.chat-text');
+        if (text !== null) text.textContent = entry.text;
+        row.classList.remove('combo-bump');
+        void row.offsetWidth;
+        row.classList.add('combo-bump');
+        return;
+      }
+      const waiting = this.pending.find((p) => p.comboId === entry.comboId);
+      if (waiting !== undefined) {
+        waiting.text = entry.text;
+        return;
+      }
+    }
+    this.pending.push(entry);
+    // Rows beyond the capacity would be trimmed at once; keep the buffer itself bounded too.
+    if (this.pending.length > this.capacity * 2) this.pending.splice(0, this.pending.length - this.capacity);
+    if (this.frame === 0) this.frame = requestAnimationFrame(this.flush);
+  }
+
+  remove(seq: number): void {
+    const row = this.rowsBySeq.get(seq);
+    if (row !== undefined) {
+      this.forget(row);
+      row.remove();
+    }
+    this.pending = this.pending.filter((entry) => entry.seq !== seq);
+  }
+
+  destroy(): void {
+    if (this.frame !== 0) cancelAnimationFrame(this.frame);
+    this.frame = 0;
+  }
+
+  private readonly flush = (): void => {
+    this.frame = 0;
+    const list = this.element;
+    const pinned = list.scrollTop + list.clientHeight >= list.scrollHeight - 24;
+    const start = Math.max(0, this.pending.length - this.capacity);
+    const fragment = document.createDocumentFragment();
+    for (let i = start; i < this.pending.length; i++) fragment.appendChild(this.row(this.pending[i]!));
+    this.pending = [];
+    list.appendChild(fragment);
+    let excess = list.childElementCount - this.capacity;
+    while (excess-- > 0 && list.firstElementChild !== null) {
+      const oldest = list.firstElementChild as HTMLLIElement;
+      this.forget(oldest);
+      oldest.remove();
+    }
+    if (pinned) list.scrollTop = list.scrollHeight;
+  };
+
+  private forget(row: HTMLLIElement): void {
+    const seq = Number(row.dataset.seq);
+    if (seq > 0 && this.rowsBySeq.get(seq) === row) this.rowsBySeq.delete(seq);
+    const combo = row.dataset.combo;
+    if (combo !== undefined) this.rowsByCombo.delete(Number(combo));
+  }
+
+  private row(entry: ChatEntry): HTMLLIElement {
+    const text = el('span', { class: 'chat-text' }, entry.text);
+    if (entry.kind === 'danmaku') text.style.color = safeColour(entry.colour);
+    const row = el(
+      'li',
+      { class: `chat-row chat-${entry.kind}`, attrs: { 'data-seq': entry.seq, role: entry.alert ? 'alert' : undefined } },
+      entry.name === '' ? null : el('span', { class: 'chat-name' }, entry.name),
+      text,
+    );
+    if (entry.seq > 0) this.rowsBySeq.set(entry.seq, row);
+    if (entry.comboId !== undefined) {
+      row.dataset.combo = String(entry.comboId);
+      this.rowsByCombo.set(entry.comboId, row);
+    }
+    if (this.moderation !== null && entry.kind === 'danmaku' && entry.userId > 0 && entry.seq > 0) {
+      row.append(this.actions(entry, this.moderation));
+    }
+    return row;
+  }
+
+  private actions(entry: ChatEntry, moderation: ChatModeration): HTMLElement {
+    const who = entry.name === '' ? `user ${entry.userId}` : entry.name;
+    return el(
+      'span',
+      { class: 'chat-actions' },
+      el('button', {
+        class: 'chip',
+        attrs: { type: 'button', 'aria-label': `Delete message ${entry.seq} from ${who}`, 'data-action': 'delete' },
+        on: { click: () => moderation.deleteMessage(entry) },
+      }, 'Delete'),
+      el('button', {
+        class: 'chip',
+        attrs: { type: 'button', 'aria-label': `Time out ${who} for 10 minutes`, 'data-action': 'timeout' },
+        on: { click: () => moderation.timeOut(entry) },
+      }, 'Time out'),
+      el('button', {
+        class: 'chip danger',
+        attrs: { type: 'button', 'aria-label': `Ban ${who}`, 'data-action': 'ban' },
+        on: { click: () => moderation.ban(entry) },
+      }, 'Ban'),
+    );
+  }
+}
