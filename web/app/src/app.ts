@@ -137,7 +137,7 @@ export class App {
         ...(user === null
           ? [this.context().link(`/signin?next=${encodeURIComponent(location.pathname)}`, 'Sign in', 'button small')]
           : [
-              el('span', { class: 'account-name', attrs: { 'data-testid': 'account-name' } }, user.name),
+              el('span', { class: 'account-name', attrs: { 'data-testid': 'account-name', 'data-user-id': String(user.id) } }, user.name),
               el(
                 'button',
                 {

@@ -36,6 +36,8 @@ export class ChatColumn {
   private pending: ChatEntry[] = [];
   private readonly rowsBySeq = new Map<number, HTMLLIElement>();
   private readonly rowsByCombo = new Map<number, HTMLLIElement>();
+  /** The reader is at the bottom (kept from scroll events, so a flush never reads layout before writing). */
+  private pinned = true;
   private frame = 0;
 
   constructor(options: { capacity?: number; moderation?: ChatModeration | null; label: string }) {
@@ -45,6 +47,14 @@ export class ChatColumn {
       class: 'chat-list',
       attrs: { role: 'log', 'aria-label': options.label, tabindex: 0 },
     });
+    this.element.addEventListener(
+      'scroll',
+      () => {
+        const list = this.element;
+        this.pinned = list.scrollTop + list.clientHeight >= list.scrollHeight - 24;
+      },
+      { passive: true },
+    );
   }
 
   add(entry: ChatEntry): void {
@@ -87,7 +97,6 @@ export class ChatColumn {
   private readonly flush = (): void => {
     this.frame = 0;
     const list = this.element;
-    const pinned = list.scrollTop + list.clientHeight >= list.scrollHeight - 24;
     const start = Math.max(0, this.pending.length - this.capacity);
     const fragment = document.createDocumentFragment();
     for (let i = start; i < this.pending.length; i++) fragment.appendChild(this.row(this.pending[i]!));
@@ -99,7 +108,8 @@ export class ChatColumn {
       this.forget(oldest);
       oldest.remove();
     }
-    if (pinned) list.scrollTop = list.scrollHeight;
+    // All writes first, then one layout for the scroll height (the frame's own layout, done a little early).
+    if (this.pinned) list.scrollTop = list.scrollHeight;
   };
 
   private forget(row: HTMLLIElement): void {

@@ -194,6 +194,7 @@ class SendBox {
     this.lastReason = rejection.reason;
     this.lastText = `${title}: ${rejection.text}`;
     this.status.dataset.reason = rejection.reason;
+    this.status.dataset.retryAfterMs = String(rejection.retryAfterMs);
     this.retryAt = rejection.retryAfterMs > 0 ? performance.now() + rejection.retryAfterMs : 0;
     this.paintStatus();
     window.clearInterval(this.countdown);
@@ -240,6 +241,7 @@ class SendBox {
     this.sent.push(content);
     if (this.sent.length > 20) this.sent.shift();
     delete this.status.dataset.reason;
+    delete this.status.dataset.retryAfterMs;
     setText(this.status, '');
     this.input.value = '';
   }
