@@ -20,6 +20,8 @@ const params = new URLSearchParams(location.search);
 const engine = params.get('engine') === 'danmaku' ? 'danmaku' : 'app';
 const rate = Number(params.get('rate') ?? '2000');
 const seconds = Number(params.get('seconds') ?? '6');
+/** Parts left out, to see what each costs: `without=chat,overlay,pattern`. */
+const without = new Set((params.get('without') ?? '').split(',').filter((part) => part !== ''));
 const WARM_UP_MS = 1500;
 const TICK_MS = 20;
 
@@ -34,7 +36,9 @@ interface Sink {
 
 function appSink(host: HTMLElement): Sink {
   const live = new LiveRoom({ title: 'benchmark', selfId: 0, moderation: null, nameOf: (id) => `user ${id}` });
-  host.append(el('div', { class: 'room-layout' }, el('section', { class: 'stage-column' }, live.stage), el('section', { class: 'chat-column' }, live.chat.element)));
+  host.append(el('div', { class: 'room-layout' }, el('section', { class: 'stage-column' }, live.stage), el('section', { class: 'chat-column' }, without.has('chat') ? null : live.chat.element)));
+  if (without.has('overlay')) live.stage.querySelector<HTMLElement>('.danmaku-overlay')!.hidden = true;
+  if (without.has('pattern')) live.stage.querySelector('canvas')!.remove();
   return {
     deliver: (message) => live.message(message),
     counters: () => ({ ...live.overlay.stats }),

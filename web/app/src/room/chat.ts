@@ -24,10 +24,17 @@ export interface ChatModeration {
   ban(entry: ChatEntry): void;
 }
 
+/** Arrivals per second above which the column is "hot" and shows a sample (see ChatColumn). */
+const HOT_RATE = 40;
+const HOT_FLUSH_MS = 250;
+const HOT_ROWS_PER_FLUSH = 12;
+
 /**
  * The chat column: the same messages as the overlay, as a list people can read back. Arrivals are written
- * once per animation frame as one fragment, and the list keeps the newest `capacity` rows, so a hot room
- * costs one DOM write per frame and a bounded page.
+ * as one fragment per animation frame and the list keeps the newest `capacity` rows. In a hot room (more
+ * than HOT_RATE a second, far more than anyone reads) it writes four times a second and only the newest
+ * few rows each time: adding and scrolling rows is what costs a page its frames, and a sample is all a
+ * person can read at that rate. Gifts, system lines and notices are always written.
  */
 export class ChatColumn {
   readonly element: HTMLOListElement;
@@ -39,6 +46,10 @@ export class ChatColumn {
   /** The reader is at the bottom (kept from scroll events, so a flush never reads layout before writing). */
   private pinned = true;
   private frame = 0;
+  private timer = 0;
+  private lastFlushAt = 0;
+  private arrivals = 0;
+  private rate = 0;
 
   constructor(options: { capacity?: number; moderation?: ChatModeration | null; label: string }) {
     this.capacity = options.capacity ?? 200;
@@ -75,9 +86,28 @@ export class ChatColumn {
       }
     }
     this.pending.push(entry);
+    this.arrivals++;
     // Rows beyond the capacity would be trimmed at once; keep the buffer itself bounded too.
     if (this.pending.length > this.capacity * 2) this.pending.splice(0, this.pending.length - this.capacity);
-    if (this.frame === 0) this.frame = requestAnimationFrame(this.flush);
+    this.schedule();
+  }
+
+  /** True while arrivals run above HOT_RATE a second: the column then shows a sample. */
+  get hot(): boolean {
+    return this.rate > HOT_RATE;
+  }
+
+  private schedule(): void {
+    if (this.frame !== 0 || this.timer !== 0) return;
+    const wait = this.hot ? this.lastFlushAt + HOT_FLUSH_MS - performance.now() : 0;
+    if (wait <= 0) {
+      this.frame = requestAnimationFrame(this.flush);
+      return;
+    }
+    this.timer = window.setTimeout(() => {
+      this.timer = 0;
+      this.frame = requestAnimationFrame(this.flush);
+    }, wait);
   }
 
   remove(seq: number): void {
@@ -91,15 +121,25 @@ export class ChatColumn {
 
   destroy(): void {
     if (this.frame !== 0) cancelAnimationFrame(this.frame);
+    window.clearTimeout(this.timer);
     this.frame = 0;
+    this.timer = 0;
   }
 
-  private readonly flush = (): void => {
+  private readonly flush = (now: number): void => {
     this.frame = 0;
+    const elapsed = Math.max(16, now - this.lastFlushAt);
+    // Arrivals per second, smoothed over about a second: one burst does not flip the column into sampling,
+    // and a room that went quiet is no longer hot at its next message.
+    const keep = Math.exp(-elapsed / 1000);
+    this.rate = this.rate * keep + ((this.arrivals * 1000) / elapsed) * (1 - keep);
+    this.arrivals = 0;
+    this.lastFlushAt = now;
     const list = this.element;
-    const start = Math.max(0, this.pending.length - this.capacity);
+    const rows = this.hot ? this.sample(HOT_ROWS_PER_FLUSH) : this.pending;
+    const start = Math.max(0, rows.length - this.capacity);
     const fragment = document.createDocumentFragment();
-    for (let i = start; i < this.pending.length; i++) fragment.appendChild(this.row(this.pending[i]!));
+    for (let i = start; i < rows.length; i++) fragment.appendChild(this.row(rows[i]!));
     this.pending = [];
     list.appendChild(fragment);
     let excess = list.childElementCount - this.capacity;
@@ -111,6 +151,21 @@ export class ChatColumn {
     // All writes first, then one layout for the scroll height (the frame's own layout, done a little early).
     if (this.pinned) list.scrollTop = list.scrollHeight;
   };
+
+  /** The newest `count` ordinary messages plus every gift, system line and notice, in arrival order. */
+  private sample(count: number): ChatEntry[] {
+    let ordinary = 0;
+    const kept: ChatEntry[] = [];
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const entry = this.pending[i]!;
+      if (entry.kind !== 'danmaku') kept.push(entry);
+      else if (ordinary < count) {
+        kept.push(entry);
+        ordinary++;
+      }
+    }
+    return kept.reverse();
+  }
 
   private forget(row: HTMLLIElement): void {
     const seq = Number(row.dataset.seq);

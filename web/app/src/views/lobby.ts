@@ -34,7 +34,6 @@ export function renderLobby(context: AppContext, outlet: HTMLElement, _match: Re
   const live = section('Live rooms', 'live-rooms');
   const tabs = el('div', { class: 'tabs', attrs: { role: 'group', 'aria-label': 'Category' } });
   live.root.insertBefore(tabs, live.grid);
-  forYou.root.hidden = context.user === null;
 
   const cards = (rooms: RoomCardData[], empty: string): HTMLElement[] =>
     rooms.length === 0 ? [el('p', { class: 'empty' }, empty)] : rooms.map((room) => roomCard(context, room, follows, status));
@@ -95,7 +94,6 @@ export function renderLobby(context: AppContext, outlet: HTMLElement, _match: Re
   };
 
   const loadForYou = async () => {
-    if (context.user === null) return;
     try {
       const answer = await clients.stats.recommendRooms({ userId: 0n, limit: 8 }, { signal });
       replaceChildren(
@@ -147,6 +145,21 @@ export function renderLobby(context: AppContext, outlet: HTMLElement, _match: Re
     if (search.value.trim() === '') void loadLive();
   };
 
+  if (context.user === null) {
+    // The Proxy answers only sign-in calls for visitors without a token (docs/identity.md), so a guest's
+    // lobby asks nothing that would be refused; rooms themselves are open to guests by their link.
+    outlet.append(
+      el(
+        'section',
+        { class: 'panel narrow', attrs: { 'data-testid': 'guest-lobby' } },
+        el('h1', null, 'Live now'),
+        el('p', null, 'Sign in to browse live rooms, chat, send gifts and follow anchors. Watching a room needs no account: open its link.'),
+        el('p', { class: 'form-actions' }, context.link('/signin', 'Sign in', 'button primary'), context.link('/signin?mode=register', 'Create an account', 'button ghost')),
+      ),
+    );
+    return;
+  }
+
   renderTabs();
   outlet.append(
     el(
@@ -160,15 +173,6 @@ export function renderLobby(context: AppContext, outlet: HTMLElement, _match: Re
         search,
       ),
       status,
-      context.user === null
-        ? el(
-            'p',
-            { class: 'hint' },
-            'Watching needs no account. ',
-            context.link('/signin', 'Sign in'),
-            ' to chat, send gifts, follow anchors and get recommendations.',
-          )
-        : null,
       results.root,
       forYou.root,
       hot.root,

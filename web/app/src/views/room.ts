@@ -72,6 +72,11 @@ export function renderRoom(context: AppContext, outlet: HTMLElement, match: RegE
   };
   let live: LiveRoom | null = null;
 
+  if (user === null) {
+    // Guests may watch (the Edge serves them read-only) but the Proxy answers no other call without a token.
+    start(null);
+    return;
+  }
   clients.rooms
     .getRoom({ roomId }, { signal })
     .then(
@@ -104,13 +109,13 @@ export function renderRoom(context: AppContext, outlet: HTMLElement, match: RegE
       nameOf: (id) => context.names.label(BigInt(id)),
       onRejected: (rejection) => sendBox.showRejection(rejection),
       onMessage: (message) => sendBox.noticeEcho(message, user === null ? 0 : Number(user.id)),
-      onGift: () => leaderboard.soon(),
+      onGift: () => leaderboard?.soon(),
     });
     view.add(() => live?.destroy());
     if (room?.viewerCount !== undefined) live.online(Number(room.viewerCount));
     head.append(el('div', { class: 'room-live-facts' }, live.connection, el('span', { class: 'fact' }, '👁 ', live.viewers)));
 
-    const leaderboard = new LeaderboardPanel(context, roomId, view);
+    const leaderboard = user !== null ? new LeaderboardPanel(context, roomId, view) : null;
     const gifts = user !== null ? new GiftBar(context, roomId, view) : null;
 
     const feed: RoomFeed = openFeed(context, Number(roomId), live);
@@ -127,7 +132,7 @@ export function renderRoom(context: AppContext, outlet: HTMLElement, match: RegE
         live.chat.element,
         sendBox.element,
       ),
-      leaderboard.element,
+      leaderboard?.element ?? null,
     );
   }
 }
