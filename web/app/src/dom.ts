@@ -86,3 +86,12 @@ export class Disposables {
     for (const cleanup of this.cleanups.splice(0).reverse()) cleanup();
   }
 }
+
+const reducedMotion = typeof matchMedia === 'function' ? matchMedia('(prefers-reduced-motion: reduce)') : null;
+
+/** A short scale pulse (a combo count going up); restarts if it is already playing, skipped for reduced motion. */
+export function pulse(node: HTMLElement): void {
+  if (reducedMotion?.matches) return;
+  for (const running of node.getAnimations()) running.cancel();
+  node.animate([{ transform: 'scale(1)' }, { transform: 'scale(1.18)' }, { transform: 'scale(1)' }], { duration: 350, easing: 'ease-out' });
+}

@@ -3,7 +3,6 @@ import { describeError as describeRpcError } from '@live/sdk';
 /** gRPC status codes the app tells apart (the SDK's calls fail with a ConnectError carrying one). */
 export const Status = {
   NotFound: 5,
-  PermissionDenied: 7,
   Unauthenticated: 16,
 } as const;
 

@@ -14,10 +14,6 @@ export function formatRate(value: number): string {
   return `${value.toFixed(value < 10 ? 1 : 0)}/s`;
 }
 
-export function formatSeconds(ms: number): string {
-  return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
-}
-
 /** A google.protobuf.Timestamp (as the SDK's messages carry it) in Unix ms. */
 export function timestampMs(timestamp: { seconds: bigint; nanos: number }): number {
   return Number(timestamp.seconds) * 1000 + Math.floor(timestamp.nanos / 1_000_000);

@@ -1,4 +1,4 @@
-import { el } from '../dom';
+import { el, pulse } from '../dom';
 import { safeColour } from './colour';
 
 export type ChatKind = 'danmaku' | 'gift' | 'system' | 'notice';
@@ -74,9 +74,7 @@ export class ChatColumn {
       if (row !== undefined) {
         const text = row.querySelector('.chat-text');
         if (text !== null) text.textContent = entry.text;
-        row.classList.remove('combo-bump');
-        void row.offsetWidth;
-        row.classList.add('combo-bump');
+        pulse(row);
         return;
       }
       const waiting = this.pending.find((p) => p.comboId === entry.comboId);

@@ -1,4 +1,4 @@
-import { el, setText } from '../dom';
+import { el, pulse, setText } from '../dom';
 import { formatCount } from '../format';
 import { ChatColumn, type ChatModeration } from './chat';
 import { ComboTracker, parseGiftContent } from './combos';
@@ -178,10 +178,7 @@ export class LiveRoom implements FeedListener {
       el('span', { class: 'combo-gift' }, gift),
       el('span', { class: 'combo-count', attrs: { 'data-testid': 'combo-count' } }, `×${total}`),
     );
-    // Restart the bump animation: it plays each time the total grows.
-    node.classList.remove('combo-bump');
-    void node.offsetWidth;
-    node.classList.add('combo-bump');
+    pulse(node);
     window.clearTimeout(entry.timer);
     entry.timer = window.setTimeout(() => {
       node.remove();

@@ -155,7 +155,7 @@ function mountLiveConsole(context: AppContext, room: Room, area: HTMLElement, vi
   live = new LiveRoom({
     title: room.title,
     selfId: Number(context.user?.id ?? 0n),
-    moderation: roomModeration(context, room.id, () => live),
+    moderation: roomModeration(context, room.id, (text) => live?.notice(text)),
     nameOf: (id) => context.names.label(BigInt(id)),
   });
   view.add(() => live?.destroy());

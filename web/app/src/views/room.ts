@@ -68,73 +68,69 @@ export function renderRoom(context: AppContext, outlet: HTMLElement, match: RegE
       }
     }
     const moderates = user !== null && (user.admin || (room !== null && room.anchorUserId === user.id));
-    mountLive(context, roomId, room, moderates ? roomModeration(context, roomId, () => live) : null, body, head, view);
+    let live: LiveRoom | null = null;
+    const moderation = moderates ? roomModeration(context, roomId, (text) => live?.notice(text)) : null;
+    live = mountLive(context, roomId, room, moderation, { body, head }, view);
   };
-  let live: LiveRoom | null = null;
 
   if (user === null) {
     // Guests may watch (the Edge serves them read-only) but the Proxy answers no other call without a token.
     start(null);
     return;
   }
-  clients.rooms
-    .getRoom({ roomId }, { signal })
-    .then(
-      (room) => start(room),
-      (error: unknown) => {
-        if (signal.aborted) return;
-        if (statusOf(error) === Status.NotFound) {
-          replaceChildren(body, el('section', { class: 'panel' }, el('h2', null, 'No such room'), el('p', null, context.link('/', 'Back to the lobby'))));
-          return;
-        }
-        // Guests cannot read room details through the Proxy, but may watch: go on without them.
-        start(null);
-      },
-    );
+  clients.rooms.getRoom({ roomId }, { signal }).then(
+    (room) => start(room),
+    (error: unknown) => {
+      if (signal.aborted) return;
+      if (statusOf(error) === Status.NotFound) {
+        replaceChildren(body, el('section', { class: 'panel' }, el('h2', null, 'No such room'), el('p', null, context.link('/', 'Back to the lobby'))));
+        return;
+      }
+      // Without the details the room can still be watched: go on with its id.
+      start(null);
+    },
+  );
+}
 
-  function mountLive(
-    context: AppContext,
-    roomId: bigint,
-    room: Room | null,
-    moderation: ChatModeration | null,
-    body: HTMLElement,
-    head: HTMLElement,
-    view: Disposables,
-  ): void {
-    const sendBox = new SendBox(user !== null, context);
-    live = new LiveRoom({
-      title: room?.title ?? `Room ${roomId}`,
-      selfId: user === null ? 0 : Number(user.id),
-      moderation,
-      nameOf: (id) => context.names.label(BigInt(id)),
-      onRejected: (rejection) => sendBox.showRejection(rejection),
-      onMessage: (message) => sendBox.noticeEcho(message, user === null ? 0 : Number(user.id)),
-      onGift: () => leaderboard?.soon(),
-    });
-    view.add(() => live?.destroy());
-    if (room?.viewerCount !== undefined) live.online(Number(room.viewerCount));
-    head.append(el('div', { class: 'room-live-facts' }, live.connection, el('span', { class: 'fact' }, '👁 ', live.viewers)));
+/** The live part of a room page: stage and chat on one feed, the send box, gifts and the leaderboard. */
+function mountLive(
+  context: AppContext,
+  roomId: bigint,
+  room: Room | null,
+  moderation: ChatModeration | null,
+  parts: { body: HTMLElement; head: HTMLElement },
+  view: Disposables,
+): LiveRoom {
+  const user = context.user;
+  const selfId = user === null ? 0 : Number(user.id);
+  const sendBox = new SendBox(user !== null, context);
+  const leaderboard = user !== null ? new LeaderboardPanel(context, roomId, view) : null;
+  const gifts = user !== null ? new GiftBar(context, roomId, view) : null;
+  const live = new LiveRoom({
+    title: room?.title ?? `Room ${roomId}`,
+    selfId,
+    moderation,
+    nameOf: (id) => context.names.label(BigInt(id)),
+    onRejected: (rejection) => sendBox.showRejection(rejection),
+    onMessage: (message) => sendBox.noticeEcho(message, selfId),
+    onGift: () => leaderboard?.soon(),
+  });
+  view.add(() => live.destroy());
+  if (room?.viewerCount !== undefined) live.online(Number(room.viewerCount));
+  parts.head.append(el('div', { class: 'room-live-facts' }, live.connection, el('span', { class: 'fact' }, '👁 ', live.viewers)));
 
-    const leaderboard = user !== null ? new LeaderboardPanel(context, roomId, view) : null;
-    const gifts = user !== null ? new GiftBar(context, roomId, view) : null;
+  const feed: RoomFeed = openFeed(context, Number(roomId), live);
+  view.add(() => feed.close());
+  sendBox.bind(feed);
 
-    const feed: RoomFeed = openFeed(context, Number(roomId), live);
-    view.add(() => feed.close());
-    sendBox.bind(feed);
-
-    replaceChildren(
-      body,
-      el('section', { class: 'stage-column', attrs: { 'aria-label': 'Stage' } }, live.stage, gifts?.element ?? el('p', { class: 'hint' }, context.link(`/signin?next=${encodeURIComponent(location.pathname)}`, 'Sign in'), ' to chat and send gifts.')),
-      el(
-        'section',
-        { class: 'chat-column', attrs: { 'aria-label': 'Chat' } },
-        el('h2', { class: 'visually-hidden' }, 'Chat'),
-        live.chat.element,
-        sendBox.element,
-      ),
-      leaderboard?.element ?? null,
-    );
-  }
+  const signInHint = el('p', { class: 'hint' }, context.link(`/signin?next=${encodeURIComponent(location.pathname)}`, 'Sign in'), ' to chat and send gifts.');
+  replaceChildren(
+    parts.body,
+    el('section', { class: 'stage-column', attrs: { 'aria-label': 'Stage' } }, live.stage, gifts?.element ?? signInHint),
+    el('section', { class: 'chat-column', attrs: { 'aria-label': 'Chat' } }, el('h2', { class: 'visually-hidden' }, 'Chat'), live.chat.element, sendBox.element),
+    leaderboard?.element ?? null,
+  );
+  return live;
 }
 
 /** The send box: input, colour, and the room's answer when it refuses (with the retry-after counting down). */
@@ -356,9 +352,8 @@ class LeaderboardPanel {
 }
 
 /** Moderation from a room's chat rows: for the room's anchor and for admins. */
-export function roomModeration(context: AppContext, roomId: bigint, live: () => LiveRoom | null): ChatModeration {
+export function roomModeration(context: AppContext, roomId: bigint, report: (text: string) => void): ChatModeration {
   const { moderation, users } = context.session.clients;
-  const report = (text: string) => live()?.notice(text);
   const fail = (error: unknown) => report(`Moderation failed: ${describeError(error)}`);
   return {
     deleteMessage: (entry) => {
