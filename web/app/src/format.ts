@@ -24,3 +24,7 @@ export function timestampOf(ms: number): { seconds: bigint; nanos: number } {
   const seconds = Math.floor(ms / 1000);
   return { seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
 }
+
+export function formatCoins(value: bigint | number): string {
+  return `${formatCount(value)} ${Number(value) === 1 ? 'coin' : 'coins'}`;
+}

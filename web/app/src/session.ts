@@ -60,8 +60,16 @@ export class Session {
     await this.auth.register({ username, password, displayName, asAnchor });
   }
 
+  /**
+   * Forgets the tokens here whatever happens; revoking the sign-in on the server is best effort (if the
+   * Proxy cannot be reached, the refresh token expires on its own and nothing on this page can use it).
+   */
   async signOut(): Promise<void> {
-    await this.auth.logout();
+    try {
+      await this.auth.logout();
+    } catch {
+      // Already signed out locally (AuthSession.logout clears in `finally`).
+    }
   }
 }
 

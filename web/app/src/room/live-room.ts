@@ -65,7 +65,7 @@ export class LiveRoom implements FeedListener {
     this.stage = el('div', { class: 'stage' }, this.pattern.canvas, overlayRoot, this.comboList, this.banner);
     this.overlay = new DanmakuOverlay(overlayRoot);
     this.chat = new ChatColumn({ label: 'Chat', moderation: options.moderation });
-    this.viewers = el('span', { class: 'viewer-count', attrs: { 'data-testid': 'viewer-count', 'aria-label': 'viewers' } }, '—');
+    this.viewers = el('span', { class: 'viewer-count', attrs: { 'data-testid': 'viewer-count' } }, '—');
     this.connection = el('span', { class: 'connection-state', attrs: { 'data-testid': 'connection-state', 'data-state': 'connecting' } }, STATE_TEXT.connecting);
   }
 
@@ -153,7 +153,7 @@ export class LiveRoom implements FeedListener {
     if (!combo.raised) return;
     const text = `sent ${parsed.gift} ×${combo.total}`;
     this.chat.add({ seq: message.seq, userId: message.userId, name, text, colour: '', kind: 'gift', comboId: combo.streakId });
-    this.overlay.push({ seq: message.seq, text: `🎁 ${name} ${text}`, colour: '', gift: true, priority: true });
+    this.overlay.push({ seq: message.seq, text: `${name} ${text}`, colour: '', gift: true, priority: true });
     this.showCombo(combo.streakId, name, parsed.gift, combo.total);
     this.options.onGift?.();
   }

@@ -86,8 +86,8 @@ export function roomCard(context: AppContext, room: RoomCardData, follows: Follo
   void context.names.resolve([room.anchorUserId]).then(() => setText(anchorName, context.names.label(room.anchorUserId)));
   const facts: (HTMLElement | null)[] = [
     el('span', { class: 'tag' }, room.category),
-    room.viewers !== undefined ? el('span', { class: 'fact', attrs: { title: 'viewers' } }, `👁 ${formatCount(room.viewers)}`) : null,
-    room.heat !== undefined ? el('span', { class: 'fact', attrs: { title: 'heat' } }, `🔥 ${formatHeat(room.heat)}`) : null,
+    room.viewers !== undefined ? el('span', { class: 'fact', attrs: { title: 'viewers' } }, `${formatCount(room.viewers)} watching`) : null,
+    room.heat !== undefined ? el('span', { class: 'fact', attrs: { title: 'heat' } }, `heat ${formatHeat(room.heat)}`) : null,
     room.reason !== undefined ? el('span', { class: 'fact reason' }, room.reason) : null,
   ];
   return el(

@@ -166,12 +166,20 @@ function mountLiveConsole(context: AppContext, room: Room, area: HTMLElement, vi
     el(
       'div',
       { class: 'console-grid' },
-      el('section', { class: 'stage-column', attrs: { 'aria-label': 'Preview' } }, live.stage, el('p', { class: 'room-live-facts' }, live.connection, ' · 👁 ', live.viewers)),
-      el('section', { class: 'chat-column', attrs: { 'aria-label': 'Live chat with moderation' } }, el('h2', null, 'Live chat'), live.chat.element),
-      statsPanel(context, room.id, view),
-      slowModePanel(context, room.id, view),
-      wordListPanel(context, room.id, view),
-      rejectionsPanel(context, room.id, view),
+      el(
+        'div',
+        { class: 'console-main' },
+        el('section', { class: 'stage-column', attrs: { 'aria-label': 'Preview' } }, live.stage, el('p', { class: 'room-live-facts' }, live.connection, ' · ', live.viewers, ' watching')),
+        el('section', { class: 'chat-column', attrs: { 'aria-label': 'Live chat with moderation' } }, el('h2', null, 'Live chat'), live.chat.element),
+      ),
+      el(
+        'div',
+        { class: 'console-panels' },
+        statsPanel(context, room.id, view),
+        slowModePanel(context, room.id, view),
+        wordListPanel(context, room.id, view),
+        rejectionsPanel(context, room.id, view),
+      ),
     ),
   );
 }

@@ -38,8 +38,8 @@ function hotRoomsPanel(context: AppContext, selected: bigint | null, view: Dispo
   const status = el('p', { class: 'status-line', attrs: { role: 'status' } });
   const load = () => {
     context.session.clients.stats.getHotRooms({ category: '', limit: 20 }, { signal: view.signal() }).then(
-      (answer) => {
-        void context.names.resolve(answer.rooms.map((room) => room.anchorUserId));
+      async (answer) => {
+        await context.names.resolve(answer.rooms.map((room) => room.anchorUserId));
         replaceChildren(
           body,
           ...(answer.rooms.length === 0

@@ -1,7 +1,7 @@
 import { LeaderboardKind, RoomStatus, type Gift, type Room } from '@live/sdk';
 import { el, replaceChildren, setText, type Disposables } from '../dom';
 import { describeError, statusOf, Status } from '../errors';
-import { formatCount } from '../format';
+import { formatCoins, formatCount } from '../format';
 import type { AppContext } from '../app';
 import { DANMAKU_COLOURS } from '../room/colour';
 import type { ChatModeration } from '../room/chat';
@@ -117,7 +117,7 @@ function mountLive(
   });
   view.add(() => live.destroy());
   if (room?.viewerCount !== undefined) live.online(Number(room.viewerCount));
-  parts.head.append(el('div', { class: 'room-live-facts' }, live.connection, el('span', { class: 'fact' }, '👁 ', live.viewers)));
+  parts.head.append(el('div', { class: 'room-live-facts' }, live.connection, el('span', { class: 'fact' }, live.viewers, ' watching')));
 
   const feed: RoomFeed = openFeed(context, Number(roomId), live);
   view.add(() => feed.close());
@@ -284,11 +284,11 @@ class GiftBar {
       'button',
       {
         class: `gift tier-${gift.tier}`,
-        attrs: { type: 'button', 'data-gift': gift.name, 'aria-label': `Send ${gift.name} (${gift.price} coins)` },
+        attrs: { type: 'button', 'data-gift': gift.name, 'aria-label': `Send ${gift.name} (${formatCoins(gift.price)})` },
         on: { click: () => this.send(gift) },
       },
       el('span', { class: 'gift-name' }, gift.name),
-      el('span', { class: 'gift-price' }, `${formatCount(gift.price)} 🪙`),
+      el('span', { class: 'gift-price' }, formatCoins(gift.price)),
     );
   }
 
@@ -340,7 +340,7 @@ class LeaderboardPanel {
           ...(board.entries.length === 0
             ? [el('li', { class: 'empty' }, 'No gifts yet.')]
             : board.entries.map((entry) =>
-                el('li', null, el('span', { class: 'rank' }, `#${entry.rank}`), el('span', { class: 'who' }, this.context.names.label(entry.userId)), el('span', { class: 'score' }, `${formatCount(entry.score)} 🪙`)),
+                el('li', null, el('span', { class: 'rank' }, `#${entry.rank}`), el('span', { class: 'who' }, this.context.names.label(entry.userId)), el('span', { class: 'score' }, formatCoins(entry.score))),
               )),
         );
       })

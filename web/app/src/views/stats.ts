@@ -1,7 +1,7 @@
 import type { RoomMinute, RoomStats } from '@live/sdk';
 import { el, replaceChildren, setText, type Disposables } from '../dom';
 import { describeError } from '../errors';
-import { formatCount, formatHeat, formatRate, timestampMs, timestampOf } from '../format';
+import { formatCoins, formatCount, formatHeat, formatRate, timestampMs, timestampOf } from '../format';
 import type { AppContext } from '../app';
 
 const RETRY_MS = 3000;
@@ -43,7 +43,7 @@ export function statsPanel(context: AppContext, roomId: bigint, view: Disposable
     setText(fields.rate, formatRate(stats.messagesPerSecond));
     setText(fields.rate1m, formatRate(stats.messagesPerSecond1m));
     setText(fields.senders, formatCount(stats.uniqueSenders1h));
-    setText(fields.gifts, `${formatCount(stats.giftCount)} (${formatCount(stats.giftValue)} 🪙)`);
+    setText(fields.gifts, `${formatCount(stats.giftCount)} (${formatCoins(stats.giftValue)})`);
     setText(fields.heat, formatHeat(stats.heat));
     setText(fields.live, stats.live ? 'live' : 'offline');
     setText(status, stats.computedAt ? `Updated ${new Date(timestampMs(stats.computedAt)).toLocaleTimeString()}` : '');

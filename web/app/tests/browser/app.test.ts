@@ -2,7 +2,7 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { browserTest, closeBrowser, type Session } from './harness.js';
-import { BASE_URL, gone, INTERNAL, internalCall, register, restartEdge, sendDanmaku, shows, signIn, uniqueName } from './platform.js';
+import { BASE_URL, gone, INTERNAL, internalCall, register, restartEdge, sendDanmaku, shows, signIn, uniqueName, visit } from './platform.js';
 
 /**
  * The app against the real platform (`./platform up`): every user is a browser context of their own, every
@@ -39,7 +39,7 @@ async function openConsole(session: Session, name = 'anchor') {
 async function openRoomAsNewViewer(session: Session, name: string, options: Parameters<Session['user']>[1] = {}) {
   const viewer = await session.user(name, options);
   const id = await register(viewer.page, uniqueName('v'));
-  await viewer.page.goto(`/rooms/${stage.roomId}`);
+  await visit(viewer.page, `/rooms/${stage.roomId}`);
   await viewer.page.getByTestId('connection-state').filter({ hasText: 'Live' }).waitFor();
   return { viewer, id };
 }
@@ -61,31 +61,39 @@ browserTest('an anchor registers, creates a room and goes live; a viewer\'s danm
   const viewer = await session.user('viewer');
   await register(viewer.page, uniqueName('v'));
   await shows(viewer.page.getByTestId('live-rooms').locator('.room-card'), stage.title);
-  await viewer.page.getByRole('link', { name: stage.title }).click();
+  await viewer.page.getByTestId('live-rooms').getByRole('link', { name: stage.title }).click();
   await viewer.page.getByTestId('connection-state').filter({ hasText: 'Live' }).waitFor();
 
-  // Time it in the pages' own clock (one machine): from the viewer's Enter to the anchor's overlay node.
-  const text = `hello from the viewer ${Date.now() % 100000}`;
-  await anchor.page.evaluate((wanted) => {
-    const overlay = document.querySelector('[data-testid="danmaku-overlay"]')!;
-    new MutationObserver((changes, observer) => {
-      for (const change of changes) {
-        for (const node of change.addedNodes) {
-          if (node.textContent === wanted) {
-            (window as unknown as { __seenAt: number }).__seenAt = Date.now();
-            observer.disconnect();
+  // The room's first message also sets up its path through the services; time the ones after it.
+  await sendDanmaku(viewer.page, 'first!');
+  await shows(overlayItems(anchor.page), 'first!');
+  // Timed in the pages' own clock (one machine): from the viewer's Enter to the node on the anchor's overlay.
+  let text = '';
+  const latencies: number[] = [];
+  for (let i = 1; i <= 3; i++) {
+    text = `hello from the viewer ${i}`;
+    await anchor.page.evaluate((wanted) => {
+      const overlay = document.querySelector('[data-testid="danmaku-overlay"]')!;
+      new MutationObserver((changes, observer) => {
+        for (const change of changes) {
+          for (const node of change.addedNodes) {
+            if (node.textContent === wanted) {
+              (window as unknown as { __seenAt: number }).__seenAt = Date.now();
+              observer.disconnect();
+            }
           }
         }
-      }
-    }).observe(overlay, { childList: true });
-  }, text);
-  const input = viewer.page.getByLabel('Message', { exact: true });
-  await input.fill(text);
-  const sentAt = await viewer.page.evaluate(() => Date.now());
-  await input.press('Enter');
-  await shows(overlayItems(anchor.page), text, 5000);
-  const seenAt = await anchor.page.evaluate(() => (window as unknown as { __seenAt: number }).__seenAt);
-  assert.ok(seenAt - sentAt < 1000, `the danmaku reached the anchor's overlay in ${seenAt - sentAt} ms`);
+      }).observe(overlay, { childList: true });
+    }, text);
+    const input = viewer.page.getByLabel('Message', { exact: true });
+    await input.fill(text);
+    const sentAt = await viewer.page.evaluate(() => Date.now());
+    await input.press('Enter');
+    await shows(overlayItems(anchor.page), text, 5000);
+    latencies.push((await anchor.page.evaluate(() => (window as unknown as { __seenAt: number }).__seenAt)) - sentAt);
+  }
+  console.log(`viewer-to-anchor-overlay latencies (ms): ${latencies.join(', ')}`);
+  assert.ok(Math.max(...latencies) < 1000, `the danmaku reached the anchor's overlay within 1 s (${latencies.join(', ')} ms)`);
   await shows(chatRows(anchor.page), text);
   await shows(chatRows(viewer.page), text);
 
@@ -93,7 +101,7 @@ browserTest('an anchor registers, creates a room and goes live; a viewer\'s danm
   await shows(chatRows(anchor.page), 'message number 6');
   await session.screenshot(viewer, 'room.png');
   await session.screenshot(anchor, 'console.png');
-  await viewer.page.goto('/');
+  await viewer.page.getByRole('link', { name: 'Lobby', exact: true }).click();
   await shows(viewer.page.getByTestId('live-rooms').locator('.room-card'), stage.title);
   await session.screenshot(viewer, 'lobby.png');
 });
@@ -103,7 +111,7 @@ browserTest('a viewer sends a gift three times: the balance drops and the room s
   const viewer = await session.user('gifter');
   const id = await register(viewer.page, uniqueName('g'));
   await internalCall(INTERNAL.messages, 'live.v1.GiftService/CreditWallet', { userId: String(id), amount: 100, idempotencyKey: `test-credit-${id}` });
-  await viewer.page.goto(`/rooms/${stage.roomId}`);
+  await visit(viewer.page, `/rooms/${stage.roomId}`);
   await viewer.page.getByTestId('connection-state').filter({ hasText: 'Live' }).waitFor();
   await viewer.page.getByTestId('wallet-balance').filter({ hasText: '100' }).waitFor();
   const gift = viewer.page.locator('.gift-buttons button').first();
@@ -137,10 +145,15 @@ browserTest('the anchor deletes a viewer\'s message and it disappears from the v
 browserTest('sending faster than the rate limit shows "rate limited" with the retry-after', base, async (session) => {
   const { viewer } = await openRoomAsNewViewer(session, 'fast');
   const status = viewer.page.getByTestId('send-status');
-  for (let i = 1; i <= 14; i++) {
-    await sendDanmaku(viewer.page, `burst ${i}`);
-    if ((await status.getAttribute('data-reason')) === 'rate_limited') break;
-  }
+  // Faster than fingers: the send box's own form, submitted 15 times in one go (the limit is 10 a second).
+  await viewer.page.evaluate(() => {
+    const form = document.querySelector<HTMLFormElement>('form.send-box')!;
+    const input = form.querySelector<HTMLInputElement>('#danmaku-input')!;
+    for (let i = 1; i <= 15; i++) {
+      input.value = `burst ${i}`;
+      form.requestSubmit();
+    }
+  });
   await viewer.page.locator('[data-testid="send-status"][data-reason="rate_limited"]').waitFor();
   const retryAfter = Number(await status.getAttribute('data-retry-after-ms'));
   assert.ok(retryAfter > 0, `the refusal carried a retry-after (${retryAfter} ms)`);
@@ -214,7 +227,8 @@ browserTest('the lobby finds the room by title, follows its anchor, and recommen
   await viewer.page.getByLabel('Search live rooms by title').fill('');
   await viewer.page.getByRole('button', { name: 'music' }).click();
   await shows(viewer.page.getByTestId('live-rooms').locator('.room-card'), stage.title);
-  await viewer.page.reload();
+  // Recommendations come from StatsService's view of the follow: look again until it is there.
+  await viewer.page.getByRole('link', { name: 'Lobby', exact: true }).click();
   await shows(viewer.page.getByTestId('for-you').locator('.room-card'), stage.title, 30_000);
   await session.screenshot(viewer, 'lobby-phone.png');
   await viewer.page.getByTestId('for-you').locator('.room-card').filter({ hasText: stage.title }).getByRole('button', { name: 'Following' }).click();

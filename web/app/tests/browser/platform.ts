@@ -56,7 +56,8 @@ export async function signIn(page: Page, username: string, next = '/'): Promise<
 
 async function userId(page: Page): Promise<bigint> {
   const account = page.getByTestId('account-name');
-  await account.waitFor();
+  // Attached, not visible: phone-sized pages hide the name to save room.
+  await account.waitFor({ state: 'attached' });
   return BigInt((await account.getAttribute('data-user-id')) ?? '0');
 }
 
@@ -70,6 +71,14 @@ export async function shows(locator: Locator, text: string | RegExp, timeout = 1
 /** Waits until no element of `locator` shows `text` any more. */
 export async function gone(locator: Locator, text: string | RegExp, timeout = 15_000): Promise<void> {
   await locator.filter({ hasText: text }).first().waitFor({ state: 'detached', timeout });
+}
+
+/** Navigates inside the app as a link click does (no reload: the page, its session and sockets stay). */
+export async function visit(page: Page, path: string): Promise<void> {
+  await page.evaluate((target) => {
+    history.pushState(null, '', target);
+    dispatchEvent(new PopStateEvent('popstate'));
+  }, path);
 }
 
 export async function sendDanmaku(page: Page, text: string): Promise<void> {
