@@ -119,9 +119,24 @@ function writeHeader(frame: Uint8Array, type: number, flags: number, userId: big
   view.setBigInt64(29, frameSeq);
 }
 
+/**
+ * Batches as a hot room's server sends them, encoded before the clock starts (encoding is the server's
+ * work, not the page's): one per message count a 20 ms tick can owe, reused; decoding them is measured.
+ */
+const frames = new Map<number, Uint8Array>();
+function frameOf(count: number): Uint8Array {
+  let frame = frames.get(count);
+  if (frame === undefined) {
+    frame = batchFrame(count);
+    frames.set(count, frame);
+  }
+  return frame;
+}
+
 async function run(): Promise<void> {
   const host = document.getElementById('bench')!;
-  const sink = engine === 'app' ? appSink(host) : danmakuSink(host);
+  for (let count = 1; count <= Math.ceil((rate * TICK_MS * 3) / 1000) + 1; count++) frameOf(count);
+  const sink = engine === 'danmaku' ? danmakuSink(host) : appSink(host);
   let longTasks = 0;
   let longTaskMs = 0;
   const observer = new PerformanceObserver((list) => {
@@ -142,7 +157,7 @@ async function run(): Promise<void> {
     const count = Math.min(65535, Math.floor(owed));
     if (count === 0) return;
     owed -= count;
-    const decoded = decodeBinaryFrame(batchFrame(count));
+    const decoded = decodeBinaryFrame(frameOf(count));
     if (!decoded.ok || decoded.frame.type !== 'batch') throw new Error('the benchmark built a frame the SDK refused');
     for (const message of decoded.frame.messages) sink.deliver(message);
     delivered += count;

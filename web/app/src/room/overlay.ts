@@ -2,7 +2,7 @@ import { LaneAllocator } from './lanes';
 import { DanmakuSampler } from './sampler';
 import { safeColour } from './colour';
 
-/** One item to fly across the stage. `text` is shown as text, never parsed. */
+/** One item to fly across the stage. `text` is drawn as text, never parsed. */
 export interface FlyingItem {
   /** Room seq; 0 for items that cannot be deleted (local notices). */
   seq: number;
@@ -16,7 +16,7 @@ export interface FlyingItem {
 export interface OverlayOptions {
   /** Time every item takes to cross the stage. */
   crossMs?: number;
-  /** Nodes on screen at most (the pool size); further items wait in the sampler or are dropped. */
+  /** Items on screen at most; further items wait in the sampler or are dropped. */
   maxOnScreen?: number;
 }
 
@@ -33,9 +33,13 @@ interface Pending {
 }
 
 interface Flying {
-  node: HTMLElement;
-  animation: Animation;
-  seq: number;
+  item: FlyingItem;
+  sprite: HTMLCanvasElement;
+  /** Its line in the list of texts flying now. */
+  entry: HTMLLIElement;
+  width: number;
+  lane: number;
+  startedAt: number;
 }
 
 const LANE_GAP_PX = 24;
@@ -43,23 +47,35 @@ const LINE_HEIGHT_RATIO = 1.45;
 const TEXT_PADDING_PX = 8;
 
 /**
- * The danmaku overlay: items fly right to left in lanes chosen by LaneAllocator, so none overlap; the speed
- * follows the length. Motion is a linear Web Animation of `transform`, which the compositor runs without
- * the main thread, so a busy page does not stutter the text. What does not fit waits briefly in the sampler
- * (bounded) and is otherwise dropped: the overlay shows at most what fits; the chat column has everything.
+ * The danmaku overlay: items fly right to left in lanes chosen by LaneAllocator, so none overlap, and the
+ * speed follows the length. What does not fit waits briefly in the sampler (bounded) and is otherwise
+ * dropped: the overlay shows at most what fits; the chat column has everything.
+ *
+ * It draws on one canvas: each item is rendered once into a small sprite (drawn as text: nothing from the
+ * wire is ever parsed), and every frame clears the canvas and draws the sprites where they are now. One
+ * layer and one draw per item per frame, no layout. A DOM node per item animated by the compositor was the
+ * first version; on a busy two-core machine every new item was a layer to raster and every frame a
+ * composite of dozens, and the page fell to half the frame rate this one keeps (docs/benchmarks.md).
+ *
+ * The texts on the canvas are also kept, as text, in a hidden list beside it (`.danmaku-texts`, one `li`
+ * per item, added and removed as items enter and leave), so tools that read the page — the browser tests —
+ * can see what flies.
  */
 export class DanmakuOverlay {
   private readonly root: HTMLElement;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly context: CanvasRenderingContext2D | null;
+  private readonly list: HTMLOListElement;
   private readonly lanes: LaneAllocator;
   private readonly sampler: DanmakuSampler<Pending>;
-  private readonly pool: HTMLElement[] = [];
-  private readonly flying = new Set<Flying>();
+  private readonly flying: Flying[] = [];
+  private readonly spares: HTMLCanvasElement[] = [];
   private readonly maxOnScreen: number;
-  private readonly measure: CanvasRenderingContext2D | null;
   private readonly resizeObserver: ResizeObserver;
   private width = 0;
+  private scale = 1;
   private laneHeight = 32;
-  private font = '';
+  private fontSize = 22;
   private frame = 0;
   private readonly placeNext = (pending: Pending) => this.place(pending);
 
@@ -68,16 +84,22 @@ export class DanmakuOverlay {
     this.maxOnScreen = options.maxOnScreen ?? 240;
     this.lanes = new LaneAllocator(1, 0, options.crossMs ?? 8000, LANE_GAP_PX);
     this.sampler = new DanmakuSampler<Pending>(64, 32, 1000, 4000);
-    this.measure = document.createElement('canvas').getContext('2d');
+    this.canvas = document.createElement('canvas');
+    this.canvas.className = 'danmaku-canvas';
+    this.context = this.canvas.getContext('2d');
+    this.list = document.createElement('ol');
+    this.list.className = 'danmaku-texts';
+    this.list.hidden = true;
     root.classList.add('danmaku-overlay');
     root.setAttribute('aria-hidden', 'true');
+    root.append(this.canvas, this.list);
     this.resizeObserver = new ResizeObserver(() => this.layout());
     this.resizeObserver.observe(root);
     this.layout();
   }
 
   get stats(): OverlayStats {
-    return { ...this.sampler.counts, onScreen: this.flying.size };
+    return { ...this.sampler.counts, onScreen: this.flying.length };
   }
 
   push(item: FlyingItem): void {
@@ -85,19 +107,20 @@ export class DanmakuOverlay {
     this.schedule();
   }
 
-  /** Hides a deleted message wherever it is: flying or still waiting. */
   remove(seq: number): void {
     if (seq <= 0) return;
     this.sampler.discard((pending) => pending.item.seq === seq);
-    for (const flying of this.flying) {
-      if (flying.seq === seq) flying.animation.cancel();
+    for (let i = this.flying.length - 1; i >= 0; i--) {
+      if (this.flying[i]!.item.seq === seq) this.release(i);
     }
+    this.schedule();
   }
 
   clear(): void {
     this.sampler.clear();
-    for (const flying of [...this.flying]) flying.animation.cancel();
+    for (let i = this.flying.length - 1; i >= 0; i--) this.release(i);
     this.lanes.clear();
+    this.schedule();
   }
 
   destroy(): void {
@@ -112,61 +135,97 @@ export class DanmakuOverlay {
     if (this.frame === 0) this.frame = requestAnimationFrame(this.onFrame);
   }
 
-  private readonly onFrame = (): void => {
+  private readonly onFrame = (now: number): void => {
     this.frame = 0;
-    this.sampler.drain(performance.now(), this.placeNext);
-    if (this.sampler.pending > 0) this.schedule();
+    this.sampler.drain(now, this.placeNext);
+    this.draw(now);
+    if (this.flying.length > 0 || this.sampler.pending > 0) this.schedule();
   };
 
   private layout(): void {
     const rect = this.root.getBoundingClientRect();
     this.width = rect.width;
-    const fontSize = Math.round(Math.min(26, Math.max(15, rect.height / 14)));
-    this.laneHeight = Math.ceil(fontSize * LINE_HEIGHT_RATIO);
-    this.font = `600 ${fontSize}px system-ui, sans-serif`;
-    this.root.style.setProperty('--danmaku-font-size', `${fontSize}px`);
-    this.root.style.setProperty('--danmaku-line-height', `${this.laneHeight}px`);
+    this.scale = Math.min(2, window.devicePixelRatio || 1);
+    this.canvas.width = Math.round(rect.width * this.scale);
+    this.canvas.height = Math.round(rect.height * this.scale);
+    this.fontSize = Math.round(Math.min(26, Math.max(15, rect.height / 14)));
+    this.laneHeight = Math.ceil(this.fontSize * LINE_HEIGHT_RATIO);
     this.lanes.resize(rect.width, Math.floor(rect.height / this.laneHeight));
+    this.schedule();
   }
 
-  private textWidth(text: string): number {
-    if (this.measure === null) return text.length * this.laneHeight * 0.6 + TEXT_PADDING_PX * 2;
-    this.measure.font = this.font;
-    return Math.ceil(this.measure.measureText(text).width) + TEXT_PADDING_PX * 2;
+  private font(): string {
+    return `600 ${this.fontSize * this.scale}px system-ui, sans-serif`;
   }
 
   private place(pending: Pending): boolean {
-    if (this.flying.size >= this.maxOnScreen || this.width <= 0) return false;
-    if (pending.width < 0) pending.width = this.textWidth(pending.item.text);
-    const lane = this.lanes.place(performance.now(), pending.width);
+    if (this.flying.length >= this.maxOnScreen || this.width <= 0 || this.context === null) return false;
+    if (pending.width < 0) {
+      this.context.font = this.font();
+      pending.width = Math.ceil(this.context.measureText(pending.item.text).width / this.scale) + TEXT_PADDING_PX * 2;
+    }
+    const now = performance.now();
+    const lane = this.lanes.place(now, pending.width);
     if (lane < 0) return false;
-    this.launch(pending, lane);
+    const entry = document.createElement('li');
+    entry.textContent = pending.item.text;
+    entry.dataset.seq = String(pending.item.seq);
+    this.list.append(entry);
+    this.flying.push({ item: pending.item, sprite: this.sprite(pending.item, pending.width), entry, width: pending.width, lane, startedAt: now });
     return true;
   }
 
-  private launch(pending: Pending, lane: number): void {
-    const { item, width } = pending;
-    const node = this.pool.pop() ?? document.createElement('div');
-    node.className = item.gift ? 'danmaku-item danmaku-gift' : 'danmaku-item';
-    node.textContent = item.text;
-    node.style.color = item.gift ? '' : safeColour(item.colour);
-    node.dataset.seq = String(item.seq);
-    node.style.width = `${width}px`;
-    const y = lane * this.laneHeight;
-    this.root.appendChild(node);
-    const animation = node.animate(
-      [{ transform: `translate3d(${this.width}px, ${y}px, 0)` }, { transform: `translate3d(${-width}px, ${y}px, 0)` }],
-      { duration: this.lanes.crossDurationMs, easing: 'linear' },
-    );
-    const flying: Flying = { node, animation, seq: item.seq };
-    this.flying.add(flying);
-    const release = () => {
-      if (!this.flying.delete(flying)) return;
-      node.remove();
-      if (this.pool.length < this.maxOnScreen) this.pool.push(node);
-      if (this.sampler.pending > 0) this.schedule();
-    };
-    animation.addEventListener('finish', release);
-    animation.addEventListener('cancel', release);
+  /** The item drawn once: outlined text, or a gold pill for gifts. */
+  private sprite(item: FlyingItem, width: number): HTMLCanvasElement {
+    const sprite = this.spares.pop() ?? document.createElement('canvas');
+    const s = this.scale;
+    sprite.width = Math.ceil(width * s);
+    sprite.height = Math.ceil(this.laneHeight * s);
+    const g = sprite.getContext('2d');
+    if (g === null) return sprite;
+    g.clearRect(0, 0, sprite.width, sprite.height);
+    g.font = this.font();
+    g.textBaseline = 'middle';
+    const y = sprite.height / 2;
+    if (item.gift) {
+      const r = sprite.height / 2 - 2 * s;
+      g.fillStyle = '#ffc35a';
+      g.beginPath();
+      g.roundRect(0, 2 * s, sprite.width, sprite.height - 4 * s, r);
+      g.fill();
+      g.fillStyle = '#2a1600';
+      g.fillText(item.text, TEXT_PADDING_PX * s, y);
+      return sprite;
+    }
+    g.lineJoin = 'round';
+    g.lineWidth = 3 * s;
+    g.strokeStyle = '#000';
+    g.strokeText(item.text, TEXT_PADDING_PX * s, y);
+    g.fillStyle = safeColour(item.colour);
+    g.fillText(item.text, TEXT_PADDING_PX * s, y);
+    return sprite;
+  }
+
+  private draw(now: number): void {
+    const g = this.context;
+    if (g === null) return;
+    g.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    const s = this.scale;
+    for (let i = this.flying.length - 1; i >= 0; i--) {
+      const f = this.flying[i]!;
+      const x = this.width - this.lanes.speedOf(f.width) * (now - f.startedAt);
+      if (x + f.width < 0) {
+        this.release(i);
+        continue;
+      }
+      g.drawImage(f.sprite, Math.round(x * s), Math.round(f.lane * this.laneHeight * s));
+    }
+  }
+
+  private release(index: number): void {
+    const [gone] = this.flying.splice(index, 1);
+    if (gone === undefined) return;
+    gone.entry.remove();
+    if (this.spares.length < 64) this.spares.push(gone.sprite);
   }
 }

@@ -49,9 +49,17 @@ export interface UserPage {
   errors: string[];
 }
 
+export interface UserOptions {
+  viewport?: { width: number; height: number };
+  /** Console errors this user's page may log (e.g. a WebSocket refused while the Edge restarts). */
+  allowConsoleErrors?: RegExp;
+  /** Record a Playwright trace (default true). Off for frame-rate measurements: its screencast costs frames. */
+  trace?: boolean;
+}
+
 export interface Session {
   /** Opens a browser context (one per user) with a page on `baseURL`; tracing runs until the test ends. */
-  user(name: string, options?: { viewport?: { width: number; height: number }; allowConsoleErrors?: RegExp }): Promise<UserPage>;
+  user(name: string, options?: UserOptions): Promise<UserPage>;
   /** Saves a screenshot of this user's page as a test artifact (kept whether the test passes or not). */
   screenshot(user: UserPage, file: string): Promise<string>;
 }
@@ -62,7 +70,7 @@ export interface Session {
  */
 export function browserTest(name: string, baseURL: () => string, body: (session: Session, t: TestContext) => Promise<void>, timeoutMs = 120_000): void {
   test(name, { timeout: timeoutMs }, async (t) => {
-    const users: { user: UserPage; allowed: RegExp | undefined }[] = [];
+    const users: { user: UserPage; allowed: RegExp | undefined; traced: boolean }[] = [];
     const session: Session = {
       user: async (userName, options = {}) => {
         const context = await (await browser()).newContext({
@@ -71,14 +79,15 @@ export function browserTest(name: string, baseURL: () => string, body: (session:
           viewport: options.viewport ?? { width: 1280, height: 800 },
         });
         context.setDefaultTimeout(15_000);
-        await context.tracing.start({ screenshots: true, snapshots: true, title: `${name} — ${userName}` });
+        const traced = options.trace ?? true;
+        if (traced) await context.tracing.start({ screenshots: true, snapshots: true, title: `${name} — ${userName}` });
         const page = await context.newPage();
         const user: UserPage = { name: userName, context, page, errors: [] };
         page.on('console', (message) => {
           if (message.type() === 'error') user.errors.push(`console: ${message.text()}`);
         });
         page.on('pageerror', (error) => user.errors.push(`page error: ${error.message}`));
-        users.push({ user, allowed: options.allowConsoleErrors });
+        users.push({ user, allowed: options.allowConsoleErrors, traced });
         return user;
       },
       screenshot: async (user, file) => {
@@ -99,13 +108,13 @@ export function browserTest(name: string, baseURL: () => string, body: (session:
       failure = error;
     }
     const slug = name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
-    for (const { user } of users) {
+    for (const { user, traced } of users) {
       try {
         if (failure !== null) {
           mkdirSync(ARTIFACTS, { recursive: true });
           await user.page.screenshot({ path: join(ARTIFACTS, `failed-${slug}-${user.name}.png`) }).catch(() => undefined);
-          await user.context.tracing.stop({ path: join(ARTIFACTS, `failed-${slug}-${user.name}-trace.zip`) });
-        } else {
+          if (traced) await user.context.tracing.stop({ path: join(ARTIFACTS, `failed-${slug}-${user.name}-trace.zip`) });
+        } else if (traced) {
           await user.context.tracing.stop();
         }
       } finally {

@@ -68,6 +68,15 @@ export async function shows(locator: Locator, text: string | RegExp, timeout = 1
   return match;
 }
 
+/** Waits until `text` flies on the page's danmaku overlay (its hidden list of the texts on the canvas). */
+export async function flies(page: Page, text: string, timeout = 15_000): Promise<void> {
+  await overlayTexts(page).filter({ hasText: text }).first().waitFor({ state: 'attached', timeout });
+}
+
+export function overlayTexts(page: Page): Locator {
+  return page.getByTestId('danmaku-overlay').locator('.danmaku-texts li');
+}
+
 /** Waits until no element of `locator` shows `text` any more. */
 export async function gone(locator: Locator, text: string | RegExp, timeout = 15_000): Promise<void> {
   await locator.filter({ hasText: text }).first().waitFor({ state: 'detached', timeout });
