@@ -38,6 +38,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 7050, Level = LogLevel.Warning, Message = "Gift combo of user {UserId} ({GiftName}) in room {RoomId} was not shown: {Reason} ({Detail})")]
     public static partial void GiftAnnounceFailed(ILogger logger, long roomId, long userId, string giftName, string reason, string detail);
 
-    [LoggerMessage(EventId = 2051, Level = LogLevel.Warning, Message = "Gift sender {UserId}'s display name could not be looked up; the gift is shown without it: {Reason}")]
+    [LoggerMessage(EventId = 7051, Level = LogLevel.Warning, Message = "Gift sender {UserId}'s display name could not be looked up; the gift is shown without it: {Reason}")]
     public static partial void SenderNameFailed(ILogger logger, long userId, string reason);
 }
