@@ -142,6 +142,12 @@ internal sealed class ScriptedSocket : WebSocket
     {
         SentCloseStatus = closeStatus;
         SentCloseDescription = statusDescription;
+        if (state == WebSocketState.Open)
+        {
+            // The client answers a server's close, as real clients do (the server drains until that answer comes).
+            incoming.Writer.TryWrite(([], WebSocketMessageType.Close));
+        }
+
         state = state == WebSocketState.CloseReceived ? WebSocketState.Closed : WebSocketState.CloseSent;
         return Task.CompletedTask;
     }

@@ -109,17 +109,19 @@ internal sealed class InboundGate
     /// Reads and discards what the client still sends (the rest of an oversized frame, frames already in flight)
     /// until its answer to our close frame arrives. Dropping the TCP connection with unread bytes in it makes the
     /// kernel send a reset, and a client that gets it before reading the close frame sees 1006 instead of our code.
-    /// Bounded in bytes (<see cref="EdgeOptions.CloseDrainBytes"/>) here and in time by the sweep's close timeout.
+    /// Bounded in bytes (<see cref="EdgeOptions.CloseDrainBytes"/>) here, and in time by the close timeout (also enforced by the sweep).
     /// </summary>
     private async Task DrainUntilClosedAsync()
     {
         var scratch = ArrayPool<byte>.Shared.Rent(DrainChunkBytes);
+        // Bounded in time here too, so a client that never answers cannot hold the receive loop past the close timeout.
+        using var deadline = new CancellationTokenSource(options.CloseTimeoutMs);
         try
         {
             long drained = 0;
             while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
             {
-                var result = await socket.ReceiveAsync(scratch.AsMemory(0, DrainChunkBytes), CancellationToken.None);
+                var result = await socket.ReceiveAsync(scratch.AsMemory(0, DrainChunkBytes), deadline.Token);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     return;
@@ -132,6 +134,10 @@ internal sealed class InboundGate
                     return;
                 }
             }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            connection.AbortTransport();
         }
         finally
         {
