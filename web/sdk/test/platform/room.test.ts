@@ -1,7 +1,18 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { AuthSession, createPlatformClients, RoomConnection, type NotRecovered, type RoomMessage, type ServerError, type StateChange } from "../../src/index.js";
 import { browserSockets, newUsername, proxy, until } from "../support/platform.js";
+
+// Every connection a test opens is closed at the end, also when the test failed half-way (an open socket
+// would keep this file's process, and the run, from ending).
+const opened: RoomConnection[] = [];
+after(() => opened.forEach((connection) => connection.close()));
+
+function connectionTo(options: ConstructorParameters<typeof RoomConnection>[0]): RoomConnection {
+  const connection = new RoomConnection(options);
+  opened.push(connection);
+  return connection;
+}
 
 async function signIn(asAnchor = false) {
   const session = new AuthSession({ baseUrl: proxy, refreshTokenStorage: "memory" });
@@ -51,7 +62,7 @@ async function sendAll(sender: RoomConnection, senderSeen: Seen, texts: string[]
 test("through the Proxy with the token as a subprotocol, ws accepts the upgrade and messages flow both ways", async () => {
   const { anchor, roomId } = await liveRoom();
   const sockets = browserSockets();
-  const room = new RoomConnection({ roomId, baseUrl: proxy, auth: anchor.session, createWebSocket: sockets.create });
+  const room = connectionTo({ roomId, baseUrl: proxy, auth: anchor.session, createWebSocket: sockets.create });
   const seen = watch(room);
   room.connect();
   await until(() => room.state === "live", "live");
@@ -72,8 +83,8 @@ test("a viewer cut off while the room talks resumes from its last seq: every mes
   const viewer = await signIn();
   const viewerSockets = browserSockets();
   // The viewer waits ~1.5 s before reconnecting, so the sender's next messages are sent while it is away.
-  const watching = new RoomConnection({ roomId, baseUrl: proxy, auth: viewer.session, createWebSocket: viewerSockets.create, backoff: { initialMs: 1500 }, random: () => 0.999 });
-  const sender = new RoomConnection({ roomId, baseUrl: proxy, auth: anchor.session, createWebSocket: browserSockets().create });
+  const watching = connectionTo({ roomId, baseUrl: proxy, auth: viewer.session, createWebSocket: viewerSockets.create, backoff: { initialMs: 1500 }, random: () => 0.999 });
+  const sender = connectionTo({ roomId, baseUrl: proxy, auth: anchor.session, createWebSocket: browserSockets().create });
   const seen = watch(watching);
   const senderSeen = watch(sender);
   watching.connect();
@@ -106,8 +117,8 @@ test("a viewer away longer than the room's history is told exactly what it misse
   const { anchor, roomId } = await liveRoom();
   const viewer = await signIn();
   const viewerSockets = browserSockets();
-  const watching = new RoomConnection({ roomId, baseUrl: proxy, auth: viewer.session, createWebSocket: viewerSockets.create, backoff: { initialMs: 2500 }, random: () => 0.999 });
-  const sender = new RoomConnection({ roomId, baseUrl: proxy, auth: anchor.session, createWebSocket: browserSockets().create });
+  const watching = connectionTo({ roomId, baseUrl: proxy, auth: viewer.session, createWebSocket: viewerSockets.create, backoff: { initialMs: 2500 }, random: () => 0.999 });
+  const sender = connectionTo({ roomId, baseUrl: proxy, auth: anchor.session, createWebSocket: browserSockets().create });
   const seen = watch(watching);
   const senderSeen = watch(sender);
   watching.connect();
@@ -138,8 +149,8 @@ test("a viewer away longer than the room's history is told exactly what it misse
 test("the JSON text form carries the same messages", async () => {
   const { anchor, roomId } = await liveRoom();
   const viewer = await signIn();
-  const json = new RoomConnection({ roomId, baseUrl: proxy, auth: viewer.session, format: "json", createWebSocket: browserSockets().create });
-  const binary = new RoomConnection({ roomId, baseUrl: proxy, auth: anchor.session, createWebSocket: browserSockets().create });
+  const json = connectionTo({ roomId, baseUrl: proxy, auth: viewer.session, format: "json", createWebSocket: browserSockets().create });
+  const binary = connectionTo({ roomId, baseUrl: proxy, auth: anchor.session, createWebSocket: browserSockets().create });
   const jsonSeen = watch(json);
   const binarySeen = watch(binary);
   json.connect();

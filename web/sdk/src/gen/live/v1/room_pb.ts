@@ -584,6 +584,8 @@ export const RoomEventTypeSchema: GenEnum<RoomEventType> = /*@__PURE__*/
 
 /**
  * Rooms: creation, the idle -> live -> ended lifecycle, and viewer membership.
+ * CreateRoom, UpdateRoom, StartLive and StopLive need the anchor role (the room's own anchor for the last
+ * three) or an admin; anyone else gets PERMISSION_DENIED with the reason. Internal callers are not checked.
  *
  * @generated from service live.v1.RoomService
  */
