@@ -1,4 +1,4 @@
-namespace Live.Structure.Unit.Tests;
+namespace Live.Structure.Tests;
 
 public sealed class RedisScriptTests
 {

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Xml.Linq;
 
-namespace Live.Structure.Unit.Tests;
+namespace Live.Structure.Tests;
 
 /// <summary>The repository these tests were built from, and the projects under its src/.</summary>
 internal static class Repository
@@ -48,7 +48,7 @@ internal sealed record SourceProject(string Path, string AssemblyName)
         }
         catch (FileNotFoundException)
         {
-            throw new InvalidOperationException($"{Path} is not referenced by tests/Structure.Unit.Tests: add it, so its assembly is checked too.");
+            throw new InvalidOperationException($"{Path} is not referenced by tests/Structure.Tests: add it, so its assembly is checked too.");
         }
     }
 }

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Reflection.Emit;
 
-namespace Live.Structure.Unit.Tests;
+namespace Live.Structure.Tests;
 
 /// <summary>
 /// The methods an assembly's own code calls or makes delegates of, found by walking the IL of every method

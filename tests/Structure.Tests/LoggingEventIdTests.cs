@@ -3,7 +3,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 
-namespace Live.Structure.Unit.Tests;
+namespace Live.Structure.Tests;
 
 /// <summary>
 /// Every [LoggerMessage] of src/ has an event id in its project's range from docs/logging.md, used once, and
