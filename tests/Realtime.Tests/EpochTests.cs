@@ -184,11 +184,19 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
     private static async Task<List<ClientEvent>> UntilAsync(RoomClient client, Func<ClientEvent, bool> last)
     {
         var seen = new List<ClientEvent>();
-        await client.WaitForAsync(e =>
+        try
         {
-            seen.Add(e);
-            return last(e);
-        }, Patience);
+            await client.WaitForAsync(e =>
+            {
+                seen.Add(e);
+                return last(e);
+            }, Patience);
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            throw new InvalidOperationException($"{ex.Message} Seen: {string.Join("; ", seen.Select(e => $"{e.Type} {e.Seq} {e.Content} {e.CloseStatus}"))}", ex);
+        }
+
         return seen;
     }
 
@@ -228,17 +236,23 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         return (long)epoch;
     }
 
-    /// <summary>Sets the room's seq back to <paramref name="seq"/> and drops the history above it.</summary>
+    /// <summary>
+    /// Sets the room's seq back to <paramref name="seq"/> and its history to the entries up to it, as a replica
+    /// holds them (a new stream: deleting entries would not lower the id the next XADD must exceed).
+    /// </summary>
     private async Task LagRoomStateAsync(long roomId, long seq)
     {
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         var db = connection.GetDatabase();
-        await db.HashSetAsync(SeqKey(roomId), "seq", seq);
         var history = $"room:{{{roomId}}}:msg-history";
-        foreach (var entry in await db.StreamRangeAsync(history, $"{seq + 1}-0", "+"))
+        var kept = await db.StreamRangeAsync(history, "-", $"{seq}-0");
+        await db.KeyDeleteAsync(history);
+        foreach (var entry in kept)
         {
-            await db.StreamDeleteAsync(history, [entry.Id]);
+            await db.StreamAddAsync(history, entry.Values, entry.Id);
         }
+
+        await db.HashSetAsync(SeqKey(roomId), "seq", seq);
     }
 
     /// <summary>Both MessageServices serve the room again once their subscriptions are back on the restarted Redis.</summary>
