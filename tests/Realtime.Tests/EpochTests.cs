@@ -2,6 +2,7 @@ using Grpc.Core;
 using Live.Protocol;
 using Live.Testing;
 using Live.V1;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace Live.Realtime.Tests;
@@ -54,8 +55,7 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         var oldEpoch = EpochOf(await UntilAsync(viewerA, e => e.Content == "before 10"));
         await UntilAsync(viewerB, e => e.Content == "before 10");
 
-        await redis.StopAsync();
-        await redis.StartAgainAsync();
+        await RestartRedisAsync();
         await WaitForNodesSubscribedAsync(room.Id, 2);
         Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L], await PublishAsync(room.Id, "after", 11));
 
@@ -84,14 +84,12 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
             oldEpoch = EpochOf(await UntilAsync(before, e => e.Content == "before 10"));
         }
 
-        await redis.StopAsync();
-        await redis.StartAgainAsync();
+        await RestartRedisAsync();
         await PublishAsync(room.Id, "after", 12);
 
         // Without the epoch, last_seq=10 would be taken as "I have 1..10" of the new lineage and only 11, 12 replayed.
-        await using var resumer = await RoomClient.ConnectAsync(
-            fixture.WebSocketUri(edgeB, room.Id, $"last_seq=10&epoch={oldEpoch}&format=json"), userId: 204);
-        var seen = await UntilAsync(resumer, e => e.Type == FrameType.Resume);
+        var (resumer, seen) = await ResumeAsync(edgeB, room.Id, $"last_seq=10&epoch={oldEpoch}&format=json", 204);
+        await using var resumerConnection = resumer;
         var notRecovered = Assert.Single(seen, e => e.Type == FrameType.NotRecovered);
         Assert.Equal(10, notRecovered.Seq);
         Assert.NotEqual(oldEpoch, notRecovered.Epoch);
@@ -104,8 +102,8 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         Assert.Equal((13L, "live 1"), (live.Seq, live.Content));
 
         // A client that knows the current epoch resumes as before.
-        await using var current = await RoomClient.ConnectAsync(fixture.WebSocketUri(edgeA, room.Id, $"last_seq=11&epoch={notRecovered.Epoch}"), userId: 205);
-        var resumed = await UntilAsync(current, e => e.Type == FrameType.Resume);
+        var (current, resumed) = await ResumeAsync(edgeA, room.Id, $"last_seq=11&epoch={notRecovered.Epoch}", 205);
+        await using var currentConnection = current;
         Assert.DoesNotContain(resumed, e => e.Type == FrameType.NotRecovered);
         Assert.Equal([12L, 13L], resumed.Where(IsMessage).Select(e => e.Seq));
         Assert.Equal((13L, notRecovered.Epoch), (resumed[^1].Seq, resumed[^1].Epoch));
@@ -124,13 +122,17 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         // What a replica that lagged five messages behind holds: seq 5 and history up to 5, the epoch unchanged.
         await LagRoomStateAsync(room.Id, 5);
         await PublishAsync(room.Id, "lagged", 3);
+        var untilNewEpoch = new List<ClientEvent>[2];
+        untilNewEpoch[0] = await UntilAsync(viewerA, e => e.Type == FrameType.Resume && e.Epoch != oldEpoch);
+        untilNewEpoch[1] = await UntilAsync(viewerB, e => e.Type == FrameType.Resume && e.Epoch != oldEpoch);
         await PublishAsync(room.Id, "after", 2);
 
         long newEpoch = 0;
-        foreach (var viewer in new[] { viewerA, viewerB })
+        foreach (var (viewer, index) in new[] { (viewerA, 0), (viewerB, 1) })
         {
-            var seen = await UntilAsync(viewer, e => e.Content == "after 2");
+            var seen = untilNewEpoch[index].Concat(await UntilAsync(viewer, e => e.Content == "after 2")).ToList();
             AssertNoSilentGapOrRepeat(seen, startEpoch: oldEpoch, startSeq: 10);
+            Assert.Equal(["after 1", "after 2"], seen.Where(IsMessage).Select(e => e.Content).Where(c => c.StartsWith("after", StringComparison.Ordinal)));
             var notRecovered = Assert.Single(seen, e => e.Type == FrameType.NotRecovered);
             Assert.Equal(10, notRecovered.Seq);
             Assert.NotEqual(oldEpoch, notRecovered.Epoch);
@@ -141,6 +143,28 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         await using var check = await RoomClient.ConnectAsync(fixture.WebSocketUri(edgeA, room.Id, $"last_seq=10&epoch={oldEpoch}"), userId: 208);
         var told = await check.WaitForAsync(e => e.Type == FrameType.NotRecovered, Patience);
         Assert.Equal((10L, newEpoch), (told.Seq, told.Epoch));
+    }
+
+    /// <summary>
+    /// Connects with a resume query and returns what arrived up to the resume frame. A 1001 before it (the Edge's
+    /// relay stream broke: a node's subscribe failed while it was still reconnecting to Redis) is answered as a
+    /// client does, by connecting again with the same query.
+    /// </summary>
+    private async Task<(RoomClient Client, List<ClientEvent> Seen)> ResumeAsync(TestHost edge, long roomId, string query, long userId)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var client = await RoomClient.ConnectAsync(fixture.WebSocketUri(edge, roomId, query), userId: userId);
+            var seen = await UntilAsync(client, e => e.Type == FrameType.Resume || e.IsClose);
+            if (!seen[^1].IsClose)
+            {
+                return (client, seen);
+            }
+
+            await client.DisposeAsync();
+            Assert.True(seen[^1].CloseStatus == 1001 && attempt < 5, $"closed {seen[^1].CloseStatus}: {seen[^1].Content}");
+            await Task.Delay(200);
+        }
     }
 
     /// <summary>The epoch of the last resume frame among what a client saw.</summary>
@@ -253,6 +277,40 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         }
 
         await db.HashSetAsync(SeqKey(roomId), "seq", seq);
+    }
+
+    /// <summary>
+    /// Stops Redis (its data is gone: no persistence) and starts it again, then waits until both MessageServices
+    /// answer on their connections to it again.
+    /// </summary>
+    private async Task RestartRedisAsync()
+    {
+        await redis.StopAsync();
+        await redis.StartAgainAsync();
+        var deadline = DateTime.UtcNow + Patience;
+        foreach (var node in new[] { messagesA, messagesB })
+        {
+            // A ping on each connection: "connected" alone may still be the socket to the stopped process.
+            var multiplexer = node.Services.GetRequiredService<IConnectionMultiplexer>();
+            while (!await RespondsAsync(multiplexer.GetDatabase()) || !await RespondsAsync(multiplexer.GetSubscriber()))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "a MessageService did not reconnect to the restarted Redis");
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private static async Task<bool> RespondsAsync(IRedisAsync connection)
+    {
+        try
+        {
+            await connection.PingAsync();
+            return true;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Both MessageServices serve the room again once their subscriptions are back on the restarted Redis.</summary>
