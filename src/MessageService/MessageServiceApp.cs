@@ -60,6 +60,7 @@ public static class MessageServiceApp
         services.AddHostedService(sp => sp.GetRequiredService<KafkaMessageSink>());
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<HistoryReader>();
+        services.AddSingleton<EpochReplacer>();
         services.AddSingleton<RoomHub>();
         services.AddHostedService<BatchFlusher>();
 

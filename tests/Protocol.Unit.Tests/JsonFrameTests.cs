@@ -36,6 +36,25 @@ public sealed class JsonFrameTests
     }
 
     [Fact]
+    public void Resume_and_not_recovered_frames_carry_the_epoch_from_their_user_id_slot_even_when_it_is_zero()
+    {
+        const long Epoch = 1_763_840_000_123_456;
+        using var resume = JsonDocument.Parse(JsonFrames.ConvertToArray(FrameWriter.EncodeMessage(FrameType.Resume, 1, Epoch, 2, 41, null, null, null))!);
+        Assert.Equal("resume", resume.RootElement.GetProperty("type").GetString());
+        Assert.Equal(41, resume.RootElement.GetProperty("seq").GetInt64());
+        Assert.Equal(Epoch, resume.RootElement.GetProperty("epoch").GetInt64());
+        Assert.False(resume.RootElement.TryGetProperty("userId", out _));
+
+        using var lost = JsonDocument.Parse(JsonFrames.ConvertToArray(FrameWriter.EncodeMessage(FrameType.NotRecovered, 1, Epoch, 2, 10, null, "reset", null))!);
+        Assert.Equal("not_recovered", lost.RootElement.GetProperty("type").GetString());
+        Assert.Equal(10, lost.RootElement.GetProperty("seq").GetInt64());
+        Assert.Equal(Epoch, lost.RootElement.GetProperty("epoch").GetInt64());
+
+        using var noEpoch = JsonDocument.Parse(JsonFrames.ConvertToArray(FrameWriter.EncodeControl(FrameType.Resume, 1, 2, 0))!);
+        Assert.Equal(0, noEpoch.RootElement.GetProperty("epoch").GetInt64());
+    }
+
+    [Fact]
     public void Error_frames_carry_the_reason_code_and_when_to_retry()
     {
         using var slow = JsonDocument.Parse(JsonFrames.ConvertToArray(FrameWriter.EncodeError(ErrorCode.SlowMode, 1, 2, "slow mode is on", retryAfterMs: 2_300))!);

@@ -29,7 +29,7 @@ public sealed class BatchFlusherSamplingTests : IDisposable
         {
             var type = seq % 11 == 0 ? (seq == 22 ? FrameType.System : FrameType.Gift) : FrameType.Danmaku;
             sent.Add((type, seq, "m" + seq));
-            feed.Append(TestFrames.Message(type, seq, "m" + seq), seq, type != FrameType.Danmaku, out _);
+            feed.Append(TestFrames.Message(type, seq, "m" + seq), seq, type != FrameType.Danmaku, out _, out _);
         }
 
         var (a, b) = await FlushToTwoEdgesAsync(feed);
@@ -57,7 +57,7 @@ public sealed class BatchFlusherSamplingTests : IDisposable
         {
             var frame = TestFrames.Message(FrameType.Danmaku, seq, "m" + seq);
             appended.Write(frame);
-            feed.Append(frame, seq, isPriority: false, out _);
+            feed.Append(frame, seq, isPriority: false, out _, out _);
         }
 
         var delete = new RelayDown { Control = new RoomControl { RoomId = TestFrames.RoomId } };
@@ -85,7 +85,7 @@ public sealed class BatchFlusherSamplingTests : IDisposable
         using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(1_000, Stopwatch.GetTimestamp(), Stopwatch.Frequency));
         for (var seq = 1; seq <= 20; seq++)
         {
-            feed.Append(TestFrames.Message(FrameType.Danmaku, seq, "the same words again and again"), seq, false, out _);
+            feed.Append(TestFrames.Message(FrameType.Danmaku, seq, "the same words again and again"), seq, false, out _, out _);
         }
 
         var (a, _) = await FlushToTwoEdgesAsync(feed);
@@ -101,16 +101,39 @@ public sealed class BatchFlusherSamplingTests : IDisposable
     }
 
     [Fact]
+    public async Task An_epoch_change_goes_out_after_the_old_epochs_batch_and_before_the_new_ones()
+    {
+        using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency));
+        feed.LearnEpoch(1_000);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 7, "old 7"), 7, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 8, "old 8"), 8, false, out _, out _);
+        feed.ChangeEpoch(2_000, startsAfter: 0, timestampMs: 1);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "new 1"), 1, false, out _, out _);
+
+        var (sent, _) = await FlushToTwoEdgesAsync(feed);
+
+        Assert.Equal(4, sent.Count);
+        Assert.Equal((7L, 8L), (sent[0].Batch.FirstSeq, sent[0].Batch.LastSeq));
+        var notRecovered = sent[1].Control.Frame.Span;
+        Assert.Equal((FrameType.NotRecovered, 8L), TestFrames.Header(notRecovered));
+        Assert.Equal(2_000, FrameWriter.ReadUserId(notRecovered));
+        var resume = sent[2].Control.Frame.Span;
+        Assert.Equal((FrameType.Resume, 0L), TestFrames.Header(resume));
+        Assert.Equal(2_000, FrameWriter.ReadUserId(resume));
+        Assert.Equal((1L, 1L), (sent[3].Batch.FirstSeq, sent[3].Batch.LastSeq));
+    }
+
+    [Fact]
     public void A_room_nobody_subscribes_is_emptied_without_a_batch()
     {
         using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency));
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "a"), 1, false, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "a"), 1, false, out _, out _);
         using var flusher = new FeedFlusher(options, metrics, TimeProvider.System);
 
         flusher.Flush(feed);
 
-        Assert.False(feed.TryTake(out _, out _, out _));
-        Assert.True(feed.Append(TestFrames.Message(FrameType.Danmaku, 2, "b"), 2, false, out _));
+        Assert.False(feed.TryTake(out _, out _, out _, out _));
+        Assert.True(feed.Append(TestFrames.Message(FrameType.Danmaku, 2, "b"), 2, false, out _, out _));
     }
 
     public void Dispose()

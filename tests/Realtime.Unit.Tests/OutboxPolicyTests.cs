@@ -159,7 +159,7 @@ public sealed class OutboxPolicyTests : IDisposable
         connection.Deliver(TestFrames.Outgoing(TestFrames.Batch((FrameType.Danmaku, 1, "a"), (FrameType.Danmaku, 2, "b"), (FrameType.Gift, 3, "c"))));
         connection.Deliver(TestFrames.Outgoing(TestFrames.Batch((FrameType.Danmaku, 4, "d"), (FrameType.Danmaku, 5, "e"), (FrameType.Danmaku, 6, "f"))));
 
-        connection.GoLive(replayedUpTo: 4);
+        connection.GoLive(replayedUpTo: 4, epoch: 1);
         connection.Deliver(TestFrames.Outgoing(TestFrames.Batch((FrameType.Danmaku, 3, "late"), (FrameType.Danmaku, 7, "g"))));
 
         var sent = socket.Sent;
@@ -167,6 +167,25 @@ public sealed class OutboxPolicyTests : IDisposable
         Assert.Equal((FrameType.Resume, 4L), TestFrames.Header(sent[0]));
         Assert.Equal([(FrameType.Danmaku, 5L, "e"), (FrameType.Danmaku, 6L, "f")], TestFrames.Messages(sent[1]));
         Assert.Equal([(FrameType.Danmaku, 7L, "g")], TestFrames.Messages(sent[2]));
+    }
+
+    [Fact]
+    public void An_epoch_change_moves_the_position_so_the_new_epochs_lower_seqs_are_delivered_even_while_held()
+    {
+        var connection = NewConnection();
+        connection.Deliver(TestFrames.Outgoing(TestFrames.Batch((FrameType.Danmaku, 9, "old 9"), (FrameType.Danmaku, 10, "old 10"))));
+        connection.Deliver(OutgoingFrame.EpochResume(FrameWriter.EncodeMessage(FrameType.Resume, 0, 2_000, TestFrames.RoomId, 0, null, null, null), 0));
+        connection.Deliver(TestFrames.Outgoing(TestFrames.Batch((FrameType.Danmaku, 1, "new 1"), (FrameType.Danmaku, 2, "new 2"))));
+
+        connection.GoLive(replayedUpTo: 10, epoch: 1_000);
+        connection.Deliver(TestFrames.Outgoing(TestFrames.Batch((FrameType.Danmaku, 3, "new 3"))));
+
+        var sent = socket.Sent;
+        Assert.Equal([(FrameType.Resume, 10L), (FrameType.Resume, 0L), (FrameType.Batch, 2L), (FrameType.Batch, 3L)],
+            sent.Select(frame => TestFrames.Header(frame)));
+        Assert.Equal(1_000, FrameWriter.ReadUserId(sent[0]));
+        Assert.Equal(2_000, FrameWriter.ReadUserId(sent[1]));
+        Assert.Equal([(FrameType.Danmaku, 1L, "new 1"), (FrameType.Danmaku, 2L, "new 2")], TestFrames.Messages(sent[2]));
     }
 
     [Fact]
@@ -201,7 +220,7 @@ public sealed class OutboxPolicyTests : IDisposable
     private EdgeConnection LiveConnection()
     {
         var connection = NewConnection();
-        connection.GoLive(0);
+        connection.GoLive(0, epoch: 1);
         Assert.Single(socket.Sent);
         return connection;
     }

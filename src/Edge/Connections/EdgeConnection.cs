@@ -54,8 +54,11 @@ public sealed class EdgeConnection
     public long RoomId { get; }
     public ClientFormat Format { get; }
 
-    /// <summary>The seq the client had when it joined; room batches up to it are not sent again.</summary>
-    public long JoinSeq { get; set; }
+    /// <summary>
+    /// Where the room's live traffic stood when the client joined (batches up to it are not sent again), or null
+    /// when the room's subscription was not confirmed yet (then the subscription's position applies).
+    /// </summary>
+    public StreamPosition? Joined { get; set; }
 
     public int CloseCode => Volatile.Read(ref closeCode);
     public string CloseReason => closeReason;
@@ -88,10 +91,13 @@ public sealed class EdgeConnection
         Enqueue(frame);
     }
 
-    /// <summary>Ends the replay: what was held is sent (only what comes after <paramref name="replayedUpTo"/>) and traffic flows.</summary>
-    public void GoLive(long replayedUpTo)
+    /// <summary>
+    /// Ends the replay: the resume frame (with the epoch <paramref name="replayedUpTo"/> belongs to), then what was
+    /// held (only what comes after it; an epoch change among it moves the position) and traffic flows.
+    /// </summary>
+    public void GoLive(long replayedUpTo, long epoch)
     {
-        Enqueue(OutgoingFrame.Control(FrameWriter.EncodeControl(FrameType.Resume, NowMs(), RoomId, replayedUpTo)));
+        Enqueue(OutgoingFrame.Control(FrameWriter.EncodeMessage(FrameType.Resume, NowMs(), epoch, RoomId, replayedUpTo, null, null, null)));
         lock (gate)
         {
             watermark = replayedUpTo;
@@ -190,7 +196,12 @@ public sealed class EdgeConnection
             return;
         }
 
-        if (frame.IsBatch && frame.FirstSeq <= watermark)
+        if (frame.StartsEpoch)
+        {
+            // Seqs start again in the new epoch: only what comes after its resume point is new to the client.
+            watermark = frame.LastSeq;
+        }
+        else if (frame.IsBatch && frame.FirstSeq <= watermark)
         {
             // Only the first live batches after a replay can overlap what the client already has.
             if (frame.After(watermark) is not { } rest)

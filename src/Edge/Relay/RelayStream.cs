@@ -153,7 +153,7 @@ public sealed class RelayStream(
                 registry.Find(down.Batch.RoomId)?.Deliver(down.Batch);
                 break;
             case RelayDown.KindOneofCase.Subscribed:
-                registry.Find(down.Subscribed.RoomId)?.OnSubscribed(down.Subscribed.LatestSeq);
+                registry.Find(down.Subscribed.RoomId)?.OnSubscribed(down.Subscribed.LatestSeq, down.Subscribed.Epoch);
                 break;
             case RelayDown.KindOneofCase.Rejected:
                 OnRejected(down.Rejected);
@@ -162,9 +162,27 @@ public sealed class RelayStream(
                 registry.FindConnection(down.Own.ConnectionId)?.SendOwn(OutgoingFrame.Control(down.Own.Frame.Memory));
                 break;
             case RelayDown.KindOneofCase.Control:
-                registry.Find(down.Control.RoomId)?.Deliver(OutgoingFrame.Control(down.Control.Frame.Memory));
+                OnControl(down.Control);
                 break;
         }
+    }
+
+    /// <summary>A delete or not-recovered frame for every connection of a room; a resume frame among them starts a new epoch.</summary>
+    private void OnControl(RoomControl control)
+    {
+        if (registry.Find(control.RoomId) is not { } room)
+        {
+            return;
+        }
+
+        var frame = control.Frame.Memory;
+        if (FrameReader.TryReadHeader(frame.Span, out var type, out _) == DecodeStatus.Ok && type == FrameType.Resume)
+        {
+            room.OnEpochChanged(frame);
+            return;
+        }
+
+        room.Deliver(OutgoingFrame.Control(frame));
     }
 
     /// <summary>A refused message: an error frame to its sender, then a close when moderation asks for one (repeat flooder).</summary>

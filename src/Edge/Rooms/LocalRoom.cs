@@ -6,15 +6,17 @@ namespace Live.Edge.Rooms;
 
 /// <summary>
 /// A room as this Edge sees it: its local connections (a copy-on-write array, so fan-out iterates without a
-/// lock), whether its relay subscription is confirmed, and the last seq delivered here.
+/// lock), whether its relay subscription is confirmed, the room's current epoch and the last seq delivered
+/// here in it.
 /// </summary>
 public sealed class LocalRoom(long roomId)
 {
     private readonly Lock gate = new();
     private readonly Dictionary<long, int> connectionsPerUser = [];
     private EdgeConnection[] connections = [];
-    private TaskCompletionSource<long> subscribed = NewSubscription();
+    private TaskCompletionSource<StreamPosition> subscribed = NewSubscription();
     private long lastDeliveredSeq;
+    private long epoch;
     private long onlineCount = -1;
     private int signedInUsers;
 
@@ -24,8 +26,20 @@ public sealed class LocalRoom(long roomId)
 
     public long LastDeliveredSeq => Volatile.Read(ref lastDeliveredSeq);
 
-    /// <summary>Completes with the seq from which this Edge's live traffic for the room is complete.</summary>
-    public Task<long> Subscribed
+    /// <summary>The epoch the room's live traffic here is in (from the subscription, then from announcements).</summary>
+    public long Epoch
+    {
+        get
+        {
+            lock (gate)
+            {
+                return epoch;
+            }
+        }
+    }
+
+    /// <summary>Completes with the position after which this Edge's live traffic for the room is complete.</summary>
+    public Task<StreamPosition> Subscribed
     {
         get
         {
@@ -75,7 +89,7 @@ public sealed class LocalRoom(long roomId)
     {
         lock (gate)
         {
-            connection.JoinSeq = subscribed.Task.IsCompletedSuccessfully ? Math.Max(subscribed.Task.Result, lastDeliveredSeq) : 0;
+            connection.Joined = subscribed.Task.IsCompletedSuccessfully ? new StreamPosition(lastDeliveredSeq, epoch) : null;
             connections = [.. connections, connection];
             var ofUser = connectionsPerUser.GetValueOrDefault(connection.Identity.UserId) + 1;
             connectionsPerUser[connection.Identity.UserId] = ofUser;
@@ -111,8 +125,8 @@ public sealed class LocalRoom(long roomId)
         }
     }
 
-    /// <summary>The relay confirmed the subscription: live traffic is complete from <paramref name="latestSeq"/> + 1.</summary>
-    public void OnSubscribed(long latestSeq)
+    /// <summary>The relay confirmed the subscription: live traffic is complete from <paramref name="latestSeq"/> + 1 in <paramref name="streamEpoch"/>.</summary>
+    public void OnSubscribed(long latestSeq, long streamEpoch)
     {
         lock (gate)
         {
@@ -121,9 +135,26 @@ public sealed class LocalRoom(long roomId)
                 return;
             }
 
-            lastDeliveredSeq = Math.Max(lastDeliveredSeq, latestSeq);
-            subscribed.SetResult(latestSeq);
+            lastDeliveredSeq = streamEpoch == epoch ? Math.Max(lastDeliveredSeq, latestSeq) : latestSeq;
+            epoch = streamEpoch;
+            subscribed.SetResult(new StreamPosition(lastDeliveredSeq, epoch));
         }
+    }
+
+    /// <summary>
+    /// An epoch change from the relay, as two room controls: the not-recovered frame, then the resume frame whose
+    /// user id slot is the new epoch and seq slot the seq it starts after. Joiners from now on start there.
+    /// </summary>
+    public void OnEpochChanged(ReadOnlyMemory<byte> resumeFrame)
+    {
+        var startsAfter = FrameWriter.ReadSeq(resumeFrame.Span);
+        lock (gate)
+        {
+            epoch = FrameWriter.ReadUserId(resumeFrame.Span);
+            Volatile.Write(ref lastDeliveredSeq, startsAfter);
+        }
+
+        Deliver(OutgoingFrame.EpochResume(resumeFrame, startsAfter));
     }
 
     /// <summary>
@@ -181,5 +212,5 @@ public sealed class LocalRoom(long roomId)
         }
     }
 
-    private static TaskCompletionSource<long> NewSubscription() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static TaskCompletionSource<StreamPosition> NewSubscription() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

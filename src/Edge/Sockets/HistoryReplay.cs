@@ -11,16 +11,23 @@ namespace Live.Edge.Sockets;
 /// <summary>
 /// Resume: what a client missed after its last_seq, from MessageService's history, in pages that arrive as
 /// batch frames made of the frames stored at ingest and go to the client as they are; a "not recovered" frame
-/// first when the history no longer reaches back that far.
+/// first when the history no longer reaches back that far, or when the client's seq belongs to an epoch that
+/// is over (then the current epoch is replayed from its start; ADR 0007). Every not-recovered frame carries the
+/// epoch the client is in after it, in the user id slot.
 /// </summary>
 public static class HistoryReplay
 {
-    /// <returns>The last seq the client now has.</returns>
-    public static async Task<long> RunAsync(EdgeConnection connection, long after, long subscribedSeq, RelayClient relay, EdgeOptions settings, ILogger logger)
+    /// <param name="from">The client's last seq, and the epoch it belongs to when <paramref name="epochKnown"/>.</param>
+    /// <param name="live">Where this connection's held live traffic starts.</param>
+    /// <returns>Where the client now is.</returns>
+    public static async Task<StreamPosition> RunAsync(EdgeConnection connection, StreamPosition from, bool epochKnown, StreamPosition live,
+        RelayClient relay, EdgeOptions settings, ILogger logger)
     {
+        var after = from.Seq;
         var cursor = after;
         var replayed = 0;
         var first = true;
+        var epoch = live.Epoch;
         while (replayed < settings.MaxReplayMessages)
         {
             GetHistoryResponse history;
@@ -33,16 +40,31 @@ public static class HistoryReplay
             catch (RpcException ex)
             {
                 Log.HistoryUnavailable(logger, connection.RoomId, $"{ex.StatusCode}: {ex.Status.Detail}");
-                return Unavailable(connection, cursor, subscribedSeq, "history is unavailable");
+                return Unavailable(connection, from, epochKnown && first, cursor, live, "history is unavailable");
             }
 
+            epoch = history.Epoch;
             if (first)
             {
+                if (epochKnown && from.Epoch != history.Epoch)
+                {
+                    NotRecovered(connection, after, history.Epoch,
+                        $"epoch {from.Epoch} is over (the room's stream is in epoch {history.Epoch}): messages after {after} cannot be recovered");
+                    epochKnown = false;
+                    after = 0;
+                    if (cursor != 0)
+                    {
+                        // The whole current epoch is new to the client: read it from its start.
+                        cursor = 0;
+                        continue;
+                    }
+                }
+
                 first = false;
                 if (after > history.LatestSeq)
                 {
-                    NotRecovered(connection, after, $"last_seq {after} is ahead of the room (latest {history.LatestSeq}); its history was reset");
-                    return history.LatestSeq;
+                    NotRecovered(connection, after, history.Epoch, $"last_seq {after} is ahead of the room (latest {history.LatestSeq}); its history was reset");
+                    return new StreamPosition(history.LatestSeq, history.Epoch);
                 }
 
                 var oldestWanted = Math.Max(after + 1, history.LatestSeq - settings.MaxReplayMessages + 1);
@@ -50,7 +72,7 @@ public static class HistoryReplay
                 if (history.LatestSeq > after && Math.Max(oldestWanted, oldestHeld) > after + 1)
                 {
                     var lostUpTo = Math.Max(oldestWanted, oldestHeld) - 1;
-                    NotRecovered(connection, lostUpTo, $"messages {after + 1}..{lostUpTo} are no longer in the room history");
+                    NotRecovered(connection, lostUpTo, history.Epoch, $"messages {after + 1}..{lostUpTo} are no longer in the room history");
                     if (oldestWanted > oldestHeld)
                     {
                         // More was missed than a replay sends: skip to the newest part.
@@ -69,7 +91,7 @@ public static class HistoryReplay
             {
                 // MessageService made this batch itself, so this is a bug there; the client hears what it misses.
                 Log.HistoryUnavailable(logger, connection.RoomId, "the history page is not a valid batch frame");
-                return Unavailable(connection, cursor, subscribedSeq, "history is unreadable");
+                return Unavailable(connection, from, false, cursor, live, "history is unreadable");
             }
 
             connection.SendOwn(new OutgoingFrame(history.Batch.Memory, default, firstSeq, lastSeq, isBatch: true, hasPriority: true));
@@ -81,25 +103,33 @@ public static class HistoryReplay
             }
         }
 
-        return cursor;
+        return new StreamPosition(cursor, epoch);
     }
 
-    /// <summary>History cannot be read: live traffic starts where the subscription does, and the client is told what it misses.</summary>
-    private static long Unavailable(EdgeConnection connection, long cursor, long subscribedSeq, string reason)
+    /// <summary>
+    /// History cannot be read: live traffic starts where the subscription does, and the client is told what it
+    /// misses (everything after its seq when that seq is of another epoch).
+    /// </summary>
+    private static StreamPosition Unavailable(EdgeConnection connection, StreamPosition from, bool checkEpoch, long cursor, StreamPosition live, string reason)
     {
-        var resumeAt = Math.Max(cursor, subscribedSeq);
-        if (resumeAt > cursor)
+        if (checkEpoch && from.Epoch != live.Epoch)
         {
-            NotRecovered(connection, resumeAt, reason);
+            NotRecovered(connection, from.Seq, live.Epoch, $"{reason}; epoch {from.Epoch} is over (now {live.Epoch})");
+            return live;
         }
 
-        return resumeAt;
+        var resumeAt = Math.Max(cursor, live.Seq);
+        if (resumeAt > cursor)
+        {
+            NotRecovered(connection, resumeAt, live.Epoch, reason);
+        }
+
+        return new StreamPosition(resumeAt, live.Epoch);
     }
 
-    private static void NotRecovered(EdgeConnection connection, long lostUpTo, string reason) =>
+    private static void NotRecovered(EdgeConnection connection, long lostUpTo, long epoch, string reason) =>
         connection.SendOwn(OutgoingFrame.Control(FrameWriter.EncodeMessage(FrameType.NotRecovered, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            0, connection.RoomId, lostUpTo, null, reason, null)));
-
+            epoch, connection.RoomId, lostUpTo, null, reason, null)));
     private static bool TryReadRange(ByteString batchFrame, out long firstSeq, out long lastSeq, out int count)
     {
         var status = FrameReader.TryReadBatch(batchFrame.Span, out var batch);

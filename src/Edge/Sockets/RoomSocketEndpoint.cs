@@ -13,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace Live.Edge.Sockets;
 
 /// <summary>
-/// <c>/ws?room=&lt;id&gt;[&amp;last_seq=&lt;n&gt;][&amp;compress=zstd][&amp;format=json]</c>: checks the request before the
+/// <c>/ws?room=&lt;id&gt;[&amp;last_seq=&lt;n&gt;[&amp;epoch=&lt;e&gt;]][&amp;compress=zstd][&amp;format=json]</c>: checks the request before the
 /// upgrade (bad input is an HTTP error with a reason), then runs the connection: join, replay, live, leave.
 /// </summary>
 public static class RoomSocketEndpoint
@@ -54,6 +54,19 @@ public static class RoomSocketEndpoint
             }
 
             lastSeq = parsed;
+        }
+
+        long? epoch = null;
+        if (query.ContainsKey("epoch"))
+        {
+            if (!long.TryParse(query["epoch"], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+            {
+                await Problem(context, StatusCodes.Status400BadRequest, "Query parameter 'epoch' must be a non-negative integer (the epoch of the last resume frame).");
+                return;
+            }
+
+            // Without last_seq there is nothing to place in an epoch: ignored (docs/protocol.md, Resume).
+            epoch = lastSeq is null ? null : parsed;
         }
 
         var format = ParseFormat(query["format"], query["compress"]);
@@ -123,7 +136,7 @@ public static class RoomSocketEndpoint
         var receive = connection.ReceiveLoopAsync();
         try
         {
-            await StartAsync(connection, room, lastSeq, relay, settings, logger);
+            await StartAsync(connection, room, lastSeq, epoch, relay, settings, logger);
             await Task.WhenAll(send, receive);
         }
         finally
@@ -144,13 +157,14 @@ public static class RoomSocketEndpoint
         }
     }
 
-    /// <summary>Waits for the room's subscription, replays history after last_seq if asked, then goes live.</summary>
-    private static async Task StartAsync(EdgeConnection connection, LocalRoom room, long? lastSeq, RelayClient relay, EdgeOptions settings, ILogger logger)
+    /// <summary>Waits for the room's subscription, replays history after last_seq (in its epoch) if asked, then goes live.</summary>
+    private static async Task StartAsync(EdgeConnection connection, LocalRoom room, long? lastSeq, long? epoch, RelayClient relay, EdgeOptions settings,
+        ILogger logger)
     {
-        long subscribedSeq;
+        StreamPosition subscribed;
         try
         {
-            subscribedSeq = await room.Subscribed.WaitAsync(TimeSpan.FromMilliseconds(settings.SubscribeTimeoutMs));
+            subscribed = await room.Subscribed.WaitAsync(TimeSpan.FromMilliseconds(settings.SubscribeTimeoutMs));
         }
         catch (TimeoutException)
         {
@@ -159,13 +173,13 @@ public static class RoomSocketEndpoint
             return;
         }
 
-        var startAt = Math.Max(connection.JoinSeq, subscribedSeq);
+        var start = connection.Joined ?? subscribed;
         if (lastSeq is { } after)
         {
-            startAt = await HistoryReplay.RunAsync(connection, after, subscribedSeq, relay, settings, logger);
+            start = await HistoryReplay.RunAsync(connection, new StreamPosition(after, epoch ?? 0), epoch is not null, start, relay, settings, logger);
         }
 
-        connection.GoLive(startAt);
+        connection.GoLive(start.Seq, start.Epoch);
     }
 
     private static ClientFormat? ParseFormat(string? format, string? compress)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Google.Protobuf;
+using Live.MessageService.Relay;
 using Live.MessageService.Telemetry;
 using Live.Protocol;
 using Live.V1;
@@ -8,8 +9,9 @@ namespace Live.MessageService.Fanout;
 
 /// <summary>
 /// Flushes one room: samples a hot room's danmaku, encodes one batch frame (and compresses it once), hands the
-/// same bytes to every subscribed Edge stream, then the room's controls. Owned by the flushing loop, which
-/// is its only caller: it reuses one encoder and one sampling buffer for every room.
+/// same bytes to every subscribed Edge stream, then the room's controls. An epoch change goes first: the old
+/// epoch's batch and controls, then its announcement. Owned by the flushing loop, which is its only caller:
+/// it reuses one encoder and one sampling buffer for every room.
 /// </summary>
 public sealed class FeedFlusher(MessageOptions settings, MessageMetrics metrics, TimeProvider time) : IDisposable
 {
@@ -18,19 +20,21 @@ public sealed class FeedFlusher(MessageOptions settings, MessageMetrics metrics,
 
     public void Flush(RoomFeed feed)
     {
-        FlushBatch(feed);
-        if (feed.TakeControls() is { } controls)
+        var hasBatch = feed.TryTake(out var frames, out var messages, out var targets, out var boundary);
+        if (boundary is not null)
         {
-            // After the batch: a control names a message that is in this batch or an earlier one.
-            var targets = feed.Subscribers;
-            foreach (var control in controls)
-            {
-                foreach (var target in targets)
-                {
-                    target.Enqueue(control);
-                }
-            }
+            FlushBatch(feed, boundary.Frames, boundary.Messages, targets);
+            Send(boundary.Controls, targets);
+            Send(boundary.Announcement, targets);
         }
+
+        if (hasBatch)
+        {
+            FlushBatch(feed, frames, messages, targets);
+        }
+
+        // After the batch: a control names a message that is in this batch or an earlier one.
+        Send(feed.TakeControls(), feed.Subscribers);
     }
 
     public void Dispose()
@@ -39,16 +43,28 @@ public sealed class FeedFlusher(MessageOptions settings, MessageMetrics metrics,
         sampled.Dispose();
     }
 
-    private void FlushBatch(RoomFeed feed)
+    private static void Send(IReadOnlyList<RelayDown>? controls, EdgeSession[] targets)
     {
-        if (!feed.TryTake(out var frames, out var messages, out var targets))
+        if (controls is null)
         {
             return;
         }
 
+        foreach (var control in controls)
+        {
+            foreach (var target in targets)
+            {
+                target.Enqueue(control);
+            }
+        }
+    }
+
+    /// <summary>Encodes and hands out one taken batch, then gives its buffers back to the feed.</summary>
+    private void FlushBatch(RoomFeed feed, PooledBufferWriter frames, List<PendingMessage> messages, EdgeSession[] targets)
+    {
         try
         {
-            if (targets.Length == 0)
+            if (targets.Length == 0 || messages.Count == 0)
             {
                 return;
             }

@@ -12,7 +12,7 @@ namespace Live.MessageService.History;
 /// <summary>
 /// Reads a room's recent history (a Redis stream whose entry ids are the seqs) in one atomic script. The
 /// entries are the frames encoded at ingest: they are answered as messages, or put together as they are into
-/// one batch frame for an Edge that replays them to a client.
+/// one batch frame for an Edge that replays them to a client, with the seq and epoch they belong to.
 /// </summary>
 public sealed class HistoryReader(IConnectionMultiplexer redis, TimeProvider time)
 {
@@ -31,9 +31,10 @@ public sealed class HistoryReader(IConnectionMultiplexer redis, TimeProvider tim
         var response = new GetHistoryResponse
         {
             LatestSeq = (long)result[0],
-            FirstAvailableSeq = MessageKeys.SeqOfStreamId((string)result[1]!),
+            Epoch = (long)result[1],
+            FirstAvailableSeq = MessageKeys.SeqOfStreamId((string)result[2]!),
         };
-        var entries = (RedisResult[])result[2]!;
+        var entries = (RedisResult[])result[3]!;
         if (asBatch)
         {
             response.Batch = EncodeBatch(roomId, entries);
