@@ -34,7 +34,7 @@ public sealed class GrpcRefusalTests(DefaultEnvironmentFixture fixture)
         // gRPC needs HTTP/2; gRPC-Web is what a browser sends, over HTTP/1.1 here.
         var version = requestType.StartsWith("application/grpc-web", StringComparison.Ordinal) ? HttpVersion.Version11 : HttpVersion.Version20;
         using var http = Env.Proxy.CreateHttpClient(version);
-        using var response = await RawGrpc.ListRoomsAsync(http, token: null, contentType: requestType, version: version);
+        using var response = await RawGrpc.CreateRoomAsync(http, token: null, contentType: requestType, version: version);
 
         AssertTrailersOnly(response, responseType);
         Assert.Equal("16", Header(response, "grpc-status"));
@@ -100,7 +100,7 @@ public sealed class GrpcRefusalTests(DefaultEnvironmentFixture fixture)
     public async Task A_request_that_is_not_gRPC_still_gets_the_HTTP_status_and_a_JSON_reason()
     {
         using var http = Env.Proxy.CreateHttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/live.v1.RoomService/ListRooms") { Content = new StringContent("{}") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/live.v1.RoomService/CreateRoom") { Content = new StringContent("{}") };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var response = await http.SendAsync(request);
 

@@ -50,8 +50,12 @@ public sealed class GrpcWebTests(GrpcWebFixture fixture) : IClassFixture<GrpcWeb
         using var channel = WebChannel(mode, HttpVersion.Version11);
         var rooms = new Live.V1.RoomService.RoomServiceClient(channel);
 
-        var missing = await Assert.ThrowsAsync<RpcException>(() => rooms.ListRoomsAsync(new ListRoomsRequest()).ResponseAsync);
+        var missing = await Assert.ThrowsAsync<RpcException>(() =>
+            rooms.CreateRoomAsync(new CreateRoomRequest { Title = "no token", Category = "chat" }).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, missing.StatusCode);
+        Assert.Equal("This call needs an access token (Authorization: Bearer <token>).", missing.Status.Detail);
+
+        // A public read takes no token, but a token that is there must be valid: never a quiet downgrade to guest.
 
         var forged = await Assert.ThrowsAsync<RpcException>(() =>
             rooms.ListRoomsAsync(new ListRoomsRequest(), ProxyEnvironment.Bearer("eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.")).ResponseAsync);
@@ -85,11 +89,26 @@ public sealed class GrpcWebTests(GrpcWebFixture fixture) : IClassFixture<GrpcWeb
     }
 
     [Fact]
-    public async Task A_stream_without_a_token_is_refused_before_it_starts()
+    public async Task A_guest_watches_room_stats_without_a_token()
+    {
+        var (_, tokens, _) = await Env.RegisterAndLoginAsync();
+        var room = await Env.PublicRooms.CreateRoomAsync(new CreateRoomRequest { Title = "public stats", Category = "chat" }, ProxyEnvironment.Bearer(tokens.AccessToken));
+
+        using var channel = WebChannel(GrpcWebMode.GrpcWeb, HttpVersion.Version11);
+        var stats = new Live.V1.StatsService.StatsServiceClient(channel);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var stream = stats.WatchRoomStats(new WatchRoomStatsRequest { RoomId = room.Id }, cancellationToken: timeout.Token);
+
+        Assert.True(await stream.ResponseStream.MoveNext(timeout.Token));
+        Assert.Equal(room.Id, stream.ResponseStream.Current.RoomId);
+    }
+
+    [Fact]
+    public async Task A_stream_with_an_invalid_token_is_refused_before_it_starts()
     {
         using var channel = WebChannel(GrpcWebMode.GrpcWeb, HttpVersion.Version11);
         var stats = new Live.V1.StatsService.StatsServiceClient(channel);
-        using var stream = stats.WatchRoomStats(new WatchRoomStatsRequest { RoomId = 1 });
+        using var stream = stats.WatchRoomStats(new WatchRoomStatsRequest { RoomId = 1 }, ProxyEnvironment.Bearer("not.a.jwt"));
         var refused = await Assert.ThrowsAsync<RpcException>(() => stream.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Grpc.Core;
 using Live.V1;
 
 namespace Live.Proxy.Tests;
@@ -57,6 +58,30 @@ public sealed class GuestTests(RealtimeEnvironmentFixture fixture) : IClassFixtu
 
         await guest.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         await sender.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_guest_browses_live_rooms_and_the_gift_catalogue_without_a_token_but_cannot_act()
+    {
+        var (_, anchor, _) = await Env.RegisterAndLoginAsync(asAnchor: true);
+        var room = await Env.PublicRooms.CreateRoomAsync(new CreateRoomRequest { Title = "find me", Category = "chat" }, ProxyEnvironment.Bearer(anchor.AccessToken));
+        await Env.PublicRooms.StartLiveAsync(new StartLiveRequest { RoomId = room.Id }, ProxyEnvironment.Bearer(anchor.AccessToken));
+
+        var live = await Env.PublicRooms.ListRoomsAsync(new ListRoomsRequest { Status = RoomStatus.Live });
+        Assert.Contains(live.Rooms, r => r.Id == room.Id && r.Title == "find me");
+        Assert.Equal(RoomStatus.Live, (await Env.PublicRooms.GetRoomAsync(new GetRoomRequest { RoomId = room.Id })).Status);
+        await Env.PublicRooms.GetViewerCountAsync(new GetViewerCountRequest { RoomId = room.Id });
+        var gifts = new Live.V1.GiftService.GiftServiceClient(Env.Proxy.Channel);
+        Assert.NotEmpty((await gifts.ListGiftsAsync(new ListGiftsRequest())).Gifts);
+
+        // Everything that acts, or reads someone's own data, still needs a token, and says so.
+        var join = await Assert.ThrowsAsync<RpcException>(() => Env.PublicRooms.JoinRoomAsync(new JoinRoomRequest { RoomId = room.Id }).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, join.StatusCode);
+        Assert.Equal("This call needs an access token (Authorization: Bearer <token>).", join.Status.Detail);
+        var wallet = await Assert.ThrowsAsync<RpcException>(() => gifts.GetWalletAsync(new GetWalletRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, wallet.StatusCode);
+        var stop = await Assert.ThrowsAsync<RpcException>(() => Env.PublicRooms.StopLiveAsync(new StopLiveRequest { RoomId = room.Id }).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, stop.StatusCode);
     }
 
     [Fact]

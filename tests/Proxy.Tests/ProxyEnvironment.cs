@@ -126,6 +126,11 @@ public sealed class ProxyEnvironment : IAsyncDisposable
             settings["ReverseProxy:Clusters:stats:Destinations:v1:Address"] = Stats.GrpcAddress.ToString();
         }
 
+        if (Messages is not null)
+        {
+            settings["ReverseProxy:Clusters:message:Destinations:v1:Address"] = Messages.GrpcAddress.ToString();
+        }
+
         if (RoomsV2 is not null)
         {
             settings["ReverseProxy:Clusters:room:Destinations:v2:Address"] = RoomsV2.GrpcAddress.ToString();

@@ -6,11 +6,20 @@ namespace Live.Proxy.Tests;
 /// <summary>A gRPC request as bytes on the wire, so a test can see exactly what the Proxy answered with.</summary>
 public static class RawGrpc
 {
-    /// <summary>An empty ListRooms request (one gRPC frame holding a zero-length message).</summary>
-    public static async Task<HttpResponseMessage> ListRoomsAsync(
-        HttpClient http, string? token, byte[]? body = null, string contentType = "application/grpc", Version? version = null)
+    /// <summary>An empty ListRooms request (one gRPC frame holding a zero-length message); open to guests.</summary>
+    public static Task<HttpResponseMessage> ListRoomsAsync(
+        HttpClient http, string? token, byte[]? body = null, string contentType = "application/grpc", Version? version = null) =>
+        CallAsync(http, "/live.v1.RoomService/ListRooms", token, body, contentType, version);
+
+    /// <summary>An empty CreateRoom request: a call that needs a token.</summary>
+    public static Task<HttpResponseMessage> CreateRoomAsync(
+        HttpClient http, string? token, string contentType = "application/grpc", Version? version = null) =>
+        CallAsync(http, "/live.v1.RoomService/CreateRoom", token, null, contentType, version);
+
+    private static async Task<HttpResponseMessage> CallAsync(
+        HttpClient http, string path, string? token, byte[]? body, string contentType, Version? version)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/live.v1.RoomService/ListRooms")
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
         {
             Version = version ?? HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,

@@ -37,7 +37,7 @@ public sealed class TokenRejectionTests(DefaultEnvironmentFixture fixture)
         };
 
         using var http = Env.Proxy.CreateHttpClient();
-        using var response = await RawGrpc.ListRoomsAsync(http, token);
+        using var response = await RawGrpc.CreateRoomAsync(http, token);
 
         // A gRPC call is refused as a gRPC server would: HTTP 200, trailers-only (GrpcRefusalTests has the details).
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

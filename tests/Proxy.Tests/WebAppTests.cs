@@ -119,8 +119,12 @@ public sealed class WebAppTests(WebAppFixture fixture) : IClassFixture<WebAppFix
         using var jwks = await http.GetAsync("/.well-known/jwks.json");
         Assert.Contains("\"keys\"", await jwks.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        using var grpcPath = await http.GetAsync("/live.v1.RoomService/ListRooms");
+        using var grpcPath = await http.GetAsync("/live.v1.RoomService/CreateRoom");
         Assert.Equal(HttpStatusCode.Unauthorized, grpcPath.StatusCode);
+
+        // A public read is forwarded to its service, which is no web server either.
+        using var publicRead = await http.GetAsync("/live.v1.RoomService/ListRooms");
+        Assert.DoesNotContain("<!doctype html>", await publicRead.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
 
         using var unknownService = await http.GetAsync("/live.v1.NoSuchService/Call");
         Assert.Equal(HttpStatusCode.NotFound, unknownService.StatusCode);

@@ -138,27 +138,27 @@ export function renderLobby(context: AppContext, outlet: HTMLElement, _match: Re
   });
   view.add(() => window.clearTimeout(debounce));
 
+  const guest = context.user === null;
   const refresh = () => {
-    follows.prune();
     void loadHot();
-    void loadForYou();
+    if (!guest) {
+      follows.prune();
+      void loadForYou();
+    }
     if (search.value.trim() === '') void loadLive();
   };
 
-  if (context.user === null) {
-    // The Proxy answers only sign-in calls for visitors without a token (docs/identity.md), so a guest's
-    // lobby asks nothing that would be refused; rooms themselves are open to guests by their link.
-    outlet.append(
-      el(
+  // Visitors without an account browse and watch (the Proxy serves the public reads to guests,
+  // docs/identity.md); recommendations and follows are per person, so they offer sign-in instead.
+  forYou.root.hidden = guest;
+  const invitation = guest
+    ? el(
         'section',
-        { class: 'panel narrow', attrs: { 'data-testid': 'guest-lobby' } },
-        el('h1', null, 'Live now'),
-        el('p', null, 'Sign in to browse live rooms, chat, send gifts and follow anchors. Watching a room needs no account: open its link.'),
+        { class: 'panel', attrs: { 'data-testid': 'guest-lobby' } },
+        el('p', null, 'Watching needs no account. Sign in to chat, send gifts, follow anchors and get recommendations.'),
         el('p', { class: 'form-actions' }, context.link('/signin', 'Sign in', 'button primary'), context.link('/signin?mode=register', 'Create an account', 'button ghost')),
-      ),
-    );
-    return;
-  }
+      )
+    : null;
 
   renderTabs();
   outlet.append(
@@ -172,6 +172,7 @@ export function renderLobby(context: AppContext, outlet: HTMLElement, _match: Re
         el('label', { class: 'visually-hidden', attrs: { for: 'room-search' } }, 'Search live rooms by title'),
         search,
       ),
+      invitation,
       status,
       results.root,
       forYou.root,
@@ -179,7 +180,7 @@ export function renderLobby(context: AppContext, outlet: HTMLElement, _match: Re
       live.root,
     ),
   );
-  void follows.load().catch(() => undefined);
+  if (!guest) void follows.load().catch(() => undefined);
   refresh();
   view.interval(refresh, REFRESH_MS);
 }

@@ -73,11 +73,7 @@ export function renderRoom(context: AppContext, outlet: HTMLElement, match: RegE
     live = mountLive(context, roomId, room, moderation, { body, head }, view);
   };
 
-  if (user === null) {
-    // Guests may watch (the Edge serves them read-only) but the Proxy answers no other call without a token.
-    start(null);
-    return;
-  }
+  // Guests too: the room's details are a public read (docs/identity.md).
   clients.rooms.getRoom({ roomId }, { signal }).then(
     (room) => start(room),
     (error: unknown) => {
@@ -104,7 +100,7 @@ function mountLive(
   const user = context.user;
   const selfId = user === null ? 0 : Number(user.id);
   const sendBox = new SendBox(user !== null, context);
-  const leaderboard = user !== null ? new LeaderboardPanel(context, roomId, view) : null;
+  const leaderboard = new LeaderboardPanel(context, roomId, view);
   const gifts = user !== null ? new GiftBar(context, roomId, view) : null;
   const live = new LiveRoom({
     title: room?.title ?? `Room ${roomId}`,
@@ -113,7 +109,7 @@ function mountLive(
     nameOf: (id) => context.names.label(BigInt(id)),
     onRejected: (rejection) => sendBox.showRejection(rejection),
     onMessage: (message) => sendBox.noticeEcho(message, selfId),
-    onGift: () => leaderboard?.soon(),
+    onGift: () => leaderboard.soon(),
   });
   view.add(() => live.destroy());
   if (room?.viewerCount !== undefined) live.online(Number(room.viewerCount));
@@ -128,7 +124,7 @@ function mountLive(
     parts.body,
     el('section', { class: 'stage-column', attrs: { 'aria-label': 'Stage' } }, live.stage, gifts?.element ?? signInHint),
     el('section', { class: 'chat-column', attrs: { 'aria-label': 'Chat' } }, el('h2', { class: 'visually-hidden' }, 'Chat'), live.chat.element, sendBox.element),
-    leaderboard?.element ?? null,
+    leaderboard.element,
   );
   return live;
 }

@@ -159,10 +159,14 @@ browserTest('sending faster than the rate limit shows "rate limited" with the re
   await status.filter({ hasText: /You can send again now|Retry in/ }).waitFor();
 });
 
-browserTest('an anonymous visitor watches the room but cannot send', base, async (session) => {
+browserTest('an anonymous visitor finds the room in the lobby and watches it but cannot send', base, async (session) => {
   const { viewer } = await openRoomAsNewViewer(session, 'viewer');
   const guest = await session.user('guest', { viewport: phone });
-  await guest.page.goto(`/rooms/${stage.roomId}`);
+  await guest.page.goto('/');
+  await guest.page.getByTestId('guest-lobby').getByRole('link', { name: 'Sign in' }).waitFor();
+  await shows(guest.page.getByTestId('live-rooms').locator('.room-card'), stage.title);
+  await guest.page.getByTestId('live-rooms').getByRole('link', { name: stage.title }).click();
+  await guest.page.locator('.room-title').filter({ hasText: stage.title }).waitFor();
   await guest.page.getByTestId('connection-state').filter({ hasText: 'Live' }).waitFor();
   const text = `can the guest see this ${Date.now() % 100000}`;
   await sendDanmaku(viewer.page, text);
