@@ -14,9 +14,13 @@ public sealed class MessageOptions
     [Range(1_024, 1_048_576)]
     public int MaxBatchBytes { get; set; } = 64 * 1024;
 
-    /// <summary>Batches at least this large are also sent zstd-compressed (once) for clients that asked.</summary>
+    /// <summary>
+    /// Batches at least this large are also sent zstd-compressed (once) for clients that asked. From 256 bytes: a
+    /// busy room's 20 ms batch (about ten danmaku, 900 bytes) compresses to half, while a lone message does not
+    /// pay for the frame (docs/benchmarks.md, bytes on the wire).
+    /// </summary>
     [Range(64, 1_048_576)]
-    public int CompressionThreshold { get; set; } = 1_024;
+    public int CompressionThreshold { get; set; } = 256;
 
     /// <summary>Ordinary danmaku shown per room per second at most; above it they are sampled out per batch.</summary>
     [Range(1, 1_000_000)]
