@@ -313,7 +313,7 @@ public sealed class EdgeConnection
         if (type == WebSocketMessageType.Text)
         {
             var status = JsonFrames.TryParseClient(data, out var json);
-            return status == DecodeStatus.Ok ? OnMessage(json.Type, json.Content, json.Color) : Invalid(status);
+            return status == DecodeStatus.Ok ? OnMessage(json.Type, json.Content, json.Color, MessageTracing.Parse(json.TraceParent)) : Invalid(status);
         }
 
         var binary = FrameReader.TryReadSingleMessage(data, out var frame);
@@ -325,12 +325,13 @@ public sealed class EdgeConnection
         return frame.Type switch
         {
             FrameType.Heartbeat => true,
-            FrameType.Danmaku => OnMessage(FrameType.Danmaku, Encoding.UTF8.GetString(frame.Content), Encoding.UTF8.GetString(frame.Color)),
-            _ => OnMessage(frame.Type, null, null),
+            FrameType.Danmaku => OnMessage(FrameType.Danmaku, Encoding.UTF8.GetString(frame.Content), Encoding.UTF8.GetString(frame.Color), frame.ParentContext),
+            _ => OnMessage(frame.Type, null, null, default),
         };
     }
 
-    private bool OnMessage(FrameType type, string? content, string? color)
+    /// <param name="traceContext">The sender's trace context; default when the frame carried none.</param>
+    private bool OnMessage(FrameType type, string? content, string? color, in ActivityContext traceContext)
     {
         if (type == FrameType.Heartbeat)
         {
@@ -364,7 +365,9 @@ public sealed class EdgeConnection
                 ClientIp = Identity.ClientIp,
             },
         };
-        switch (relay.TrySendMessage(RoomId, up))
+        using var activity = MessageTracing.StartReceive(traceContext, up.Message);
+        var sent = relay.TrySendMessage(RoomId, up);
+        switch (sent)
         {
             case RelaySendResult.Disconnected:
                 SendError(ErrorCode.Unavailable, "message service unavailable; retry shortly");
@@ -374,6 +377,7 @@ public sealed class EdgeConnection
                 break;
         }
 
+        MessageTracing.Sent(activity, sent);
         return true;
     }
 

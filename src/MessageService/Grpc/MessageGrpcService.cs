@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
@@ -55,6 +56,10 @@ public sealed class MessageGrpcService(
         var writer = session.RunWriterAsync(responseStream);
         var completer = CompleteIngestsAsync(inFlight.Reader, session, unfinished);
         var rooms = 0;
+
+        // The stream's own span lasts as long as the Edge's connection: messages are not its children. A
+        // message joins a trace only when its client sent a trace context (ClientMessage.traceparent).
+        Activity.Current = null;
         try
         {
             await foreach (var up in requestStream.ReadAllAsync(session.Aborted))
@@ -71,7 +76,10 @@ public sealed class MessageGrpcService(
                         var message = up.Message;
                         var incoming = new IncomingMessage(message.RoomId, message.Kind, message.UserId, message.UserName, message.Content, message.Color,
                             message.ConnectionId, MessageOrigin.Viewer, message.UserLevel, AddressOf(message.ClientIp));
-                        await inFlight.Writer.WriteAsync(new PendingIngest(incoming, StartInOrder(incoming, unfinished, session.Aborted)), session.Aborted);
+                        var activity = IngestTracing.StartRelayed(message.Traceparent);
+                        var started = StartInOrder(incoming, unfinished, session.Aborted);
+                        Activity.Current = null;
+                        await inFlight.Writer.WriteAsync(new PendingIngest(incoming, started, activity), session.Aborted);
                         break;
                 }
             }
@@ -192,6 +200,7 @@ public sealed class MessageGrpcService(
             {
                 // Only if no later message of the connection took its place.
                 unfinished.TryRemove(KeyValuePair.Create(item.Message.ConnectionId, item.Result));
+                IngestTracing.Stop(item.Activity, item.Result);
             }
 
             if (item.Message.ConnectionId == 0)
@@ -249,5 +258,5 @@ public sealed class MessageGrpcService(
         throw new RpcException(new Status(code, verdict.Detail ?? "rejected."), trailers);
     }
 
-    private readonly record struct PendingIngest(IncomingMessage Message, Task<IngestResult> Result);
+    private readonly record struct PendingIngest(IncomingMessage Message, Task<IngestResult> Result, Activity? Activity);
 }

@@ -53,6 +53,13 @@ public sealed class MessageMetrics : IDisposable
         meter.CreateObservableGauge("live.message.edge_streams", () => Volatile.Read(ref edgeStreams), description: "Open Edge relay streams.");
         meter.CreateObservableGauge("live.message.gift.updates_pending", () => Volatile.Read(ref giftUpdatesPending), description: "Coalesced gift combo updates this node is waiting to publish.");
         meter.CreateObservableGauge("live.message.rooms", () => Volatile.Read(ref rooms), description: "Rooms this node fans out.");
+
+        // Series the alert rules take rates and ratios of exist from the start, so the first failure is an
+        // increase Prometheus sees rather than the birth of a series.
+        accepted.Add(0, new KeyValuePair<string, object?>("kind", "danmaku"));
+        rejected.Add(0, new KeyValuePair<string, object?>("reason", "unavailable"));
+        kafkaDropped.Add(0);
+        sampledOut.Add(0);
     }
 
     public void Accepted(string kind) => accepted.Add(1, new KeyValuePair<string, object?>("kind", kind));
