@@ -17,7 +17,8 @@ public static class ExternalTools
     public static string RepoPath(params string[] parts) => Path.Combine([RepoRoot, .. parts]);
 
     /// <summary>Runs a tool to completion; its exit code and everything it printed.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string file, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+    public static async Task<(int ExitCode, string Output)> RunAsync(
+        string file, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null, IDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -29,6 +30,11 @@ public static class ExternalTools
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
         }
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"{file} did not start");

@@ -107,7 +107,7 @@ public static partial class PromQl
     [GeneratedRegex(@"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", RegexOptions.IgnoreCase)]
     private static partial Regex Grouping();
 
-    [GeneratedRegex(@"(?<![\w.:])([a-zA-Z_:][a-zA-Z0-9_:]*)(?!\s*\()")]
+    [GeneratedRegex(@"(?<![\w.:])((?>[a-zA-Z_:][a-zA-Z0-9_:]*))(?!\s*\()")]
     private static partial Regex Identifier();
 
     [GeneratedRegex(@"^\s*label_values\(\s*(.+?)\s*,\s*\w+\s*\)\s*$", RegexOptions.Singleline)]

@@ -24,11 +24,11 @@ public sealed class TraceTests(PlatformEnvironment env)
             connect = client.Connect;
             send = await client.SendAsync(room.Id, "traced hello");
             await client.ReceiveBatchWithAsync("traced hello");
-            await WaitForAsync(() => InTrace(send.TraceId).Any(s => s.DisplayName == ApplyTracing.ApplySpanName), "StatsService's apply span");
+            await WaitForAsync(send.TraceId, () => InTrace(send.TraceId).Any(s => s.DisplayName == ApplyTracing.ApplySpanName), "StatsService's apply span");
         }
 
         // The WebSocket's own spans (Proxy and Edge) end when it closes.
-        await WaitForAsync(() => InTrace(send.TraceId).Count(s => s.Kind == ActivityKind.Server && Path(s) == "/ws") == 2, "the Proxy's and the Edge's /ws spans");
+        await WaitForAsync(send.TraceId, () => InTrace(send.TraceId).Count(s => s.Kind == ActivityKind.Server && Path(s) == "/ws") == 2, "the Proxy's and the Edge's /ws spans");
         var spans = InTrace(send.TraceId);
         var proxyPort = env.Proxy.PublicAddress.Port;
         var edgePort = env.Edge.HttpAddress.Port;
@@ -74,16 +74,16 @@ public sealed class TraceTests(PlatformEnvironment env)
 
     private static string Describe(IEnumerable<Activity> spans) =>
         string.Join("; ", spans.Select(s => $"{s.Source.Name} '{s.DisplayName}' {s.Kind} span {s.SpanId} parent {s.ParentSpanId} "
-            + string.Join(",", s.TagObjects.Where(t => t.Key is "url.path" or "server.port").Select(t => $"{t.Key}={t.Value}"))));
+            + string.Join(",", s.TagObjects.Select(t => $"{t.Key}={t.Value}"))));
 
-    private async Task WaitForAsync(Func<bool> condition, string what)
+    private async Task WaitForAsync(ActivityTraceId traceId, Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"{what} never arrived; spans recorded: {env.Spans.Count}");
+                throw new TimeoutException($"{what} never arrived; spans recorded: {env.Spans.Count}; of the trace: " + Describe(env.Spans.Where(s => s.TraceId == traceId)));
             }
 
             await Task.Delay(100);

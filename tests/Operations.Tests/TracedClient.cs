@@ -25,7 +25,10 @@ public sealed class TracedClient : IAsyncDisposable
         client.socket.Options.SetRequestHeader("Origin", PlatformEnvironment.AllowedOrigin);
         client.socket.Options.SetRequestHeader("traceparent", TraceParent(client.Connect));
         var uri = new UriBuilder(env.Proxy.PublicAddress) { Scheme = "wss", Path = "/ws", Query = $"room={roomId}&access_token={accessToken}" }.Uri;
-        using var invoker = new HttpMessageInvoker(env.Proxy.CreateHandler());
+        // The header above is the client's context: the test process's own HttpClient tracing must not replace it.
+        var handler = env.Proxy.CreateHandler();
+        handler.ActivityHeadersPropagator = null;
+        using var invoker = new HttpMessageInvoker(handler);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         await client.socket.ConnectAsync(uri, invoker, timeout.Token);
         return client;

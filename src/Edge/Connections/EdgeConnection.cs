@@ -365,7 +365,7 @@ public sealed class EdgeConnection
                 ClientIp = Identity.ClientIp,
             },
         };
-        using var activity = MessageTracing.StartReceive(traceContext, up.Message);
+        var activity = MessageTracing.StartReceive(traceContext, up.Message);
         var sent = relay.TrySendMessage(RoomId, up);
         switch (sent)
         {

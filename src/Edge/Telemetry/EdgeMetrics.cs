@@ -51,6 +51,7 @@ public sealed class EdgeMetrics : IDisposable
         inboundFrames.Add(0);
         invalidFrames.Add(0);
         connectionsRefused.Add(0);
+        relayReconnects.Add(0);
     }
 
     public long OpenConnections => Volatile.Read(ref connections);

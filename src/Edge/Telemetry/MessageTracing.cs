@@ -27,9 +27,12 @@ public static class MessageTracing
             return null;
         }
 
+        var connection = Activity.Current;
         var activity = ActivitySource.StartActivity(ReceiveSpanName, ActivityKind.Server, traceContext);
         if (activity is not null)
         {
+            // The receive loop goes on in the connection's span; this one only has to be ended (Sent).
+            Activity.Current = connection;
             activity.SetTag("live.room_id", message.RoomId);
             activity.SetTag("live.connection_id", message.ConnectionId);
             message.Traceparent = activity.Id;
@@ -43,12 +46,20 @@ public static class MessageTracing
         return activity;
     }
 
+    /// <summary>Ends the span with the outcome of handing the message to the relay.</summary>
     public static void Sent(Activity? activity, RelaySendResult result)
     {
-        if (activity is not null && result != RelaySendResult.Sent)
+        if (activity is null)
+        {
+            return;
+        }
+
+        if (result != RelaySendResult.Sent)
         {
             activity.SetStatus(ActivityStatusCode.Error, result == RelaySendResult.Full ? "relay queue full" : "message service unavailable");
         }
+
+        activity.Stop();
     }
 
     private static string Format(in ActivityContext context) =>

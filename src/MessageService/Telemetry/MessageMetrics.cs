@@ -59,6 +59,7 @@ public sealed class MessageMetrics : IDisposable
         accepted.Add(0, new KeyValuePair<string, object?>("kind", "danmaku"));
         rejected.Add(0, new KeyValuePair<string, object?>("reason", "unavailable"));
         kafkaDropped.Add(0);
+        kafkaFailed.Add(0);
         sampledOut.Add(0);
     }
 
