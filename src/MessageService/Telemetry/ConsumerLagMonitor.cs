@@ -155,9 +155,9 @@ public sealed class ConsumerLagMonitor : BackgroundService
 
 internal static partial class ConsumerLagLog
 {
-    [LoggerMessage(EventId = 2060, Level = LogLevel.Warning, Message = "Consumer lag could not be measured ({Reason}); the last figures stay exported")]
+    [LoggerMessage(EventId = 7060, Level = LogLevel.Warning, Message = "Consumer lag could not be measured ({Reason}); the last figures stay exported")]
     public static partial void Failed(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 2061, Level = LogLevel.Information, Message = "Consumer lag is measured again")]
+    [LoggerMessage(EventId = 7061, Level = LogLevel.Information, Message = "Consumer lag is measured again")]
     public static partial void Recovered(ILogger logger);
 }

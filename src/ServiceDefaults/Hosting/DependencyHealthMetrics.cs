@@ -127,9 +127,9 @@ internal sealed class DependencyHealthMetrics : BackgroundService
 
 internal static partial class DependencyLog
 {
-    [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "Dependency {Dependency} is unreachable: {Reason}")]
+    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Dependency {Dependency} is unreachable: {Reason}")]
     public static partial void Unreachable(ILogger logger, string dependency, string reason);
 
-    [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "Dependency {Dependency} is reachable again")]
+    [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "Dependency {Dependency} is reachable again")]
     public static partial void Reachable(ILogger logger, string dependency);
 }
