@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Confluent.Kafka;
 using Live.ServiceDefaults.Kafka;
-using Live.StatsService.Ingest;
+using Live.StatsService.Facts;
 
 namespace Live.StatsService.Telemetry;
 
