@@ -16,7 +16,7 @@ public sealed class LoggingConfigurationTests
         await using var app = PlatformHost.CreateBuilder(["--environment", "Production"], "logging-test").Build();
 
         Assert.Equal(ConsoleFormatterNames.Json, app.Services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue.FormatterName);
-        var json = app.Services.GetRequiredService<IOptionsMonitor<JsonConsoleFormatterOptions>>().Get(ConsoleFormatterNames.Json);
+        var json = app.Services.GetRequiredService<IOptionsMonitor<JsonConsoleFormatterOptions>>().CurrentValue;
         Assert.True(json.IncludeScopes);
         Assert.True(json.UseUtcTimestamp);
         var tracking = app.Services.GetRequiredService<IOptions<LoggerFactoryOptions>>().Value.ActivityTrackingOptions;
