@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using Live.ServiceDefaults.Hosting;
 namespace Live.Outbox;
 
 /// <summary>
@@ -10,8 +11,7 @@ namespace Live.Outbox;
 internal static class OutboxBacklog
 {
     private static readonly ConcurrentDictionary<string, DateTime?> OldestWaiting = new(StringComparer.Ordinal);
-    // "Live." as every platform meter, so the services' telemetry (which adds "Live.*") exports it.
-    private static readonly Meter Meter = new("Live.Outbox");
+    private static readonly Meter Meter = new(PlatformTelemetry.SourcePrefix + "Outbox");
 
     static OutboxBacklog() =>
         Meter.CreateObservableGauge("live.outbox.oldest.age", Observe, unit: "s",

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Diagnostics.Metrics;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
-using Live.ServiceDefaults.Kafka;
+using Live.Kafka;
 using Microsoft.Extensions.Options;
 
 namespace Live.MessageService.Telemetry;

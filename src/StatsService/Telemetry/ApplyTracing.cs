@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
-using Live.ServiceDefaults.Kafka;
+using Live.Kafka;
 using Live.StatsService.Facts;
 
 namespace Live.StatsService.Telemetry;
