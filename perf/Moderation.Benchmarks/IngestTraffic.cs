@@ -130,7 +130,7 @@ internal sealed class IngestTraffic(GrpcChannel channel, long[] rooms, string[] 
             {
                 if (down.KindCase == RelayDown.KindOneofCase.Rejected && inFlight.TryRemove(down.Rejected.ConnectionId, out _))
                 {
-                    measured?.CountRejected(Live.MessageService.Ingest.RejectReasons.Code(down.Rejected.Reason));
+                    measured?.CountRejected(RejectReasonTable.NameOf(down.Rejected.Reason));
                     slots.Release();
                 }
                 else if (down.KindCase == RelayDown.KindOneofCase.Batch)

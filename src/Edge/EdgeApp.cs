@@ -1,7 +1,7 @@
-using Live.Edge.Connections;
 using Live.Edge.Identity;
 using Live.Edge.Relay;
 using Live.Edge.Rooms;
+using Live.Edge.Sockets;
 using Live.Edge.Telemetry;
 using Live.Protocol;
 using Live.ServiceClients;

@@ -52,6 +52,13 @@ public sealed class EdgeOptions
     [Range(100, 60_000)]
     public int CloseTimeoutMs { get; set; } = 2_000;
 
+    /// <summary>
+    /// While closing, what the client still sends is read and discarded so that the close handshake can finish;
+    /// beyond this many bytes the connection is aborted instead.
+    /// </summary>
+    [Range(0, 67_108_864)]
+    public int CloseDrainBytes { get; set; } = 4 * 1_048_576;
+
     /// <summary>How often connections are checked for idleness, heartbeats, slowness and close timeouts.</summary>
     [Range(10, 10_000)]
     public int SweepIntervalMs { get; set; } = 250;
@@ -62,6 +69,14 @@ public sealed class EdgeOptions
     /// <summary>Joins and leaves are sent to RoomService at this interval (or sooner when 500 are waiting).</summary>
     [Range(10, 60_000)]
     public int ViewerFlushIntervalMs { get; set; } = 500;
+
+    /// <summary>
+    /// How often this Edge re-sends a join for every signed-in viewer it holds, in case RoomService's viewer sets
+    /// lost them without the counts showing it (rooms whose count falls below this Edge's own viewers are
+    /// restored at once).
+    /// </summary>
+    [Range(1_000, 3_600_000)]
+    public int ViewerReconcileIntervalMs { get; set; } = 60_000;
 
     /// <summary>Joins and leaves waiting for RoomService at most; beyond it they are dropped and counted.</summary>
     [Range(100, 10_000_000)]

@@ -27,6 +27,7 @@ public static class MessageServiceApp
         builder.Services.AddMessageServices(builder.Configuration);
 
         var app = builder.Build();
+        app.UseGrpcWebForBrowsers();
         app.MapDefaultEndpoints();
         app.MapGrpcService<MessageGrpcService>();
         app.MapGrpcService<ModerationAdminService>();
@@ -59,6 +60,7 @@ public static class MessageServiceApp
         services.AddHostedService(sp => sp.GetRequiredService<KafkaMessageSink>());
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<HistoryReader>();
+        services.AddSingleton<EpochReplacer>();
         services.AddSingleton<RoomHub>();
         services.AddHostedService<BatchFlusher>();
 
@@ -74,6 +76,7 @@ public static class MessageServiceApp
         services.AddGifts(configuration);
         services.AddValidatedOptions<GiftComboOptions>(configuration, GiftComboOptions.Section);
         services.AddSingleton<GiftStreaks>();
+        services.AddSenderNames(configuration);
         services.AddSingleton<GiftComboAnnouncer>();
         services.AddSingleton<IGiftAnnouncer>(sp => sp.GetRequiredService<GiftComboAnnouncer>());
         services.AddHostedService(sp => sp.GetRequiredService<GiftComboAnnouncer>());

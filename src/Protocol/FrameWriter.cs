@@ -93,6 +93,9 @@ public static class FrameWriter
 
     public static long ReadSeq(ReadOnlySpan<byte> frame) => BinaryPrimitives.ReadInt64BigEndian(frame[FrameLayout.SeqOffset..]);
 
+    /// <summary>The user id slot: the sender, or the epoch of a resume or not-recovered frame.</summary>
+    public static long ReadUserId(ReadOnlySpan<byte> frame) => BinaryPrimitives.ReadInt64BigEndian(frame[FrameLayout.UserIdOffset..]);
+
     internal static void WriteHeader(Span<byte> span, FrameType type, FrameFlags flags, long timestampMs, long userId, long roomId, long seq)
     {
         BinaryPrimitives.WriteUInt16BigEndian(span, FrameLayout.Magic);

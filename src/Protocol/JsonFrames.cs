@@ -106,7 +106,12 @@ public static class JsonFrames
         }, message.Seq);
         json.WriteNumber("ts", message.TimestampMs);
         json.WriteNumber("roomId", message.RoomId);
-        if (message.UserId != 0)
+        if (message.Type is FrameType.Resume or FrameType.NotRecovered)
+        {
+            // Their user id slot holds the epoch the seq belongs to, always written (ADR 0007).
+            json.WriteNumber("epoch", message.UserId);
+        }
+        else if (message.UserId != 0)
         {
             json.WriteNumber("userId", message.UserId);
         }

@@ -5,7 +5,9 @@ using Live.Proxy.Configuration;
 using Live.Proxy.Forwarding;
 using Live.Proxy.Limits;
 using Live.Proxy.Security;
+using Live.Proxy.Sessions;
 using Live.Proxy.Telemetry;
+using Live.Proxy.WebApp;
 using Live.Redis;
 using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Identity;
@@ -27,6 +29,7 @@ public static class ProxyApp
         app.UseAuthentication();
         app.UseMiddleware<UserBanGuardMiddleware>();
         app.UseRateLimiter();
+        app.UseWebApp();
         app.UseAuthorization();
         app.MapDefaultEndpoints();
         app.MapReverseProxy(pipeline =>
@@ -49,9 +52,11 @@ public static class ProxyApp
         services.AddBanList(configuration);
         services.AddProxyAuthentication(configuration);
         services.AddProxyLimits(configuration);
+        services.AddWebApp(configuration);
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<RouteSecurityConfigFilter>()
-            .AddTransforms<IdentityForwardingTransforms>();
+            .AddTransforms<IdentityForwardingTransforms>()
+            .AddTransforms<RefreshCookieTransforms>();
     }
 }

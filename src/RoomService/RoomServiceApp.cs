@@ -24,6 +24,7 @@ public static class RoomServiceApp
 
         var app = builder.Build();
         app.UseServedVersionHeader();
+        app.UseGrpcWebForBrowsers();
         app.MapDefaultEndpoints();
         app.MapGrpcService<RoomGrpcService>();
         return app;

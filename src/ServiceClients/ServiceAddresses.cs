@@ -12,4 +12,6 @@ public sealed class ServiceAddresses
     public string? RoomService { get; set; }
 
     public string? MessageService { get; set; }
+
+    public string? UserService { get; set; }
 }

@@ -15,6 +15,7 @@ public static class ServiceClientRegistration
 {
     private static readonly ServiceAddress RoomService = new(nameof(ServiceAddresses.RoomService), a => a.RoomService, "http://127.0.0.1:5101");
     private static readonly ServiceAddress MessageService = new(nameof(ServiceAddresses.MessageService), a => a.MessageService, "http://127.0.0.1:5103");
+    private static readonly ServiceAddress UserService = new(nameof(ServiceAddresses.UserService), a => a.UserService, "http://127.0.0.1:5102");
 
     /// <summary><see cref="RoomServiceClient"/> at Services:RoomService, shared by everything in the process that calls RoomService.</summary>
     public static IServiceCollection AddRoomServiceClient(this IServiceCollection services, IConfiguration configuration)
@@ -26,6 +27,20 @@ public static class ServiceClientRegistration
 
         services.RequireAddress(configuration, RoomService);
         services.AddGrpcClient<RoomServiceClient>((sp, options) => options.Address = RoomService.Of(sp))
+            .RemoveAllLoggers();
+        return services;
+    }
+
+    /// <summary><see cref="UserServiceClient"/> at Services:UserService, shared by everything in the process that calls UserService.</summary>
+    public static IServiceCollection AddUserServiceClient(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(UserServiceClient)))
+        {
+            return services;
+        }
+
+        services.RequireAddress(configuration, UserService);
+        services.AddGrpcClient<UserServiceClient>((sp, options) => options.Address = UserService.Of(sp))
             .RemoveAllLoggers();
         return services;
     }

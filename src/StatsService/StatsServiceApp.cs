@@ -29,6 +29,7 @@ public static class StatsServiceApp
 
         var app = builder.Build();
         app.UseServedVersionHeader();
+        app.UseGrpcWebForBrowsers();
         app.MapDefaultEndpoints();
         app.MapGrpcService<StatsGrpcService>();
         return app;

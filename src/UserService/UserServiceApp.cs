@@ -27,6 +27,7 @@ public static class UserServiceApp
 
         var app = builder.Build();
         app.UseServedVersionHeader();
+        app.UseGrpcWebForBrowsers();
         app.MapDefaultEndpoints();
         app.MapJwks();
         app.MapGrpcService<UserGrpcService>();

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Live.Edge.Telemetry;
-using Live.MessageService.Telemetry;
+using Live.MessageService.Relay;
 using Live.StatsService.Telemetry;
 
 namespace Live.Operations.Tests;

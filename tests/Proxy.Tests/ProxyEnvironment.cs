@@ -7,6 +7,8 @@ using Live.MessageService;
 using Live.Moderation.Data;
 using Live.RoomService;
 using Live.RoomService.Data;
+using Live.StatsService;
+using Live.StatsService.Data;
 using Live.Testing;
 using Live.UserService;
 using Live.UserService.Data;
@@ -16,7 +18,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Live.Proxy.Tests;
 
 /// <summary>
-/// A small deployment on loopback: UserService, RoomService v1 (and optionally a v2 canary), a WebSocket echo
+/// A small deployment on loopback: UserService, RoomService v1 (and optionally a v2 canary and a StatsService), a WebSocket echo
 /// standing in for the Edge (or, with realtime, the real Edge and MessageService), and the Proxy in front, each
 /// on real Kestrel, with their own MariaDB databases and a Redis of their own. Disposing it fails when any host
 /// logged an error nobody expected.
@@ -39,6 +41,7 @@ public sealed class ProxyEnvironment : IAsyncDisposable
     public EchoWebSocketHost? Echo { get; private set; }
     public TestHost? Messages { get; private set; }
     public TestHost? Edge { get; private set; }
+    public TestHost? Stats { get; private set; }
     public ProxyHost Proxy { get; private set; } = null!;
 
     public UserServiceClient PublicUsers => new(Proxy.Channel);
@@ -51,12 +54,13 @@ public sealed class ProxyEnvironment : IAsyncDisposable
     public RoomServiceClient InternalRooms => new(RoomsV1.Channel);
 
     /// <param name="withRealtime">Put the real Edge (relaying through a real MessageService) behind /ws instead of the echo.</param>
-    public static async Task<ProxyEnvironment> StartAsync(bool withCanary = false, IDictionary<string, string?>? proxySettings = null, bool withRealtime = false)
+    /// <param name="withStats">Start a StatsService behind the stats routes.</param>
+    public static async Task<ProxyEnvironment> StartAsync(bool withCanary = false, IDictionary<string, string?>? proxySettings = null, bool withRealtime = false, bool withStats = false)
     {
         var environment = new ProxyEnvironment();
         try
         {
-            await environment.StartCoreAsync(withCanary, proxySettings ?? new Dictionary<string, string?>(), withRealtime);
+            await environment.StartCoreAsync(withCanary, proxySettings ?? new Dictionary<string, string?>(), withRealtime, withStats);
             return environment;
         }
         catch
@@ -66,7 +70,7 @@ public sealed class ProxyEnvironment : IAsyncDisposable
         }
     }
 
-    private async Task StartCoreAsync(bool withCanary, IDictionary<string, string?> proxySettings, bool withRealtime)
+    private async Task StartCoreAsync(bool withCanary, IDictionary<string, string?> proxySettings, bool withRealtime, bool withStats)
     {
         Redis = await PrivateRedis.StartAsync();
         var usersDb = await CreateDatabaseAsync("proxy_users");
@@ -85,6 +89,11 @@ public sealed class ProxyEnvironment : IAsyncDisposable
         if (withCanary)
         {
             RoomsV2 = await StartRoomServiceAsync(roomsDb.ConnectionString, "v2");
+        }
+
+        if (withStats)
+        {
+            Stats = await StartStatsServiceAsync();
         }
 
         Uri edgeAddress;
@@ -112,6 +121,11 @@ public sealed class ProxyEnvironment : IAsyncDisposable
             ["ReverseProxy:Clusters:room:Destinations:v1:Address"] = RoomsV1.GrpcAddress.ToString(),
             ["ReverseProxy:Clusters:edge:Destinations:v1:Address"] = edgeAddress.ToString(),
         };
+        if (Stats is not null)
+        {
+            settings["ReverseProxy:Clusters:stats:Destinations:v1:Address"] = Stats.GrpcAddress.ToString();
+        }
+
         if (RoomsV2 is not null)
         {
             settings["ReverseProxy:Clusters:room:Destinations:v2:Address"] = RoomsV2.GrpcAddress.ToString();
@@ -162,6 +176,7 @@ public sealed class ProxyEnvironment : IAsyncDisposable
             ["ConnectionStrings:Redis"] = Redis.ConnectionString,
             ["Kafka:BootstrapServers"] = TestEnvironment.Kafka,
             ["Services:RoomService"] = RoomsV1.GrpcAddress.ToString(),
+            ["Services:UserService"] = Users.GrpcAddress.ToString(),
             ["Identity:ProxySecret"] = ProxySecret,
         });
         Edge = await TestHost.StartAsync(ServiceConfiguration.WithOwnAppSettings(EdgeApp.Build, "Edge"), new Dictionary<string, string?>
@@ -169,6 +184,28 @@ public sealed class ProxyEnvironment : IAsyncDisposable
             ["Services:MessageService"] = Messages.GrpcAddress.ToString(),
             ["Services:RoomService"] = RoomsV1.GrpcAddress.ToString(),
             ["Identity:ProxySecret"] = ProxySecret,
+        });
+    }
+
+    /// <summary>A StatsService with its own database and consumer group (Redis is this environment's own).</summary>
+    private async Task<TestHost> StartStatsServiceAsync()
+    {
+        var statsDb = await CreateDatabaseAsync("proxy_stats");
+        var options = new DbContextOptionsBuilder<StatsDbContext>();
+        PlatformDatabase.Configure(options, statsDb.ConnectionString);
+        await using (var db = new StatsDbContext(options.Options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        return await TestHost.StartAsync(ServiceConfiguration.WithOwnAppSettings(StatsServiceApp.Build, "StatsService"), new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:MySql"] = statsDb.ConnectionString,
+            ["ConnectionStrings:Redis"] = Redis.ConnectionString,
+            ["Kafka:BootstrapServers"] = TestEnvironment.Kafka,
+            ["Services:RoomService"] = RoomsV1.GrpcAddress.ToString(),
+            ["Identity:ProxySecret"] = ProxySecret,
+            ["Stats:ConsumerGroup"] = "proxy-tests-" + Guid.NewGuid().ToString("N")[..10],
         });
     }
 
@@ -228,7 +265,7 @@ public sealed class ProxyEnvironment : IAsyncDisposable
             await Echo.DisposeAsync();
         }
 
-        foreach (var host in new[] { Edge, Messages, RoomsV2, RoomsV1, Users })
+        foreach (var host in new[] { Stats, Edge, Messages, RoomsV2, RoomsV1, Users })
         {
             if (host is not null)
             {
@@ -265,11 +302,13 @@ public abstract class ProxyEnvironmentFixture : IAsyncLifetime
 
     protected virtual bool WithRealtime => false;
 
+    protected virtual bool WithStats => false;
+
     protected virtual IDictionary<string, string?> ProxySettings => new Dictionary<string, string?>();
 
     public async Task InitializeAsync()
     {
-        Environment = await ProxyEnvironment.StartAsync(WithCanary, ProxySettings, WithRealtime);
+        Environment = await ProxyEnvironment.StartAsync(WithCanary, ProxySettings, WithRealtime, WithStats);
         started = true;
     }
 

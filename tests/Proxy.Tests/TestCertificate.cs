@@ -4,19 +4,26 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Live.Proxy.Tests;
 
-/// <summary>A self-signed certificate for 127.0.0.1/localhost, written to a PFX the Proxy's Kestrel loads.</summary>
+/// <summary>
+/// A self-signed certificate for 127.0.0.1/localhost, written to a PFX the Proxy's Kestrel loads and to a PEM
+/// a command-line client trusts (buf curl --cacert).
+/// </summary>
 public sealed class TestCertificate : IDisposable
 {
     public const string Password = "test";
 
-    private TestCertificate(X509Certificate2 certificate, string path)
+    private TestCertificate(X509Certificate2 certificate, string pfxPath, string pemPath)
     {
         Certificate = certificate;
-        PfxPath = path;
+        PfxPath = pfxPath;
+        PemPath = pemPath;
     }
 
     public X509Certificate2 Certificate { get; }
     public string PfxPath { get; }
+
+    /// <summary>The certificate alone (no key), PEM-encoded.</summary>
+    public string PemPath { get; }
 
     public static TestCertificate Create()
     {
@@ -29,9 +36,10 @@ public sealed class TestCertificate : IDisposable
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
         using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
         var pfx = created.Export(X509ContentType.Pfx, Password);
-        var path = Path.Combine(Path.GetTempPath(), $"live-proxy-test-{Guid.NewGuid():N}.pfx");
-        File.WriteAllBytes(path, pfx);
-        return new TestCertificate(X509CertificateLoader.LoadPkcs12(pfx, Password), path);
+        var path = Path.Combine(Path.GetTempPath(), $"live-proxy-test-{Guid.NewGuid():N}");
+        File.WriteAllBytes(path + ".pfx", pfx);
+        File.WriteAllText(path + ".crt", created.ExportCertificatePem());
+        return new TestCertificate(X509CertificateLoader.LoadPkcs12(pfx, Password), path + ".pfx", path + ".crt");
     }
 
     /// <summary>Trusts exactly this certificate, nothing else.</summary>
@@ -42,5 +50,6 @@ public sealed class TestCertificate : IDisposable
     {
         Certificate.Dispose();
         File.Delete(PfxPath);
+        File.Delete(PemPath);
     }
 }

@@ -129,6 +129,29 @@ public sealed class FanoutTests(RealtimeFixture fixture)
     }
 
     [Fact]
+    public async Task A_deleted_message_goes_to_live_messages_as_a_delete_record_with_its_sender_and_time()
+    {
+        var room = await fixture.CreateLiveRoomAsync();
+        var published = await fixture.MessageClient.PublishAsync(new PublishRequest
+        {
+            RoomId = room.Id, Kind = MessageKind.Danmaku, UserId = 702, UserName = "regret", Content = "take it back",
+        });
+        var admin = new ModerationAdmin.ModerationAdminClient(fixture.MessagesB.Channel);
+        await admin.DeleteMessageAsync(new DeleteMessageRequest { RoomId = room.Id, Seq = published.Seq });
+
+        var records = await KafkaTopicReader.ReadAsync("live-messages", r =>
+        {
+            var message = RoomMessage.Parser.ParseFrom(r.Message.Value);
+            return message.RoomId == room.Id && message.Kind == MessageKind.Delete;
+        }, 1, Patience);
+        var delete = RoomMessage.Parser.ParseFrom(Assert.Single(records).Message.Value);
+        Assert.Equal(published.Seq, delete.Seq);
+        Assert.Equal(702, delete.UserId);
+        Assert.Equal(published.TimestampMs, delete.TimestampMs);
+        Assert.Equal(string.Empty, delete.Content);
+    }
+
+    [Fact]
     public async Task A_message_deleted_while_it_waits_in_its_batch_reaches_clients_before_its_delete()
     {
         // A node with a long batch window, so the delete certainly arrives while the message is still pending.

@@ -43,6 +43,28 @@ public sealed class GiftComboTests(RealtimeFixture fixture)
     }
 
     [Fact]
+    public async Task A_gift_a_service_sends_for_a_user_shows_the_user_s_display_name_from_UserService()
+    {
+        var room = await fixture.CreateLiveRoomAsync();
+        var users = new UserServiceClient(fixture.Users.Channel);
+        var profile = await users.RegisterAsync(new RegisterRequest
+        {
+            Username = "gifter" + Random.Shared.Next(1_000_000, 9_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Password = "correct horse battery",
+            DisplayName = "Generous Gifter",
+        });
+        await GiftsA.CreditWalletAsync(new CreditWalletRequest { UserId = profile.UserId, Amount = Funds, IdempotencyKey = NewKey() });
+        await using var viewer = await JoinAsync(room.Id);
+
+        // An internal caller (a payment or campaign service) sends for the user: its call carries no name.
+        await GiftsA.SendGiftAsync(new SendGiftRequest { IdempotencyKey = NewKey(), RoomId = room.Id, SenderUserId = profile.UserId, GiftId = Rose, Count = 1 });
+
+        var gift = await viewer.WaitForAsync(e => e.Type == FrameType.Gift, Patience);
+        Assert.Equal(profile.UserId, gift.UserId);
+        Assert.Equal("Generous Gifter", gift.UserName);
+    }
+
+    [Fact]
     public async Task Quick_repeats_on_both_nodes_form_one_streak_whose_totals_only_grow_and_are_coalesced()
     {
         var room = await fixture.CreateLiveRoomAsync();

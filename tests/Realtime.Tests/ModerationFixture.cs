@@ -1,10 +1,7 @@
+using System.Globalization;
 using Grpc.Core;
-using Live.Edge;
-using Live.MessageService;
-using Live.Moderation.Words;
 using Live.Testing;
 using Live.V1;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Live.Realtime.Tests;
 
@@ -29,16 +26,14 @@ public sealed class ModerationFixture : IAsyncLifetime
     public const int HighLevel = 20;
     public const int HighLevelBurst = 20;
 
-    private TestDatabase? roomsDatabase;
-    private TestDatabase? messagesDatabase;
-    private TestDatabase? giftsDatabase;
+    private RealtimeCluster? cluster;
     private long lastUser = Random.Shared.NextInt64(1_000, 9_000_000) * 1_000_000;
 
-    public TestHost Rooms { get; private set; } = null!;
-    public TestHost MessagesA { get; private set; } = null!;
-    public TestHost MessagesB { get; private set; } = null!;
-    public TestHost EdgeA { get; private set; } = null!;
-    public TestHost EdgeB { get; private set; } = null!;
+    public TestHost Rooms => cluster!.Rooms;
+    public TestHost MessagesA => cluster!.MessageServices[0];
+    public TestHost MessagesB => cluster!.MessageServices[1];
+    public TestHost EdgeA => cluster!.Edges[0];
+    public TestHost EdgeB => cluster!.Edges[1];
     public RoomServiceClient RoomClient { get; private set; } = null!;
     public ModerationAdminClient AdminA { get; private set; } = null!;
     public ModerationAdminClient AdminB { get; private set; } = null!;
@@ -46,55 +41,29 @@ public sealed class ModerationFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        roomsDatabase = await TestDatabase.CreateAsync("moderation_rooms");
-        messagesDatabase = await TestDatabase.CreateAsync("moderation_messages");
-        await RealtimeFixture.MigrateMessagesDatabaseAsync(messagesDatabase.ConnectionString);
-        giftsDatabase = await TestDatabase.CreateAsync("moderation_gifts");
-        await RealtimeFixture.MigrateGiftsDatabaseAsync(giftsDatabase.ConnectionString);
-        Rooms = await RealtimeFixture.StartRoomServiceAsync(roomsDatabase.ConnectionString);
+        cluster = await new RealtimeClusterBuilder("moderation")
+            .WithMessageServiceSettings(new Dictionary<string, string?>
+            {
+                ["Moderation:MessagesPerSecond"] = RefillPerSecond.ToString(CultureInfo.InvariantCulture),
+                ["Moderation:DisconnectAfterRefusals"] = DisconnectAfterRefusals.ToString(CultureInfo.InvariantCulture),
+                ["Moderation:LevelLimits:0:MinLevel"] = HighLevel.ToString(CultureInfo.InvariantCulture),
+                // A slow refill: the burst decides the boundary even when sending it takes a loaded machine a while.
+                ["Moderation:LevelLimits:0:MessagesPerSecond"] = "0.5",
+                ["Moderation:LevelLimits:0:Burst"] = HighLevelBurst.ToString(CultureInfo.InvariantCulture),
+                ["RejectionLog:FlushIntervalMs"] = "100",
+            })
+            .StartAsync();
         RoomClient = new RoomServiceClient(Rooms.Channel);
-        MessagesA = await StartMessageServiceAsync();
-        MessagesB = await StartMessageServiceAsync();
         AdminA = new ModerationAdminClient(MessagesA.Channel);
         AdminB = new ModerationAdminClient(MessagesB.Channel);
         MessagesClientA = new MessageServiceClient(MessagesA.Channel);
-        EdgeA = await StartEdgeAsync(MessagesA);
-        EdgeB = await StartEdgeAsync(MessagesB);
-
-        // Readiness: both nodes hold the word lists before a test relies on them.
-        foreach (var node in new[] { MessagesA, MessagesB })
-        {
-            var reloader = node.Services.GetRequiredService<WordListReloader>();
-            for (var i = 0; !reloader.HasLoaded && i < 200; i++)
-            {
-                await Task.Delay(50);
-            }
-
-            Assert.True(reloader.HasLoaded, "a MessageService did not load its word lists");
-        }
     }
 
     public async Task DisposeAsync()
     {
-        foreach (var host in new[] { EdgeA, EdgeB, MessagesA, MessagesB, Rooms })
+        if (cluster is not null)
         {
-            if (host is not null)
-            {
-                await host.DisposeAsync();
-            }
-        }
-
-        foreach (var db in new[] { roomsDatabase, messagesDatabase, giftsDatabase })
-        {
-            if (db is not null)
-            {
-                await db.DisposeAsync();
-            }
-        }
-
-        foreach (var host in new[] { EdgeA, EdgeB, MessagesA, MessagesB, Rooms })
-        {
-            host?.Logs.AssertNoErrors();
+            await cluster.DisposeAsync();
         }
     }
 
@@ -127,38 +96,4 @@ public sealed class ModerationFixture : IAsyncLifetime
 
         return headers;
     }
-
-    private async Task<TestHost> StartMessageServiceAsync() =>
-        await TestHost.StartAsync(MessageServiceApp.Build, new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
-            ["ConnectionStrings:MySql"] = messagesDatabase!.ConnectionString,
-            ["ConnectionStrings:Gifts"] = giftsDatabase!.ConnectionString,
-            ["Kafka:BootstrapServers"] = TestEnvironment.Kafka,
-            ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
-            ["RoomStatusCache:TtlMs"] = "300",
-            ["Identity:ProxySecret"] = RealtimeFixture.ProxySecret,
-            ["Messages:MaxDisplayRatePerSecond"] = "100000",
-            ["Moderation:WordsChannel"] = "moderation:words:" + messagesDatabase.Name,
-            ["Moderation:MessagesPerSecond"] = RefillPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Moderation:DisconnectAfterRefusals"] = DisconnectAfterRefusals.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Moderation:LevelLimits:0:MinLevel"] = HighLevel.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            // A slow refill: the burst decides the boundary even when sending it takes a loaded machine a while.
-            ["Moderation:LevelLimits:0:MessagesPerSecond"] = "0.5",
-            ["Moderation:LevelLimits:0:Burst"] = HighLevelBurst.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["RejectionLog:FlushIntervalMs"] = "100",
-        });
-
-    private async Task<TestHost> StartEdgeAsync(TestHost messages) =>
-        await TestHost.StartAsync(EdgeApp.Build, new Dictionary<string, string?>
-        {
-            ["Services:MessageService"] = messages.GrpcAddress.ToString(),
-            ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
-            ["RoomStatusCache:TtlMs"] = "300",
-            ["Identity:ProxySecret"] = RealtimeFixture.ProxySecret,
-            ["Edge:MaxFramesPerSecond"] = "200",
-            ["Edge:SweepIntervalMs"] = "100",
-            ["Edge:ViewerFlushIntervalMs"] = "100",
-            ["Edge:CloseTimeoutMs"] = "1000",
-        });
 }

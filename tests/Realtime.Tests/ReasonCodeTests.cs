@@ -1,5 +1,3 @@
-using Live.Edge.Relay;
-using Live.MessageService.Ingest;
 using Live.Protocol;
 using Live.V1;
 
@@ -12,10 +10,10 @@ public sealed class ReasonCodeTests
     {
         foreach (var reason in Enum.GetValues<RejectReason>().Where(r => r is not (RejectReason.Unspecified or RejectReason.RoomNotFound)))
         {
-            Assert.Equal(RejectReasons.Code(reason), ErrorCodes.Name(RelayStream.ErrorCodeOf(reason)));
+            Assert.Equal(RejectReasonTable.NameOf(reason), ErrorCodes.Name(RejectReasonTable.ErrorCodeOf(reason)));
         }
 
         // Clients are not told whether a room never existed or just ended.
-        Assert.Equal(ErrorCode.RoomNotLive, RelayStream.ErrorCodeOf(RejectReason.RoomNotFound));
+        Assert.Equal(ErrorCode.RoomNotLive, RejectReasonTable.ErrorCodeOf(RejectReason.RoomNotFound));
     }
 }

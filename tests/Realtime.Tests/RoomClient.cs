@@ -20,6 +20,9 @@ public sealed record ClientEvent(FrameType Type, long Seq, long UserId, string U
     public string Reason { get; init; } = "";
 
     public long RetryAfterMs { get; init; }
+
+    /// <summary>Resume and not-recovered frames: the epoch their seq belongs to (their user id slot; "epoch" in JSON).</summary>
+    public long Epoch => Type is FrameType.Resume or FrameType.NotRecovered ? UserId : 0;
 }
 
 /// <summary>A viewer on a real ClientWebSocket that decodes everything it gets with the Protocol library.</summary>
@@ -297,7 +300,7 @@ public sealed class RoomClient : IAsyncDisposable
             : element.TryGetProperty("code", out var code) ? code.GetInt64()
             : element.TryGetProperty("viewers", out var viewers) ? viewers.GetInt64() : 0;
         return new ClientEvent(type, value,
-            element.TryGetProperty("userId", out var user) ? user.GetInt64() : 0,
+            element.TryGetProperty("userId", out var user) ? user.GetInt64() : element.TryGetProperty("epoch", out var epoch) ? epoch.GetInt64() : 0,
             element.TryGetProperty("userName", out var name) ? name.GetString()! : "",
             element.TryGetProperty("content", out var content) ? content.GetString()! : "",
             element.TryGetProperty("color", out var color) ? color.GetString()! : "",

@@ -40,6 +40,13 @@ public sealed class OutgoingFrame
     /// <summary>Holds a gift or system message (or is a control frame a client must get).</summary>
     public bool HasPriority { get; }
 
+    /// <summary>A resume frame that starts a new epoch: a connection's position becomes <see cref="LastSeq"/> of it.</summary>
+    public bool StartsEpoch { get; private init; }
+
+    /// <summary>The resume frame of an epoch change, for every connection of a room.</summary>
+    public static OutgoingFrame EpochResume(ReadOnlyMemory<byte> binary, long startsAfter) =>
+        new(binary, default, startsAfter, startsAfter, isBatch: false, hasPriority: true) { StartsEpoch = true };
+
     /// <summary>A frame made for one connection (error, replay, resume, …).</summary>
     public static OutgoingFrame Control(ReadOnlyMemory<byte> binary, bool mustDeliver = true) => new(binary, default, 0, 0, isBatch: false, hasPriority: mustDeliver);
 

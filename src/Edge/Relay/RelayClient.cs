@@ -1,3 +1,4 @@
+using Live.Edge.Connections;
 using Live.Edge.Rooms;
 using Live.Edge.Telemetry;
 using Live.ServiceClients;
@@ -10,7 +11,7 @@ namespace Live.Edge.Relay;
 /// This Edge's fixed set of relay streams to MessageService (Services:MessageService). A room always uses
 /// the same stream (by id), so each room batch reaches this Edge exactly once.
 /// </summary>
-public sealed class RelayClient : BackgroundService
+public sealed class RelayClient : BackgroundService, IMessageUplink
 {
     private readonly RelayStream[] streams;
 

@@ -10,13 +10,6 @@ using Live.V1;
 
 namespace Live.Edge.Relay;
 
-public enum RelaySendResult
-{
-    Sent,
-    Disconnected,
-    Full,
-}
-
 /// <summary>
 /// One bidi Relay stream to MessageService carrying every room mapped to it. One loop writes (the stream's
 /// only writer), one loop reads and hands batches to the rooms. When the stream breaks it reconnects with
@@ -165,7 +158,7 @@ public sealed class RelayStream(
 
                 break;
             case RelayDown.KindOneofCase.Subscribed:
-                registry.Find(down.Subscribed.RoomId)?.OnSubscribed(down.Subscribed.LatestSeq);
+                registry.Find(down.Subscribed.RoomId)?.OnSubscribed(down.Subscribed.LatestSeq, down.Subscribed.Epoch);
                 break;
             case RelayDown.KindOneofCase.Rejected:
                 OnRejected(down.Rejected);
@@ -174,9 +167,27 @@ public sealed class RelayStream(
                 registry.FindConnection(down.Own.ConnectionId)?.SendOwn(OutgoingFrame.Control(down.Own.Frame.Memory));
                 break;
             case RelayDown.KindOneofCase.Control:
-                registry.Find(down.Control.RoomId)?.Deliver(OutgoingFrame.Control(down.Control.Frame.Memory));
+                OnControl(down.Control);
                 break;
         }
+    }
+
+    /// <summary>A delete or not-recovered frame for every connection of a room; a resume frame among them starts a new epoch.</summary>
+    private void OnControl(RoomControl control)
+    {
+        if (registry.Find(control.RoomId) is not { } room)
+        {
+            return;
+        }
+
+        var frame = control.Frame.Memory;
+        if (FrameReader.TryReadHeader(frame.Span, out var type, out _) == DecodeStatus.Ok && type == FrameType.Resume)
+        {
+            room.OnEpochChanged(frame);
+            return;
+        }
+
+        room.Deliver(OutgoingFrame.Control(frame));
     }
 
     /// <summary>A refused message: an error frame to its sender, then a close when moderation asks for one (repeat flooder).</summary>
@@ -187,7 +198,7 @@ public sealed class RelayStream(
             return;
         }
 
-        connection.SendError(ErrorCodeOf(rejected.Reason), rejected.Detail, rejected.RetryAfterMs);
+        connection.SendError(RejectReasonTable.ErrorCodeOf(rejected.Reason), rejected.Detail, rejected.RetryAfterMs);
         if (rejected.Disconnect)
         {
             metrics.FlooderDisconnected();
@@ -217,26 +228,4 @@ public sealed class RelayStream(
             await broken.CancelAsync();
         }
     }
-
-    /// <summary>The error frame code of a refusal; its name (ErrorCodes.Name) is MessageService's reason code.</summary>
-    public static ErrorCode ErrorCodeOf(RejectReason reason) => reason switch
-    {
-        RejectReason.RoomNotLive or RejectReason.RoomNotFound => ErrorCode.RoomNotLive,
-        RejectReason.Unavailable => ErrorCode.Unavailable,
-        RejectReason.NotAllowed => ErrorCode.NotAllowed,
-        RejectReason.RateLimited => ErrorCode.RateLimited,
-        RejectReason.Banned => ErrorCode.Banned,
-        RejectReason.IpBanned => ErrorCode.IpBanned,
-        RejectReason.TimedOut => ErrorCode.TimedOut,
-        RejectReason.SlowMode => ErrorCode.SlowMode,
-        RejectReason.Duplicate => ErrorCode.Duplicate,
-        RejectReason.DuplicateInRoom => ErrorCode.DuplicateInRoom,
-        RejectReason.BlockedWord => ErrorCode.BlockedWord,
-        RejectReason.TooLong => ErrorCode.TooLong,
-        RejectReason.BadColour => ErrorCode.BadColour,
-        RejectReason.ControlChars => ErrorCode.ControlChars,
-        RejectReason.Flooding => ErrorCode.Flooding,
-        RejectReason.Empty => ErrorCode.Empty,
-        _ => ErrorCode.InvalidContent,
-    };
 }

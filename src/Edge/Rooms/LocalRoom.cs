@@ -6,16 +6,19 @@ namespace Live.Edge.Rooms;
 
 /// <summary>
 /// A room as this Edge sees it: its local connections (a copy-on-write array, so fan-out iterates without a
-/// lock), whether its relay subscription is confirmed, and the last seq delivered here.
+/// lock), whether its relay subscription is confirmed, the room's current epoch and the last seq delivered
+/// here in it.
 /// </summary>
 public sealed class LocalRoom(long roomId)
 {
     private readonly Lock gate = new();
     private readonly Dictionary<long, int> connectionsPerUser = [];
     private EdgeConnection[] connections = [];
-    private TaskCompletionSource<long> subscribed = NewSubscription();
+    private TaskCompletionSource<StreamPosition> subscribed = NewSubscription();
     private long lastDeliveredSeq;
+    private long epoch;
     private long onlineCount = -1;
+    private int signedInUsers;
 
     public long RoomId { get; } = roomId;
 
@@ -23,8 +26,20 @@ public sealed class LocalRoom(long roomId)
 
     public long LastDeliveredSeq => Volatile.Read(ref lastDeliveredSeq);
 
-    /// <summary>Completes with the seq from which this Edge's live traffic for the room is complete.</summary>
-    public Task<long> Subscribed
+    /// <summary>The epoch the room's live traffic here is in (from the subscription, then from announcements).</summary>
+    public long Epoch
+    {
+        get
+        {
+            lock (gate)
+            {
+                return epoch;
+            }
+        }
+    }
+
+    /// <summary>Completes with the position after which this Edge's live traffic for the room is complete.</summary>
+    public Task<StreamPosition> Subscribed
     {
         get
         {
@@ -42,15 +57,47 @@ public sealed class LocalRoom(long roomId)
         set => Volatile.Write(ref onlineCount, value);
     }
 
+    /// <summary>Distinct signed-in users connected here: RoomService's count for the room can never be lower.</summary>
+    public int SignedInUsers => Volatile.Read(ref signedInUsers);
+
+    /// <summary>Adds the ids of the signed-in users connected here to <paramref name="into"/>.</summary>
+    public void CopySignedInUsers(List<long> into)
+    {
+        lock (gate)
+        {
+            foreach (var userId in connectionsPerUser.Keys)
+            {
+                // Guests have ids of their own below 0; RoomService's sets hold signed-in users only.
+                if (userId > 0)
+                {
+                    into.Add(userId);
+                }
+            }
+        }
+    }
+
+    public bool HasUser(long userId)
+    {
+        lock (gate)
+        {
+            return connectionsPerUser.ContainsKey(userId);
+        }
+    }
+
     /// <returns>Whether this is the first connection of the room, and the first of this user in it.</returns>
     public (bool FirstConnection, bool FirstOfUser) Add(EdgeConnection connection)
     {
         lock (gate)
         {
-            connection.JoinSeq = subscribed.Task.IsCompletedSuccessfully ? Math.Max(subscribed.Task.Result, lastDeliveredSeq) : 0;
+            connection.Joined = subscribed.Task.IsCompletedSuccessfully ? new StreamPosition(lastDeliveredSeq, epoch) : null;
             connections = [.. connections, connection];
             var ofUser = connectionsPerUser.GetValueOrDefault(connection.Identity.UserId) + 1;
             connectionsPerUser[connection.Identity.UserId] = ofUser;
+            if (ofUser == 1 && !connection.Identity.IsGuest)
+            {
+                signedInUsers++;
+            }
+
             return (connections.Length == 1, ofUser == 1);
         }
     }
@@ -64,7 +111,10 @@ public sealed class LocalRoom(long roomId)
             var ofUser = connectionsPerUser.GetValueOrDefault(connection.Identity.UserId) - 1;
             if (ofUser <= 0)
             {
-                connectionsPerUser.Remove(connection.Identity.UserId);
+                if (connectionsPerUser.Remove(connection.Identity.UserId) && !connection.Identity.IsGuest)
+                {
+                    signedInUsers--;
+                }
             }
             else
             {
@@ -75,8 +125,8 @@ public sealed class LocalRoom(long roomId)
         }
     }
 
-    /// <summary>The relay confirmed the subscription: live traffic is complete from <paramref name="latestSeq"/> + 1.</summary>
-    public void OnSubscribed(long latestSeq)
+    /// <summary>The relay confirmed the subscription: live traffic is complete from <paramref name="latestSeq"/> + 1 in <paramref name="streamEpoch"/>.</summary>
+    public void OnSubscribed(long latestSeq, long streamEpoch)
     {
         lock (gate)
         {
@@ -85,9 +135,26 @@ public sealed class LocalRoom(long roomId)
                 return;
             }
 
-            lastDeliveredSeq = Math.Max(lastDeliveredSeq, latestSeq);
-            subscribed.SetResult(latestSeq);
+            lastDeliveredSeq = streamEpoch == epoch ? Math.Max(lastDeliveredSeq, latestSeq) : latestSeq;
+            epoch = streamEpoch;
+            subscribed.SetResult(new StreamPosition(lastDeliveredSeq, epoch));
         }
+    }
+
+    /// <summary>
+    /// An epoch change from the relay, as two room controls: the not-recovered frame, then the resume frame whose
+    /// user id slot is the new epoch and seq slot the seq it starts after. Joiners from now on start there.
+    /// </summary>
+    public void OnEpochChanged(ReadOnlyMemory<byte> resumeFrame)
+    {
+        var startsAfter = FrameWriter.ReadSeq(resumeFrame.Span);
+        lock (gate)
+        {
+            epoch = FrameWriter.ReadUserId(resumeFrame.Span);
+            Volatile.Write(ref lastDeliveredSeq, startsAfter);
+        }
+
+        Deliver(OutgoingFrame.EpochResume(resumeFrame, startsAfter));
     }
 
     /// <summary>
@@ -145,5 +212,5 @@ public sealed class LocalRoom(long roomId)
         }
     }
 
-    private static TaskCompletionSource<long> NewSubscription() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static TaskCompletionSource<StreamPosition> NewSubscription() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

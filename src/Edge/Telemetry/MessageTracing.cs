@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Live.Edge.Relay;
 using Live.V1;
 
 namespace Live.Edge.Telemetry;
@@ -46,17 +45,17 @@ public static class MessageTracing
         return activity;
     }
 
-    /// <summary>Ends the span with the outcome of handing the message to the relay.</summary>
-    public static void Sent(Activity? activity, RelaySendResult result)
+    /// <summary>Ends the span; <paramref name="refusal"/> is why the relay did not take the message, null when it did.</summary>
+    public static void End(Activity? activity, string? refusal)
     {
         if (activity is null)
         {
             return;
         }
 
-        if (result != RelaySendResult.Sent)
+        if (refusal is not null)
         {
-            activity.SetStatus(ActivityStatusCode.Error, result == RelaySendResult.Full ? "relay queue full" : "message service unavailable");
+            activity.SetStatus(ActivityStatusCode.Error, refusal);
         }
 
         activity.Stop();

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Globalization;
+using Google.Protobuf;
 using Live.MessageService.Relay;
 using Live.Protocol;
 using Live.V1;
@@ -10,10 +12,28 @@ namespace Live.MessageService.Fanout;
 public readonly record struct PendingMessage(int Offset, int Length, long Seq, bool IsPriority);
 
 /// <summary>
+/// What a feed held when its epoch changed: the old epoch's pending batch and controls, then the two frames
+/// that tell every connection (not recovered, resume), flushed before anything of the new epoch.
+/// </summary>
+public sealed class EpochBoundary(PooledBufferWriter frames, List<PendingMessage> messages, List<RelayDown>? controls)
+{
+    public PooledBufferWriter Frames { get; } = frames;
+    public List<PendingMessage> Messages { get; } = messages;
+    public List<RelayDown>? Controls { get; } = controls;
+
+    /// <summary>The highest seq forwarded in the epoch the connections were in before this boundary.</summary>
+    public long LostUpTo { get; init; }
+
+    public RelayDown[] Announcement { get; set; } = [];
+}
+
+/// <summary>
 /// One room on this node: the Edge streams subscribed to it, its Redis subscription, and the batch being
 /// collected. Frames are appended as they arrive from pub/sub; the flushing loop swaps the pending buffer
 /// for a spare under the lock and encodes outside it. Control frames (deletes) wait for the same flush and
-/// go out after its batch, so a delete never overtakes the message it removes.
+/// go out after its batch, so a delete never overtakes the message it removes. The feed also keeps the
+/// room's epoch and the highest seq it forwarded in it (ADR 0007): a seq at or below that one means the stream
+/// went backwards, and frames are held back until the announcement of the next epoch arrives.
 /// </summary>
 public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
 {
@@ -24,6 +44,10 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
     private PooledBufferWriter? spare;
     private List<PendingMessage>? spareMessages;
     private List<RelayDown>? pendingControls;
+    private EpochBoundary? boundary;
+    private long epoch;
+    private long highestSeq;
+    private bool regressing;
     private bool dirty;
     private bool closed;
 
@@ -55,17 +79,54 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
         }
     }
 
-    /// <summary>Adds a published frame. Returns whether the room just became dirty (must be queued for flushing).</summary>
-    public bool Append(ReadOnlySpan<byte> frame, long seq, bool isPriority, out int pendingBytes)
+    /// <summary>The epoch this feed forwards (0 until known).</summary>
+    public long Epoch
+    {
+        get
+        {
+            lock (gate)
+            {
+                return epoch;
+            }
+        }
+    }
+
+    /// <summary>The epoch read from Redis when the feed was made; an announcement that came first wins.</summary>
+    public void LearnEpoch(long known)
+    {
+        lock (gate)
+        {
+            if (epoch == 0)
+            {
+                epoch = known;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds a published frame. Returns whether the room just became dirty (must be queued for flushing).
+    /// <paramref name="regressed"/> is true for the first frame whose seq is not above the highest forwarded in
+    /// this epoch: the caller has the epoch replaced; until its announcement arrives, frames are dropped.
+    /// </summary>
+    public bool Append(ReadOnlySpan<byte> frame, long seq, bool isPriority, out int pendingBytes, out bool regressed)
     {
         lock (gate)
         {
             pendingBytes = 0;
-            if (closed)
+            regressed = false;
+            if (closed || regressing)
             {
                 return false;
             }
 
+            if (seq <= highestSeq)
+            {
+                regressing = true;
+                regressed = true;
+                return false;
+            }
+
+            highestSeq = seq;
             var offset = pending.WrittenCount;
             pending.Write(frame);
             pendingMessages.Add(new PendingMessage(offset, frame.Length, seq, isPriority));
@@ -94,6 +155,58 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
         }
     }
 
+    /// <summary>Replacing the epoch failed: the next frame that goes backwards asks again.</summary>
+    public void RegressionUnresolved()
+    {
+        lock (gate)
+        {
+            regressing = false;
+        }
+    }
+
+    /// <summary>
+    /// An epoch announcement from the channel: unless it names the epoch in force, what is pending goes into an
+    /// <see cref="EpochBoundary"/> followed by a not-recovered frame (seq slot: the highest seq forwarded in the
+    /// old epoch) and a resume frame (seq slot: <paramref name="startsAfter"/>), both with the new epoch in the
+    /// user id slot. Returns whether the room just became dirty.
+    /// </summary>
+    public bool ChangeEpoch(long newEpoch, long startsAfter, long timestampMs)
+    {
+        lock (gate)
+        {
+            if (closed || newEpoch == epoch)
+            {
+                return false;
+            }
+
+            if (boundary is null)
+            {
+                boundary = new EpochBoundary(pending, pendingMessages, pendingControls) { LostUpTo = highestSeq };
+                pending = spare ?? new PooledBufferWriter(4096);
+                pendingMessages = spareMessages ?? [];
+                spare = null;
+                spareMessages = null;
+            }
+            else
+            {
+                // A second change before the flush: the epoch between was never shown, so what came in it is
+                // dropped and the connections go from the epoch they knew straight to this one.
+                pending.Reset();
+                pendingMessages.Clear();
+            }
+
+            pendingControls = null;
+            boundary.Announcement = [Control(FrameType.NotRecovered, timestampMs, newEpoch, boundary.LostUpTo, LostReason(boundary.LostUpTo, newEpoch)),
+                Control(FrameType.Resume, timestampMs, newEpoch, startsAfter, null)];
+            epoch = newEpoch;
+            highestSeq = startsAfter;
+            regressing = false;
+            var becameDirty = !dirty;
+            dirty = true;
+            return becameDirty;
+        }
+    }
+
     /// <summary>The controls queued so far (null when none); called by the flushing loop after the batch.</summary>
     public List<RelayDown>? TakeControls()
     {
@@ -105,8 +218,11 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
         }
     }
 
-    /// <summary>Takes the pending batch and the subscribers it goes to; false when there is nothing to send.</summary>
-    public bool TryTake(out PooledBufferWriter frames, out List<PendingMessage> messages, out EdgeSession[] targets)
+    /// <summary>
+    /// Takes the pending batch and the subscribers it goes to; false when there is no batch to send. An epoch
+    /// boundary, when there is one, is taken with it (it goes out first) whatever the result.
+    /// </summary>
+    public bool TryTake(out PooledBufferWriter frames, out List<PendingMessage> messages, out EdgeSession[] targets, out EpochBoundary? epochBoundary)
     {
         lock (gate)
         {
@@ -114,6 +230,8 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
             frames = pending;
             messages = pendingMessages;
             targets = subscribers;
+            epochBoundary = boundary;
+            boundary = null;
             if (messages.Count == 0 || closed)
             {
                 return false;
@@ -150,9 +268,24 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
         lock (gate)
         {
             closed = true;
+            boundary?.Frames.Dispose();
+            boundary = null;
             pending.Dispose();
             spare?.Dispose();
             spare = null;
         }
     }
+
+    private static string LostReason(long lostUpTo, long newEpoch) => lostUpTo == 0
+        ? string.Create(CultureInfo.InvariantCulture, $"the room's message stream is in epoch {newEpoch}")
+        : string.Create(CultureInfo.InvariantCulture, $"the room's message stream was reset (now epoch {newEpoch}): messages after {lostUpTo} of the previous epoch cannot be recovered");
+
+    private RelayDown Control(FrameType type, long timestampMs, long newEpoch, long seq, string? content) => new()
+    {
+        Control = new RoomControl
+        {
+            RoomId = RoomId,
+            Frame = UnsafeByteOperations.UnsafeWrap(FrameWriter.EncodeMessage(type, timestampMs, newEpoch, RoomId, seq, null, content, null)),
+        },
+    };
 }

@@ -18,6 +18,8 @@ namespace Live.MessageService.Fanout;
 /// </summary>
 public sealed class RoomHub(
     IConnectionMultiplexer redis,
+    EpochReplacer epochs,
+    TimeProvider time,
     IOptions<MessageOptions> options,
     MessageMetrics metrics,
     ILogger<RoomHub> logger) : IDisposable
@@ -72,9 +74,17 @@ public sealed class RoomHub(
         }
 
         // Read after the subscription is active: every seq above this one is published after it, so it
-        // reaches this stream. Lower seqs still in flight may arrive too; the Edge filters them by seq.
-        var latest = await redis.GetDatabase().StringGetAsync(MessageKeys.Seq(roomId));
-        session.Enqueue(new RelayDown { Subscribed = new Subscribed { RoomId = roomId, LatestSeq = latest.IsNull ? 0 : (long)latest } });
+        // reaches this stream. Lower seqs still in flight may arrive too; the Edge filters them by seq. An epoch
+        // change after this read reaches the stream as a room control.
+        var position = await redis.GetDatabase().HashGetAsync(MessageKeys.Seq(roomId), MessageKeys.PositionFields);
+        var latest = position[0].IsNull ? 0 : (long)position[0];
+        var epoch = position[1].IsNull ? 0 : (long)position[1];
+        if (feeds.TryGetValue(roomId, out var subscribed))
+        {
+            subscribed.LearnEpoch(epoch);
+        }
+
+        session.Enqueue(new RelayDown { Subscribed = new Subscribed { RoomId = roomId, LatestSeq = latest, Epoch = epoch } });
     }
 
     public async Task UnsubscribeAsync(EdgeSession session, long roomId)
@@ -153,14 +163,52 @@ public sealed class RoomHub(
         }
 
         var seq = FrameWriter.ReadSeq(frame.Span);
-        if (feed.Append(frame.Span, seq, type != FrameType.Danmaku, out var pendingBytes))
+        if (type == FrameType.NotRecovered)
+        {
+            // An epoch announcement (ADR 0007): the epoch in the user id slot, the seq it starts after in the seq slot.
+            var epoch = FrameWriter.ReadUserId(frame.Span);
+            if (feed.ChangeEpoch(epoch, seq, time.GetUtcNow().ToUnixTimeMilliseconds()))
+            {
+                dirty.Enqueue(feed);
+            }
+
+            Log.EpochAnnounced(logger, feed.RoomId, epoch, seq);
+            return;
+        }
+
+        if (feed.Append(frame.Span, seq, type != FrameType.Danmaku, out var pendingBytes, out var regressed))
         {
             dirty.Enqueue(feed);
+        }
+
+        if (regressed)
+        {
+            _ = ReplaceEpochAsync(feed, seq);
         }
 
         if (pendingBytes >= settings.MaxBatchBytes && Interlocked.Exchange(ref flushSignalled, 1) == 0)
         {
             flushSignal.Release();
+        }
+    }
+
+    /// <summary>The stream went backwards: replace the epoch (or learn the one in force) through Redis.</summary>
+    private async Task ReplaceEpochAsync(RoomFeed feed, long seq)
+    {
+        var known = feed.Epoch;
+        Log.StreamWentBackwards(logger, feed.RoomId, seq, known);
+        try
+        {
+            if (await epochs.ReplaceAsync(feed.RoomId, known) == 0)
+            {
+                // The room's state is gone: its next message makes an epoch and announces it.
+                feed.RegressionUnresolved();
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            feed.RegressionUnresolved();
+            Log.EpochReplaceFailed(logger, feed.RoomId, ex);
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Live.Gifts.Announcing;
 using Live.MessageService.Ingest;
 using Live.MessageService.Telemetry;
+using Live.Protocol;
 using Live.V1;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -13,10 +14,12 @@ namespace Live.MessageService.Gifts;
 /// streak's running total goes into the room as a GIFT message ("Rose ×7") through the <see cref="IngestPipeline"/>,
 /// so it gets a seq, history, fan-out and Kafka like any message. The first gift of a streak is published at once;
 /// later ones within a flush interval wait for one update at its end, which this node publishes from a bounded
-/// queue (full: published at once). Failures are logged and counted, never thrown: the gift is paid for already.
+/// queue (full: published at once). A gift a service sent for a user carries no name; it is looked up
+/// (<see cref="SenderNames"/>). Failures are logged and counted, never thrown: the gift is paid for already.
 /// </summary>
 public sealed class GiftComboAnnouncer(
     GiftStreaks streaks,
+    SenderNames senderNames,
     IngestPipeline ingest,
     MessageMetrics metrics,
     IOptions<GiftComboOptions> options,
@@ -31,7 +34,8 @@ public sealed class GiftComboAnnouncer(
 
     public async ValueTask AnnounceAsync(GiftAnnouncement gift, CancellationToken cancellationToken)
     {
-        var combo = new Combo(GiftStreaks.Key(gift.RoomId, gift.SenderUserId, gift.GiftId), gift.RoomId, gift.SenderUserId, gift.SenderName, gift.GiftName);
+        var senderName = gift.SenderName.Length > 0 ? gift.SenderName : await senderNames.GetAsync(gift.SenderUserId, cancellationToken);
+        var combo = new Combo(GiftStreaks.Key(gift.RoomId, gift.SenderUserId, gift.GiftId), gift.RoomId, gift.SenderUserId, senderName, gift.GiftName);
         StreakUpdate update;
         try
         {
@@ -39,7 +43,7 @@ public sealed class GiftComboAnnouncer(
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            Failed(combo, "unavailable", ex.Message);
+            Failed(combo, RejectReasonTable.NameOf(RejectReason.Unavailable), ex.Message);
             return;
         }
 
@@ -125,7 +129,7 @@ public sealed class GiftComboAnnouncer(
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            Failed(update.Combo, "unavailable", ex.Message);
+            Failed(update.Combo, RejectReasonTable.NameOf(RejectReason.Unavailable), ex.Message);
             return;
         }
 
@@ -148,7 +152,7 @@ public sealed class GiftComboAnnouncer(
         }
         else
         {
-            Failed(combo, RejectReasons.Code(result.Verdict.Reason), result.Verdict.Detail ?? string.Empty);
+            Failed(combo, RejectReasonTable.NameOf(result.Verdict.Reason), result.Verdict.Detail ?? string.Empty);
         }
     }
 

@@ -1,16 +1,13 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Net;
-using System.Threading.Channels;
-using Google.Protobuf;
 using Grpc.Core;
 using Live.MessageService.Fanout;
 using Live.MessageService.History;
 using Live.MessageService.Ingest;
 using Live.MessageService.Relay;
 using Live.MessageService.Telemetry;
+using Live.Protocol;
 using Live.ServiceDefaults.Grpc;
 using Live.ServiceDefaults.Identity;
 using Live.V1;
@@ -47,14 +44,9 @@ public sealed class MessageGrpcService(
         // Headers at once: the Edge treats them as "connected" before anything else flows.
         await context.WriteResponseHeadersAsync([]);
 
-        // Client messages are pipelined: each is started at once (Redis keeps the order of commands sent on
-        // its connection) and completed in order by one loop that reports rejections back down. Messages of one
-        // connection are ingested one after the other: checks may wait (room status, Redis), and a sender's
-        // messages must reach moderation (rate, duplicates) and the seq in the order they were sent.
-        var inFlight = Channel.CreateBounded<PendingIngest>(new BoundedChannelOptions(settings.MaxInFlightPerStream) { SingleReader = true, SingleWriter = true });
-        var unfinished = new ConcurrentDictionary<long, Task<IngestResult>>();
+        var ingests = new RelayIngest(ingest, session, settings.MaxInFlightPerStream);
         var writer = session.RunWriterAsync(responseStream);
-        var completer = CompleteIngestsAsync(inFlight.Reader, session, unfinished);
+        var reporter = ingests.ReportAsync();
         var rooms = 0;
 
         // The stream's own span lasts as long as the Edge's connection: messages are not its children. A
@@ -73,13 +65,7 @@ public sealed class MessageGrpcService(
                         await hub.UnsubscribeAsync(session, up.Unsubscribe.RoomId);
                         break;
                     case RelayUp.KindOneofCase.Message:
-                        var message = up.Message;
-                        var incoming = new IncomingMessage(message.RoomId, message.Kind, message.UserId, message.UserName, message.Content, message.Color,
-                            message.ConnectionId, MessageOrigin.Viewer, message.UserLevel, AddressOf(message.ClientIp));
-                        var activity = IngestTracing.StartRelayed(message.Traceparent);
-                        var started = StartInOrder(incoming, unfinished, session.Aborted);
-                        Activity.Current = null;
-                        await inFlight.Writer.WriteAsync(new PendingIngest(incoming, started, activity), session.Aborted);
+                        await ingests.EnqueueAsync(up.Message);
                         break;
                 }
             }
@@ -94,10 +80,10 @@ public sealed class MessageGrpcService(
         }
         finally
         {
-            inFlight.Writer.TryComplete();
+            ingests.Complete();
             rooms = session.Rooms.Count;
             await hub.ReleaseAsync(session);
-            await completer;
+            await reporter;
             session.Complete();
             await writer;
             metrics.EdgeStreamClosed();
@@ -160,103 +146,20 @@ public sealed class MessageGrpcService(
             RpcErrors.InvalidArgument($"limit must be 1..{HistoryReader.MaxLimit} (0 for {HistoryReader.DefaultLimit}); got {request.Limit}.");
         }
 
-        return history.ReadAsync(request.RoomId, request.AfterSeq, request.Limit == 0 ? HistoryReader.DefaultLimit : request.Limit);
+        return history.ReadAsync(request.RoomId, request.AfterSeq, request.Limit == 0 ? HistoryReader.DefaultLimit : request.Limit, request.AsBatch);
     }
-
-    /// <summary>Starts the message's ingest now, or when the connection's previous message is through (<paramref name="unfinished"/>).</summary>
-    private Task<IngestResult> StartInOrder(IncomingMessage message, ConcurrentDictionary<long, Task<IngestResult>> unfinished, CancellationToken cancellationToken)
-    {
-        var started = unfinished.TryGetValue(message.ConnectionId, out var previous)
-            ? AfterAsync(previous, message, cancellationToken)
-            : ingest.IngestAsync(message, cancellationToken).AsTask();
-        if (!started.IsCompleted)
-        {
-            unfinished[message.ConnectionId] = started;
-        }
-
-        return started;
-    }
-
-    private async Task<IngestResult> AfterAsync(Task<IngestResult> previous, IncomingMessage message, CancellationToken cancellationToken)
-    {
-        await ((Task)previous).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        return await ingest.IngestAsync(message, cancellationToken);
-    }
-
-    private static async Task CompleteIngestsAsync(ChannelReader<PendingIngest> pending, EdgeSession session, ConcurrentDictionary<long, Task<IngestResult>> unfinished)
-    {
-        await foreach (var item in pending.ReadAllAsync(CancellationToken.None))
-        {
-            IngestResult result;
-            try
-            {
-                result = await item.Result;
-            }
-            catch (OperationCanceledException)
-            {
-                continue;
-            }
-            finally
-            {
-                // Only if no later message of the connection took its place.
-                unfinished.TryRemove(KeyValuePair.Create(item.Message.ConnectionId, item.Result));
-                IngestTracing.Stop(item.Activity, item.Result);
-            }
-
-            if (item.Message.ConnectionId == 0)
-            {
-                continue;
-            }
-
-            if (!result.IsAccepted)
-            {
-                session.Enqueue(new RelayDown
-                {
-                    Rejected = new MessageRejected
-                    {
-                        ConnectionId = item.Message.ConnectionId,
-                        RoomId = item.Message.RoomId,
-                        Reason = result.Verdict.Reason,
-                        Detail = result.Verdict.Detail ?? string.Empty,
-                        RetryAfterMs = result.Verdict.RetryAfter is { } retry ? (long)Math.Ceiling(retry.TotalMilliseconds) : 0,
-                        Disconnect = result.Verdict.Disconnect,
-                    },
-                });
-            }
-            else if (result.OwnFrame is { } own)
-            {
-                session.Enqueue(new RelayDown
-                {
-                    Own = new ConnectionFrame { ConnectionId = item.Message.ConnectionId, RoomId = item.Message.RoomId, Frame = UnsafeByteOperations.UnsafeWrap(own) },
-                });
-            }
-        }
-    }
-
-    private static IPAddress? AddressOf(ByteString ip) => ip.Length is 4 or 16 ? new IPAddress(ip.Span) : null;
 
     /// <summary>The status of a refusal, with the reason code (and when to retry) as trailers for programs.</summary>
     [DoesNotReturn]
     private static void ThrowRejected(IngestVerdict verdict)
     {
-        var code = verdict.Reason switch
-        {
-            RejectReason.RoomNotFound => StatusCode.NotFound,
-            RejectReason.RoomNotLive => StatusCode.FailedPrecondition,
-            RejectReason.Unavailable => StatusCode.Unavailable,
-            RejectReason.RateLimited or RejectReason.Flooding or RejectReason.SlowMode or RejectReason.Duplicate or RejectReason.DuplicateInRoom
-                => StatusCode.ResourceExhausted,
-            RejectReason.NotAllowed or RejectReason.Banned or RejectReason.IpBanned or RejectReason.TimedOut => StatusCode.PermissionDenied,
-            _ => StatusCode.InvalidArgument,
-        };
-        var trailers = new Metadata { { ReasonTrailer, RejectReasons.Code(verdict.Reason) } };
+        var refusal = RejectReasonTable.Of(verdict.Reason);
+        var trailers = new Metadata { { ReasonTrailer, refusal.Name } };
         if (verdict.RetryAfter is { } retry)
         {
             trailers.Add(RetryAfterTrailer, ((long)Math.Ceiling(retry.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture));
         }
 
-        throw new RpcException(new Status(code, verdict.Detail ?? "rejected."), trailers);
+        throw new RpcException(new Status(refusal.Status, verdict.Detail ?? "rejected."), trailers);
     }
-
-    private readonly record struct PendingIngest(IncomingMessage Message, Task<IngestResult> Result, Activity? Activity);
 }

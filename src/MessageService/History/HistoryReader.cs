@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Text;
+using Google.Protobuf;
 using Live.MessageService.Ingest;
 using Live.Protocol;
 using Live.Redis;
@@ -7,15 +9,19 @@ using StackExchange.Redis;
 
 namespace Live.MessageService.History;
 
-/// <summary>Reads a room's recent history (a Redis stream whose entry ids are the seqs) in one atomic script.</summary>
-public sealed class HistoryReader(IConnectionMultiplexer redis)
+/// <summary>
+/// Reads a room's recent history (a Redis stream whose entry ids are the seqs) in one atomic script. The
+/// entries are the frames encoded at ingest: they are answered as messages, or put together as they are into
+/// one batch frame for an Edge that replays them to a client, with the seq and epoch they belong to.
+/// </summary>
+public sealed class HistoryReader(IConnectionMultiplexer redis, TimeProvider time)
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 500;
 
     private static readonly string Script = EmbeddedLuaScript.Read<HistoryReader>("read-history.lua");
 
-    public async Task<GetHistoryResponse> ReadAsync(long roomId, long afterSeq, int limit)
+    public async Task<GetHistoryResponse> ReadAsync(long roomId, long afterSeq, int limit, bool asBatch)
     {
         var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(
             Script,
@@ -25,14 +31,19 @@ public sealed class HistoryReader(IConnectionMultiplexer redis)
         var response = new GetHistoryResponse
         {
             LatestSeq = (long)result[0],
-            FirstAvailableSeq = MessageKeys.SeqOfStreamId((string)result[1]!),
+            Epoch = (long)result[1],
+            FirstAvailableSeq = MessageKeys.SeqOfStreamId((string)result[2]!),
         };
-        foreach (var entry in (RedisResult[])result[2]!)
+        var entries = (RedisResult[])result[3]!;
+        if (asBatch)
         {
-            var parts = (RedisResult[])entry!;
-            var fields = (RedisResult[])parts[1]!;
-            var frame = (byte[])fields[1]!;
-            if (FrameReader.TryReadSingleMessage(frame, out var message) == DecodeStatus.Ok)
+            response.Batch = EncodeBatch(roomId, entries);
+            return response;
+        }
+
+        foreach (var entry in entries)
+        {
+            if (FrameReader.TryReadSingleMessage(FrameOf(entry), out var message) == DecodeStatus.Ok)
             {
                 response.Messages.Add(new RoomMessage
                 {
@@ -42,7 +53,7 @@ public sealed class HistoryReader(IConnectionMultiplexer redis)
                     UserName = Encoding.UTF8.GetString(message.UserName),
                     Content = Encoding.UTF8.GetString(message.Content),
                     Color = Encoding.UTF8.GetString(message.Color),
-                    Kind = IngestPipeline.KindOf(message.Type),
+                    Kind = MessageKindTable.KindOf(message.Type),
                     TimestampMs = message.TimestampMs,
                 });
             }
@@ -50,4 +61,34 @@ public sealed class HistoryReader(IConnectionMultiplexer redis)
 
         return response;
     }
+
+    /// <summary>The frames that parse (the same ones <c>messages</c> would hold), back to back in one plain batch.</summary>
+    private ByteString EncodeBatch(long roomId, RedisResult[] entries)
+    {
+        var count = 0;
+        var firstSeq = 0L;
+        var lastSeq = 0L;
+        using var payload = new PooledBufferWriter(entries.Length * 128);
+        foreach (var entry in entries)
+        {
+            var frame = FrameOf(entry);
+            if (FrameReader.TryReadSingleMessage(frame, out var message) != DecodeStatus.Ok)
+            {
+                continue;
+            }
+
+            payload.Write(frame);
+            firstSeq = count == 0 ? message.Seq : firstSeq;
+            lastSeq = message.Seq;
+            count++;
+        }
+
+        return count == 0
+            ? ByteString.Empty
+            : UnsafeByteOperations.UnsafeWrap(BatchEncoder.EncodePlain(roomId, time.GetUtcNow().ToUnixTimeMilliseconds(), firstSeq, lastSeq,
+                count, 0, payload.WrittenSpan));
+    }
+
+    /// <summary>An entry is [id, [field, frame]].</summary>
+    private static byte[] FrameOf(RedisResult entry) => (byte[])((RedisResult[])((RedisResult[])entry!)[1]!)[1]!;
 }

@@ -30,7 +30,7 @@ public sealed class IngestPipeline(
             var verdict = await step.CheckAsync(message, cancellationToken);
             if (!verdict.IsAccepted)
             {
-                metrics.Rejected(RejectReasons.Code(verdict.Reason));
+                metrics.Rejected(RejectReasonTable.NameOf(verdict.Reason));
                 return new IngestResult(0, 0, verdict);
             }
 
@@ -49,7 +49,7 @@ public sealed class IngestPipeline(
 
         var timestampMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         using var frame = new PooledBufferWriter(FrameLayout.MinMessageSize + 3 * (message.Content.Length + 16));
-        FrameWriter.WriteMessage(frame, FrameTypeOf(message.Kind), timestampMs, message.UserId, message.RoomId, 0,
+        FrameWriter.WriteMessage(frame, MessageKindTable.FrameTypeOf(message.Kind), timestampMs, message.UserId, message.RoomId, 0,
             message.UserName, message.Content, message.Color);
         long seq;
         try
@@ -59,7 +59,7 @@ public sealed class IngestPipeline(
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             Log.IngestUnavailable(logger, message.RoomId, ex.Message);
-            metrics.Rejected("unavailable");
+            metrics.Rejected(RejectReasonTable.NameOf(RejectReason.Unavailable));
             return new IngestResult(0, 0, IngestVerdict.Reject(RejectReason.Unavailable, "message store unavailable; retry later."));
         }
 
@@ -74,7 +74,7 @@ public sealed class IngestPipeline(
             Color = message.Color,
             TimestampMs = timestampMs,
         });
-        metrics.Accepted(KindName(message.Kind));
+        metrics.Accepted(MessageKindTable.NameOf(message.Kind));
         metrics.IngestDuration(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new IngestResult(seq, timestampMs, IngestVerdict.Accept);
     }
@@ -94,38 +94,17 @@ public sealed class IngestPipeline(
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             Log.IngestUnavailable(logger, message.RoomId, ex.Message);
-            metrics.Rejected("unavailable");
+            metrics.Rejected(RejectReasonTable.NameOf(RejectReason.Unavailable));
             return new IngestResult(0, 0, IngestVerdict.Reject(RejectReason.Unavailable, "message store unavailable; retry later."));
         }
 
         var timestampMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         using var payload = new PooledBufferWriter(FrameLayout.MinMessageSize + 3 * (message.Content.Length + 16));
-        FrameWriter.WriteMessage(payload, FrameTypeOf(message.Kind), timestampMs, message.UserId, message.RoomId, latest,
+        FrameWriter.WriteMessage(payload, MessageKindTable.FrameTypeOf(message.Kind), timestampMs, message.UserId, message.RoomId, latest,
             message.UserName, message.Content, message.Color);
         var frame = BatchEncoder.EncodePlain(message.RoomId, timestampMs, latest, latest, 1, 0, payload.WrittenSpan);
         metrics.Shadowed();
         metrics.IngestDuration(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return new IngestResult(latest, timestampMs, IngestVerdict.AcceptAs(null, shadow: true), frame);
     }
-
-    public static FrameType FrameTypeOf(MessageKind kind) => kind switch
-    {
-        MessageKind.Gift => FrameType.Gift,
-        MessageKind.System => FrameType.System,
-        _ => FrameType.Danmaku,
-    };
-
-    public static MessageKind KindOf(FrameType type) => type switch
-    {
-        FrameType.Gift => MessageKind.Gift,
-        FrameType.System => MessageKind.System,
-        _ => MessageKind.Danmaku,
-    };
-
-    private static string KindName(MessageKind kind) => kind switch
-    {
-        MessageKind.Gift => "gift",
-        MessageKind.System => "system",
-        _ => "danmaku",
-    };
 }

@@ -15,7 +15,8 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<Mess
     : BatchedRedisScript<MessageSequencer.Request, long>(redis, Script, new BatchedScriptLimits())
 {
     // The frame arrives in two parts around its 8-byte seq slot (FrameLayout.SeqOffset = 29), so the script
-    // joins head, big-endian seq and tail in one concatenation. A room's TTLs are refreshed once per batch.
+    // joins head, big-endian seq and tail in one concatenation. A room's TTLs are refreshed once per batch. A
+    // room's first seq without an epoch makes one and announces it before the message (ADR 0007).
     private static readonly string Script = EmbeddedLuaScript.Read<MessageSequencer>("sequence.lua");
 
     private readonly RedisValue historyLength = options.Value.HistoryLength;
@@ -49,7 +50,7 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<Mess
     /// <summary>The room's latest seq (0 when no message was ever sent).</summary>
     public async Task<long> LatestAsync(long roomId)
     {
-        var latest = await Redis.GetDatabase().StringGetAsync(MessageKeys.Seq(roomId));
+        var latest = await Redis.GetDatabase().HashGetAsync(MessageKeys.Seq(roomId), MessageKeys.SeqField);
         return latest.IsNull ? 0 : (long)latest;
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Live.Moderation;
 using Live.Moderation.Content;
 using Live.Moderation.Pipeline;
+using Live.Protocol;
 using Live.V1;
 using Microsoft.Extensions.Options;
 
@@ -51,13 +52,13 @@ public sealed class ModerationStep(
         if (reason != RejectReason.Unavailable)
         {
             // An outage is not a moderation decision; everything else is what a room's moderators want to see.
-            rejections.Record(message, RejectReasons.Code(reason), verdict.MatchedWord);
+            rejections.Record(message, RejectReasonTable.NameOf(reason), verdict.MatchedWord);
         }
 
         return IngestVerdict.Reject(reason, Describe(verdict, message.Color), verdict.RetryAfter, verdict.Disconnect);
     }
 
-    private static RejectReason ReasonOf(ModerationReason reason) => reason switch
+    internal static RejectReason ReasonOf(ModerationReason reason) => reason switch
     {
         ModerationReason.Banned => RejectReason.Banned,
         ModerationReason.IpBanned => RejectReason.IpBanned,

@@ -29,6 +29,15 @@ internal static partial class Log
     [LoggerMessage(EventId = 7031, Level = LogLevel.Warning, Message = "Dropped a malformed frame from the pub/sub channel of room {RoomId}: {Status}")]
     public static partial void MalformedPublishedFrame(ILogger logger, long roomId, string status);
 
+    [LoggerMessage(EventId = 7032, Level = LogLevel.Information, Message = "Room {RoomId} is in epoch {Epoch} from seq {StartsAfter} on")]
+    public static partial void EpochAnnounced(ILogger logger, long roomId, long epoch, long startsAfter);
+
+    [LoggerMessage(EventId = 7033, Level = LogLevel.Warning, Message = "Room {RoomId}: seq {Seq} is not above what this node forwarded in epoch {Epoch}; the stream went backwards, replacing the epoch")]
+    public static partial void StreamWentBackwards(ILogger logger, long roomId, long seq, long epoch);
+
+    [LoggerMessage(EventId = 7034, Level = LogLevel.Warning, Message = "Room {RoomId}: the epoch could not be replaced; the next frame that goes backwards tries again")]
+    public static partial void EpochReplaceFailed(ILogger logger, long roomId, Exception exception);
+
     [LoggerMessage(EventId = 7040, Level = LogLevel.Information, Message = "Moderation: {Caller} did {Action} in room {RoomId}: {Detail}")]
     public static partial void ModerationAction(ILogger logger, string caller, string action, long roomId, string detail);
 
@@ -37,4 +46,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7050, Level = LogLevel.Warning, Message = "Gift combo of user {UserId} ({GiftName}) in room {RoomId} was not shown: {Reason} ({Detail})")]
     public static partial void GiftAnnounceFailed(ILogger logger, long roomId, long userId, string giftName, string reason, string detail);
+
+    [LoggerMessage(EventId = 7051, Level = LogLevel.Warning, Message = "Gift sender {UserId}'s display name could not be looked up; the gift is shown without it: {Reason}")]
+    public static partial void SenderNameFailed(ILogger logger, long userId, string reason);
 }

@@ -5,8 +5,14 @@ namespace Live.StatsService.Facts;
 /// <summary>What StatsService keeps of a Kafka record: the fields its effects need, nothing else.</summary>
 public abstract record StatsFact(long Offset, long RoomId, long TimeMs);
 
-/// <summary>A chat or gift message in a room (live-messages).</summary>
-public sealed record MessageFact(long Offset, long RoomId, long TimeMs, long UserId) : StatsFact(Offset, RoomId, TimeMs);
+/// <summary>A chat message in a room (live-messages); <paramref name="Seq"/> 0 when the record has none.</summary>
+public sealed record MessageFact(long Offset, long RoomId, long TimeMs, long UserId, long Seq) : StatsFact(Offset, RoomId, TimeMs);
+
+/// <summary>
+/// A moderator deleted message <paramref name="Seq"/> of the room (live-messages, kind DELETE); the time is the
+/// deleted message's, so taking it back lands in the second and minute it was counted in.
+/// </summary>
+public sealed record DeleteFact(long Offset, long RoomId, long TimeMs, long Seq) : StatsFact(Offset, RoomId, TimeMs);
 
 /// <summary>A debited gift (gift-events); counted once per idempotency key.</summary>
 public sealed record GiftFact(long Offset, long RoomId, long TimeMs, string Key, long SenderUserId, long AnchorUserId, int Count, long Value)
@@ -39,3 +45,10 @@ public enum StatsTopic
     RoomEvents,
     GiftEvents,
 }
+
+/// <summary>What the Redis step of a batch hands to the MySQL step.</summary>
+/// <param name="UniqueSenders">Unique senders of every minute the batch's messages fall in, counted after the apply.</param>
+/// <param name="CountedDeletes">The batch's deletes (by record position) that took a counted message back.</param>
+public sealed record AppliedEffects(
+    Dictionary<(long Room, long Minute), long> UniqueSenders,
+    HashSet<(string Topic, int Partition, long Offset)> CountedDeletes);

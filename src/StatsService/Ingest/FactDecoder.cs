@@ -23,11 +23,22 @@ internal static class FactDecoder
                         return false;
                     }
 
+                    var messageTimeMs = message.TimestampMs > 0 ? message.TimestampMs : recordTimeMs;
+                    if (message.Kind == MessageKind.Delete)
+                    {
+                        if (message.RoomId > 0 && message.Seq > 0)
+                        {
+                            fact = new DeleteFact(offset, message.RoomId, messageTimeMs, message.Seq);
+                        }
+
+                        return true;
+                    }
+
                     // Chat only: system messages are not audience activity, and a gift's room message is
                     // counted from its gift-events record (once per gift, where the announcement may show a combo).
                     if (message.Kind is not (MessageKind.System or MessageKind.Gift) && message.UserId > 0 && message.RoomId > 0)
                     {
-                        fact = new MessageFact(offset, message.RoomId, message.TimestampMs > 0 ? message.TimestampMs : recordTimeMs, message.UserId);
+                        fact = new MessageFact(offset, message.RoomId, messageTimeMs, message.UserId, message.Seq);
                     }
 
                     return true;

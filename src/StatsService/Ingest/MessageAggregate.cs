@@ -16,9 +16,20 @@ internal sealed class MessageAggregate(double tauSeconds)
     private readonly Dictionary<(long Room, long Second), long> perSecond = [];
     private readonly Dictionary<(long Room, long Minute), HashSet<long>> senders = [];
     private readonly Dictionary<long, Decayed> perRoom = [];
+    private readonly Dictionary<long, List<long>> countedSeqs = [];
 
     public void Add(MessageFact message)
     {
+        if (message.Seq is > 0 and <= RedisEffectWriter.MaxMarkedSeq)
+        {
+            if (!countedSeqs.TryGetValue(message.RoomId, out var seqs))
+            {
+                countedSeqs[message.RoomId] = seqs = [];
+            }
+
+            seqs.Add(message.Seq);
+        }
+
         var second = message.TimeMs / 1000;
         var key = (message.RoomId, second);
         perSecond[key] = perSecond.GetValueOrDefault(key) + 1;
@@ -88,6 +99,18 @@ internal sealed class MessageAggregate(double tauSeconds)
             {
                 args[countIndex] = count;
                 RedisEffectWriter.Op(args, "ex", key, SendersTtlSeconds);
+            }
+        }
+
+        foreach (var (room, seqs) in countedSeqs)
+        {
+            args.Add("mc");
+            args.Add(keys.CountedMessages(room).ToString());
+            args.Add(RedisEffectWriter.CountedTtlSeconds);
+            args.Add(seqs.Count);
+            foreach (var seq in seqs)
+            {
+                args.Add(seq);
             }
         }
 

@@ -14,15 +14,23 @@ namespace Live.StatsService.Ingest;
 /// with that partition's watermark (the last applied offset), atomically, so a replayed record is skipped and
 /// a restart mid-stream changes nothing. Gifts are additionally counted once per idempotency key, because the
 /// gift outbox may republish one at a later offset. The same call returns the unique senders of the batch's
-/// minutes, counted after the apply.
+/// minutes, counted after the apply. A deleted message is taken back (room total, rate of its second) only if
+/// its seq is marked counted, and the mark is cleared: a delete applied twice, or of a message never counted,
+/// changes nothing. Unique senders and heat keep it: the sender did speak, and heat fades anyway.
 /// </summary>
-public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys keys, IOptions<StatsOptions> options, IOptions<HeatOptions> heat)
+public sealed partial class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys keys, IOptions<StatsOptions> options, IOptions<HeatOptions> heat)
 {
     private const int DayBoardTtlSeconds = 8 * 86_400;
     private const int RoomBoardTtlSeconds = 30 * 86_400;
     private const int UserSeenTtlSeconds = 30 * 86_400;
     private const int EndedRoomTtlSeconds = 30 * 86_400;
     private const int MaxAttempts = 3;
+
+    /// <summary>How long a counted seq stays marked, and a delete's verdict kept, after the room's last message.</summary>
+    internal const int CountedTtlSeconds = 7 * 86_400;
+
+    /// <summary>SETBIT takes offsets below 2^32; a larger seq is counted but cannot be taken back.</summary>
+    internal const long MaxMarkedSeq = uint.MaxValue;
 
     private static readonly string Script = EmbeddedLuaScript.Read<RedisEffectWriter>("apply-effects.lua");
 
@@ -94,7 +102,7 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
     /// the batch's messages fall in (counted after the apply, so a replayed batch returns the same counts or
     /// higher). Batches must be applied in order, one at a time.
     /// </summary>
-    public async Task<Dictionary<(long Room, long Minute), long>> ApplyAsync(PreparedEffects batch)
+    public async Task<AppliedEffects> ApplyAsync(PreparedEffects batch)
     {
         var db = redis.GetDatabase();
         var built = batch.Built;
@@ -102,7 +110,7 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
         {
             if (built.Groups.Count == 0 && batch.Counted.Length == 0)
             {
-                return [];
+                return new AppliedEffects([], await CountedDeletesAsync(db, batch.Slices));
             }
 
             var result = (RedisResult[])(await db.ScriptEvaluateAsync(Script, batch.Counted, built.Args))!;
@@ -124,7 +132,7 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
                     uniqueSenders[batch.Minutes[i]] = (long)counts[i];
                 }
 
-                return uniqueSenders;
+                return new AppliedEffects(uniqueSenders, await CountedDeletesAsync(db, batch.Slices));
             }
 
             if (attempt == MaxAttempts)
@@ -137,6 +145,46 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
             built = Build(batch.Slices);
         }
     }
+
+    /// <summary>
+    /// The batch's deletes that took a counted message back, applied now or before (the verdict stays in Redis),
+    /// so that MySQL, which applies the batch after Redis and maybe again after a crash, subtracts exactly those.
+    /// </summary>
+    private async Task<HashSet<(string Topic, int Partition, long Offset)>> CountedDeletesAsync(IDatabase db, IReadOnlyList<PartitionSlice> slices)
+    {
+        var deletes = new List<(PartitionSlice Slice, DeleteFact Fact)>();
+        foreach (var slice in slices)
+        {
+            foreach (var fact in slice.Facts)
+            {
+                if (fact is DeleteFact delete && delete.Seq <= MaxMarkedSeq)
+                {
+                    deletes.Add((slice, delete));
+                }
+            }
+        }
+
+        var counted = new HashSet<(string Topic, int Partition, long Offset)>();
+        if (deletes.Count == 0)
+        {
+            return counted;
+        }
+
+        var verdicts = await db.StringGetAsync([.. deletes.Select(d => keys.CountedDelete(d.Fact.RoomId, d.Fact.Seq))]);
+        for (var i = 0; i < deletes.Count; i++)
+        {
+            var (slice, delete) = deletes[i];
+            if (verdicts[i] == DeletePosition(slice.Partition, delete.Offset))
+            {
+                counted.Add((slice.Partition.Topic, slice.Partition.Partition.Value, delete.Offset));
+            }
+        }
+
+        return counted;
+    }
+
+    private static string DeletePosition(TopicPartition partition, long offset) =>
+        string.Create(CultureInfo.InvariantCulture, $"{partition.Topic}:{partition.Partition.Value}:{offset}");
 
     private BuiltScript Build(IReadOnlyList<PartitionSlice> slices)
     {
@@ -219,6 +267,7 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
         var seen = new Dictionary<(long User, long Room), long>();
         var giftedRooms = new HashSet<long>();
         var giftDays = new HashSet<DateOnly>();
+        List<DeleteFact>? deletes = null;
         foreach (var fact in slice.Facts)
         {
             if (fact.Offset <= watermark)
@@ -240,10 +289,28 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
                 case RoomFact room:
                     AppendRoom(args, room);
                     break;
+                case DeleteFact delete when delete.Seq <= MaxMarkedSeq:
+                    (deletes ??= []).Add(delete);
+                    break;
             }
         }
 
         messages.AppendTo(args, keys, knownSenders, newSenders);
+
+        // After the messages: a message and its delete in one batch are marked, then taken back.
+        foreach (var delete in deletes ?? [])
+        {
+            var second = delete.TimeMs / 1000;
+            args.Add("del");
+            args.Add(keys.CountedMessages(delete.RoomId).ToString());
+            args.Add(delete.Seq);
+            args.Add(keys.Room(delete.RoomId).ToString());
+            args.Add(keys.RoomRate(delete.RoomId, second / 60).ToString());
+            args.Add(second % 60);
+            args.Add(keys.CountedDelete(delete.RoomId, delete.Seq).ToString());
+            args.Add(DeletePosition(slice.Partition, delete.Offset));
+            args.Add(CountedTtlSeconds);
+        }
         foreach (var roomId in giftedRooms)
         {
             Op(args, "zt", keys.RoomGifters(roomId), settings.RoomLeaderboardSize);
@@ -287,71 +354,4 @@ public sealed class RedisEffectWriter(IConnectionMultiplexer redis, StatsKeys ke
         args[lengthIndex] = args.Count - start;
         return true;
     }
-
-    private void AppendGift(List<RedisValue> args, GiftFact gift, int dedupSeconds, HashSet<DateOnly> giftDays)
-    {
-        args.Add("gift");
-        args.Add(keys.GiftSeen(gift.Key).ToString());
-        args.Add(dedupSeconds);
-        args.Add(keys.Room(gift.RoomId).ToString());
-        args.Add(keys.RoomGifters(gift.RoomId).ToString());
-        args.Add(gift.Value);
-        args.Add(gift.Count);
-        args.Add(gift.SenderUserId);
-        if (gift.AnchorUserId > 0)
-        {
-            var day = DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(gift.TimeMs).UtcDateTime);
-            giftDays.Add(day);
-            args.Add(gift.AnchorUserId);
-            args.Add(keys.TopAnchors.ToString());
-            args.Add(keys.TopAnchorsOfDay(day).ToString());
-        }
-        else
-        {
-            args.Add(0);
-            args.Add(string.Empty);
-            args.Add(string.Empty);
-        }
-
-        args.Add(Seconds(gift.TimeMs));
-        args.Add(giftTau);
-    }
-
-    private void AppendRoom(List<RedisValue> args, RoomFact room)
-    {
-        args.Add("rm");
-        args.Add(keys.Room(room.RoomId).ToString());
-        args.Add(keys.LiveRooms.ToString());
-        args.Add(keys.AnchorLiveRooms(room.AnchorUserId).ToString());
-        args.Add(room.RoomId);
-        args.Add(room.TimeMs);
-        args.Add(room.Live ? "1" : "0");
-        args.Add(room.AnchorUserId);
-        args.Add(room.Title);
-        args.Add(room.Category);
-        args.Add(EndedRoomTtlSeconds);
-    }
-
-    private static void Seen(Dictionary<(long, long), long> seen, long userId, long roomId, long timeMs)
-    {
-        if (userId <= 0)
-        {
-            return;
-        }
-
-        var key = (userId, roomId);
-        if (!seen.TryGetValue(key, out var known) || known < timeMs)
-        {
-            seen[key] = timeMs;
-        }
-    }
-
-    internal static void Op(List<RedisValue> args, string op, RedisKey key, long value)
-    {
-        args.Add(op);
-        args.Add(key.ToString());
-        args.Add(value);
-    }
-
-    internal static string Seconds(long timeMs) => (timeMs / 1000.0).ToString("R", CultureInfo.InvariantCulture);
 }

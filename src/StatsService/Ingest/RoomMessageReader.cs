@@ -3,18 +3,18 @@ using Live.V1;
 namespace Live.StatsService.Ingest;
 
 /// <summary>
-/// Reads the four fields StatsService needs from a serialized <see cref="RoomMessage"/> (room, sender, kind, time)
+/// Reads the five fields StatsService needs from a serialized <see cref="RoomMessage"/> (room, seq, sender, kind, time)
 /// straight from the protobuf wire format, skipping the rest — the name and text would otherwise be decoded into
 /// strings for every message on the hottest topic only to be dropped.
 /// </summary>
 public static class RoomMessageReader
 {
-    public readonly record struct Fields(long RoomId, long UserId, MessageKind Kind, long TimestampMs);
+    public readonly record struct Fields(long RoomId, long Seq, long UserId, MessageKind Kind, long TimestampMs);
 
     /// <summary>False when the bytes are not a well-formed message.</summary>
     public static bool TryRead(ReadOnlySpan<byte> data, out Fields fields)
     {
-        long roomId = 0, userId = 0, timestampMs = 0;
+        long roomId = 0, seq = 0, userId = 0, timestampMs = 0;
         var kind = MessageKind.Unspecified;
         fields = default;
         var position = 0;
@@ -37,6 +37,7 @@ public static class RoomMessageReader
                     switch (field)
                     {
                         case 1: roomId = (long)value; break;
+                        case 2: seq = (long)value; break;
                         case 3: userId = (long)value; break;
                         case 6: kind = (MessageKind)(int)value; break;
                         case 8: timestampMs = (long)value; break;
@@ -67,7 +68,7 @@ public static class RoomMessageReader
             return false;
         }
 
-        fields = new Fields(roomId, userId, kind, timestampMs);
+        fields = new Fields(roomId, seq, userId, kind, timestampMs);
         return true;
     }
 

@@ -299,22 +299,22 @@ public sealed class StatsConsumer(
             }
 
             var applying = Stopwatch.GetTimestamp();
-            var uniqueSenders = await redisEffects.ApplyAsync(effects);
+            var applied = await redisEffects.ApplyAsync(effects);
             metrics.StageCompleted(PipelineStage.Redis, applying);
-            return uniqueSenders;
+            return applied;
         });
         var done = Task.Run(async () =>
         {
             try
             {
-                var uniqueSenders = await redisStep;
+                var applied = await redisStep;
                 if (previous is not null)
                 {
                     await previous.Done;
                 }
 
                 var applying = Stopwatch.GetTimestamp();
-                await rollups.ApplyAsync(slices, uniqueSenders, CancellationToken.None);
+                await rollups.ApplyAsync(slices, applied, CancellationToken.None);
                 metrics.StageCompleted(PipelineStage.MySql, applying);
                 metrics.BatchApplied(slices.Sum(s => s.Records), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 ApplyTracing.Applied(tracedRecords, startedAt, slices, error: null);
@@ -380,5 +380,5 @@ public sealed class StatsConsumer(
 
     private TimeSpan Backoff() => TimeSpan.FromMilliseconds(Math.Min(5_000, 200 * (1 << Math.Min(failures, 5))));
 
-    private sealed record InFlight(List<PartitionSlice> Slices, Task<PreparedEffects> Prepared, Task<Dictionary<(long Room, long Minute), long>> RedisStep, Task Done);
+    private sealed record InFlight(List<PartitionSlice> Slices, Task<PreparedEffects> Prepared, Task<AppliedEffects> RedisStep, Task Done);
 }

@@ -62,6 +62,26 @@ while i <= n do
         redis.call('HINCRBY', a[j + 1], F_MESSAGES, a[j + 2])
         decay(a[j + 1], F_MESSAGE_DECAYED, F_MESSAGE_DECAYED_AT, tonumber(a[j + 3]), tonumber(a[j + 4]), tonumber(a[j + 5]))
         j = j + 6
+      elseif op == 'mc' then
+        -- counted bitmap, its TTL, count, then that many seqs
+        local last = j + 4 + tonumber(a[j + 3])
+        for k = j + 4, last - 1 do
+          redis.call('SETBIT', a[j + 1], a[k], 1)
+        end
+        redis.call('EXPIRE', a[j + 1], a[j + 2])
+        j = last
+      elseif op == 'del' then
+        -- counted bitmap, seq, room, rate hash of its minute, its second, verdict key, value, TTL. Only a seq
+        -- marked counted is taken back, and its mark is cleared: a second delete finds nothing to take.
+        if redis.call('GETBIT', a[j + 1], a[j + 2]) == 1 then
+          redis.call('SETBIT', a[j + 1], a[j + 2], 0)
+          redis.call('HINCRBY', a[j + 3], F_MESSAGES, -1)
+          if redis.call('HEXISTS', a[j + 4], a[j + 5]) == 1 then
+            redis.call('HINCRBY', a[j + 4], a[j + 5], -1)
+          end
+          redis.call('SET', a[j + 6], a[j + 7], 'EX', a[j + 8])
+        end
+        j = j + 9
       elseif op == 'seen' then
         -- limit, count, then (user's key, time, room) per entry. Trim and refresh the TTL only when a
         -- room is new to the user: repeat visits cost one command.

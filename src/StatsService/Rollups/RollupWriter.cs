@@ -12,6 +12,8 @@ namespace Live.StatsService.Rollups;
 /// Adds a batch to the per-minute rollups in MySQL. The partitions' applied offsets (`stats_offsets`) are read
 /// with a row lock and moved in the same transaction as the rollups, so records at or below them — a replay, a
 /// restart mid-stream — are skipped. Gifts are also counted once per idempotency key (`stats_applied_gifts`).
+/// A deleted message is subtracted from its minute when the Redis step found it counted (its verdict names the
+/// delete's record position, so a duplicate delete record at another offset subtracts nothing).
 /// </summary>
 public sealed class RollupWriter(IServiceScopeFactory scopes, TimeProvider time)
 {
@@ -26,8 +28,9 @@ public sealed class RollupWriter(IServiceScopeFactory scopes, TimeProvider time)
     /// higher counts) and moves the offsets: one transaction. The counts go in even for records already applied:
     /// raising to a count is idempotent.
     /// </summary>
-    public async Task ApplyAsync(IReadOnlyList<PartitionSlice> slices, Dictionary<(long Room, long Minute), long> uniqueSenders, CancellationToken ct)
+    public async Task ApplyAsync(IReadOnlyList<PartitionSlice> slices, AppliedEffects redisApplied, CancellationToken ct)
     {
+        var uniqueSenders = redisApplied.UniqueSenders;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<StatsDbContext>();
         await db.Database.OpenConnectionAsync(ct);
@@ -61,6 +64,10 @@ public sealed class RollupWriter(IServiceScopeFactory scopes, TimeProvider time)
                 else if (fact is GiftFact gift)
                 {
                     gifts.Add(gift);
+                }
+                else if (fact is DeleteFact delete && redisApplied.CountedDeletes.Contains((slice.Partition.Topic, slice.Partition.Partition.Value, delete.Offset)))
+                {
+                    Get(rollups, delete.RoomId, delete.TimeMs / 60_000).Messages--;
                 }
             }
         }

@@ -39,6 +39,12 @@ public sealed class StatsKeys(IOptions<StatsOptions> options)
     /// <summary>HyperLogLog of the senders of one minute.</summary>
     public RedisKey RoomSenders(long roomId, long minute) => prefix + "r:" + Id(roomId) + ":u:" + Id(minute);
 
+    /// <summary>Bitmap of the room's seqs whose message is counted (and not deleted since).</summary>
+    public RedisKey CountedMessages(long roomId) => prefix + "r:" + Id(roomId) + ":mc";
+
+    /// <summary>Set when deleting message <paramref name="seq"/> took a counted message back: the delete's record position.</summary>
+    public RedisKey CountedDelete(long roomId, long seq) => prefix + "r:" + Id(roomId) + ":d:" + Id(seq);
+
     public RedisKey LiveRooms => prefix + "live";
 
     public RedisKey AnchorLiveRooms(long anchorUserId) => prefix + "a:" + Id(anchorUserId) + ":live";

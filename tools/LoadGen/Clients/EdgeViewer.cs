@@ -35,6 +35,7 @@ public sealed class EdgeViewer : IViewer
     private Task? pendingSend;
     private Task? receiving;
     private long lastSeq = -1;
+    private long epoch;
     private volatile bool closing;
 
     private EdgeViewer(ClientWebSocket socket, int roomIndex, LatencyRecorder recorder, LoadCounters counters, int contentBytes)
@@ -244,13 +245,16 @@ public sealed class EdgeViewer : IViewer
         switch (message.Type)
         {
             case FrameType.Resume:
-                lastSeq = Math.Max(lastSeq, message.Seq);
+                // The user id slot is the epoch: in a new one seqs start again (ADR 0007), so the position is reset.
+                lastSeq = message.UserId == epoch ? Math.Max(lastSeq, message.Seq) : message.Seq;
+                epoch = message.UserId;
                 live.TrySetResult();
                 break;
             case FrameType.Error:
                 counters.ErrorFrame(((ErrorCode)message.Seq).ToString());
                 break;
-            case FrameType.NotRecovered:
+            case FrameType.NotRecovered when message.Seq > 0:
+                // Seq 0 only announces a room's first epoch: nothing was lost.
                 counters.ErrorFrame("NotRecovered");
                 break;
             case FrameType.Danmaku or FrameType.Gift or FrameType.System:

@@ -1,0 +1,147 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Live.Protocol.Unit.Tests;
+
+/// <summary>
+/// Frames made by this codec for the TypeScript SDK's codec tests: written to web/sdk/test/fixtures/frames.json
+/// with what each must decode to, in the SDK's own shape. The file is checked in; when the codec's output
+/// changes this test rewrites it and fails once, so the change is seen and committed with the SDK still passing.
+/// </summary>
+public sealed class SdkFixtureTests
+{
+    private const long Room = 4_503_599_627_370_497; // 2^52 + 1: above 32 bits, still exact as a JavaScript number
+    private const long Ts = 1_763_840_000_123;
+
+    [Fact]
+    public void The_checked_in_SDK_fixtures_are_what_this_codec_produces()
+    {
+        var path = Path.Combine(RepoRoot(), "web", "sdk", "test", "fixtures", "frames.json");
+        var generated = Generate();
+        var existing = File.Exists(path) ? File.ReadAllText(path) : null;
+        if (existing != generated)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, generated);
+        }
+
+        Assert.True(existing == generated, $"{path} was out of date and has been rewritten; commit it (the SDK's codec tests read it).");
+    }
+
+    private static string Generate()
+    {
+        var frames = new JsonArray
+        {
+            Message("danmaku", FrameType.Danmaku, 41, 12, "amy", "hi 👋 弹幕 <img src=x onerror=alert(1)>", "#ffffff"),
+            Message("gift", FrameType.Gift, 42, 15, "bo", "Rocket ×3", ""),
+            Message("system", FrameType.System, 43, 0, "", "The anchor is back", ""),
+            Control("heartbeat", FrameWriter.EncodeControl(FrameType.Heartbeat, Ts, Room, 0), new JsonObject { ["type"] = "heartbeat" }),
+            Control("error", FrameWriter.EncodeError(ErrorCode.SlowMode, Ts, Room, "slow mode is on in this room; retry in 2.3 s.", 2300),
+                new JsonObject { ["type"] = "error", ["error"] = new JsonObject { ["code"] = 12, ["reason"] = "slow_mode", ["message"] = "slow mode is on in this room; retry in 2.3 s.", ["retryAfterMs"] = 2300 } }),
+            Control("resume", FrameWriter.EncodeControl(FrameType.Resume, Ts, Room, 40), new JsonObject { ["type"] = "resume", ["seq"] = 40 }),
+            Control("delete", FrameWriter.EncodeControl(FrameType.Delete, Ts, Room, 41), new JsonObject { ["type"] = "delete", ["seq"] = 41 }),
+            Control("notRecovered", FrameWriter.EncodeMessage(FrameType.NotRecovered, Ts, 0, Room, 39, null, "messages 1..39 are no longer in the room history", null),
+                new JsonObject { ["type"] = "notRecovered", ["seq"] = 39, ["reason"] = "messages 1..39 are no longer in the room history" }),
+            Control("online", FrameWriter.EncodeControl(FrameType.OnlineCount, Ts, Room, 1834), new JsonObject { ["type"] = "online", ["viewers"] = 1834 }),
+            Batch("batch-plain", 44, 46, sampledOut: 0, compressed: false),
+            Batch("batch-sampled", 47, 60, sampledOut: 4, compressed: false),
+            Batch("batch-zstd", 61, 180, sampledOut: 0, compressed: true),
+        };
+        var document = new JsonObject
+        {
+            ["generatedBy"] = "tests/Protocol.Unit.Tests/SdkFixtureTests.cs (src/Protocol); do not edit by hand",
+            ["frames"] = frames,
+        };
+        return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+    }
+
+    private static JsonObject Message(string name, FrameType type, long seq, long userId, string userName, string content, string color)
+    {
+        var frame = FrameWriter.EncodeMessage(type, Ts, userId, Room, seq, userName, content, color);
+        return Entry(name, frame, new JsonObject { ["type"] = "message", ["message"] = Expected(type, seq, userId, userName, content, color) });
+    }
+
+    private static JsonObject Control(string name, byte[] frame, JsonObject expected) => Entry(name, frame, expected);
+
+    private static JsonObject Batch(string name, long firstSeq, long lastSeq, int sampledOut, bool compressed)
+    {
+        var payload = new ArrayBufferWriter<byte>();
+        var expected = new JsonArray();
+        var count = 0;
+        var skipped = 0;
+        for (var seq = firstSeq; seq <= lastSeq; seq++)
+        {
+            // Sampled batches leave out some ordinary danmaku: their seqs are gaps inside the batch's range.
+            if (skipped < sampledOut && seq != lastSeq && (seq - firstSeq) % 3 == 2)
+            {
+                skipped++;
+                continue;
+            }
+
+            var type = seq % 7 == 0 ? FrameType.Gift : seq % 11 == 0 ? FrameType.System : FrameType.Danmaku;
+            var userId = type == FrameType.System ? 0 : 1000 + seq % 13;
+            var user = type == FrameType.System ? "" : "viewer" + (seq % 13).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var content = type == FrameType.Gift ? "Rose ×" + (seq % 5 + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "message " + seq.ToString(System.Globalization.CultureInfo.InvariantCulture) + " again and again";
+            var color = type == FrameType.Danmaku ? "#ff" + (seq % 100).ToString("D2", System.Globalization.CultureInfo.InvariantCulture) + "00" : "";
+            FrameWriter.WriteMessage(payload, type, Ts + seq, userId, Room, seq, user, content, color);
+            expected.Add(Expected(type, seq, userId, user, content, color, Ts + seq));
+            count++;
+        }
+
+        using var encoder = new BatchEncoder(compressionThreshold: compressed ? 1024 : int.MaxValue);
+        var encoded = encoder.Encode(Room, Ts, firstSeq, lastSeq, count, sampledOut, payload.WrittenSpan);
+        var frame = compressed ? encoded.CompressedFrame ?? throw new InvalidOperationException("the batch did not compress") : encoded.Frame;
+        var entry = Entry(name, frame, new JsonObject
+        {
+            ["type"] = "batch",
+            ["roomId"] = Room,
+            ["firstSeq"] = firstSeq,
+            ["lastSeq"] = lastSeq,
+            ["sampledOut"] = sampledOut,
+            ["messages"] = expected,
+        }, json: !compressed);
+        entry["compressed"] = compressed;
+        return entry;
+    }
+
+    private static JsonObject Entry(string name, byte[] frame, JsonObject expected, bool json = true)
+    {
+        var entry = new JsonObject
+        {
+            ["name"] = name,
+            ["base64"] = Convert.ToBase64String(frame),
+            ["expected"] = expected,
+        };
+        if (json && JsonFrames.ConvertToArray(frame) is { } text)
+        {
+            entry["json"] = Encoding.UTF8.GetString(text);
+        }
+
+        return entry;
+    }
+
+    private static JsonObject Expected(FrameType type, long seq, long userId, string userName, string content, string color, long ts = Ts) => new()
+    {
+        ["kind"] = type switch { FrameType.Gift => "gift", FrameType.System => "system", _ => "danmaku" },
+        ["seq"] = seq,
+        ["roomId"] = Room,
+        ["timestampMs"] = ts,
+        ["userId"] = userId,
+        ["userName"] = userName,
+        ["content"] = content,
+        ["color"] = color,
+    };
+
+    private static string RepoRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Platform.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Platform.sln not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Net;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Grpc.Net.Client.Web;
+using Live.V1;
+
+namespace Live.Proxy.Tests;
+
+public sealed class GrpcWebFixture : ProxyEnvironmentFixture
+{
+    protected override bool WithStats => true;
+}
+
+/// <summary>
+/// Browsers speak gRPC-Web (over HTTP/1.1 or HTTP/2, binary or base64 text) to the Proxy's public port; the
+/// Proxy forwards it like any gRPC call — token, limits, identity headers and canary alike — and the services
+/// answer it themselves (Grpc.AspNetCore.Web).
+/// </summary>
+public sealed class GrpcWebTests(GrpcWebFixture fixture) : IClassFixture<GrpcWebFixture>
+{
+    private ProxyEnvironment Env => fixture.Environment;
+
+    [Theory]
+    [InlineData(GrpcWebMode.GrpcWebText, "1.1")]
+    [InlineData(GrpcWebMode.GrpcWeb, "1.1")]
+    [InlineData(GrpcWebMode.GrpcWeb, "2.0")]
+    public async Task Unary_calls_sign_in_and_act_as_the_verified_caller(GrpcWebMode mode, string httpVersion)
+    {
+        using var channel = WebChannel(mode, Version.Parse(httpVersion));
+        var users = new Live.V1.UserService.UserServiceClient(channel);
+        var username = "w" + Guid.NewGuid().ToString("N")[..12];
+        var registered = await users.RegisterAsync(new RegisterRequest { Username = username, Password = "grpc-web-password", AsAnchor = true });
+        var tokens = await users.LoginAsync(new LoginRequest { Username = username, Password = "grpc-web-password" });
+
+        // A forged identity header is dropped as for native gRPC: the room belongs to the token's user.
+        var headers = ProxyEnvironment.Bearer(tokens.AccessToken);
+        headers.Add("x-user-id", "1");
+        headers.Add("x-user-roles", "viewer,admin");
+        var call = new Live.V1.RoomService.RoomServiceClient(channel).CreateRoomAsync(new CreateRoomRequest { Title = "from a browser", Category = "chat" }, headers);
+        var room = await call;
+        Assert.Equal(registered.UserId, room.AnchorUserId);
+        Assert.Equal("v1", (await call.ResponseHeadersAsync).GetValue("x-served-version"));
+    }
+
+    [Theory]
+    [InlineData(GrpcWebMode.GrpcWebText)]
+    [InlineData(GrpcWebMode.GrpcWeb)]
+    public async Task A_call_without_a_valid_token_is_refused_as_unauthenticated(GrpcWebMode mode)
+    {
+        using var channel = WebChannel(mode, HttpVersion.Version11);
+        var rooms = new Live.V1.RoomService.RoomServiceClient(channel);
+
+        var missing = await Assert.ThrowsAsync<RpcException>(() => rooms.ListRoomsAsync(new ListRoomsRequest()).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, missing.StatusCode);
+
+        var forged = await Assert.ThrowsAsync<RpcException>(() =>
+            rooms.ListRoomsAsync(new ListRoomsRequest(), ProxyEnvironment.Bearer("eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.")).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, forged.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(GrpcWebMode.GrpcWebText)]
+    [InlineData(GrpcWebMode.GrpcWeb)]
+    public async Task WatchRoomStats_streams_through_the_proxy(GrpcWebMode mode)
+    {
+        var (_, tokens, _) = await Env.RegisterAndLoginAsync();
+        var room = await Env.PublicRooms.CreateRoomAsync(new CreateRoomRequest { Title = "watched", Category = "chat" }, ProxyEnvironment.Bearer(tokens.AccessToken));
+        await Env.PublicRooms.StartLiveAsync(new StartLiveRequest { RoomId = room.Id }, ProxyEnvironment.Bearer(tokens.AccessToken));
+
+        using var channel = WebChannel(mode, HttpVersion.Version11);
+        var stats = new Live.V1.StatsService.StatsServiceClient(channel);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var stream = stats.WatchRoomStats(new WatchRoomStatsRequest { RoomId = room.Id }, ProxyEnvironment.Bearer(tokens.AccessToken), cancellationToken: timeout.Token);
+
+        // The first value comes at once and the feed pushes one a second: two prove the body is streamed, not buffered.
+        var received = new List<RoomStats>();
+        while (received.Count < 2 && await stream.ResponseStream.MoveNext(timeout.Token))
+        {
+            received.Add(stream.ResponseStream.Current);
+        }
+
+        Assert.Equal(2, received.Count);
+        Assert.All(received, s => Assert.Equal(room.Id, s.RoomId));
+        Assert.Equal("v1", (await stream.ResponseHeadersAsync).GetValue("x-served-version"));
+    }
+
+    [Fact]
+    public async Task A_stream_without_a_token_is_refused_before_it_starts()
+    {
+        using var channel = WebChannel(GrpcWebMode.GrpcWeb, HttpVersion.Version11);
+        var stats = new Live.V1.StatsService.StatsServiceClient(channel);
+        using var stream = stats.WatchRoomStats(new WatchRoomStatsRequest { RoomId = 1 });
+        var refused = await Assert.ThrowsAsync<RpcException>(() => stream.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+    }
+
+    private GrpcChannel WebChannel(GrpcWebMode mode, Version httpVersion) =>
+        GrpcChannel.ForAddress(Env.Proxy.PublicAddress, new GrpcChannelOptions
+        {
+            HttpHandler = new GrpcWebHandler(mode, Env.Proxy.CreateHandler()),
+            HttpVersion = httpVersion,
+            HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            DisposeHttpClient = true,
+        });
+}

@@ -1,0 +1,335 @@
+using Grpc.Core;
+using Live.Protocol;
+using Live.Testing;
+using Live.V1;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace Live.Realtime.Tests;
+
+/// <summary>
+/// Room stream epochs (ADR 0007) on real processes: two MessageServices and two Edges on a Redis of the test's
+/// own (no persistence), which the test restarts or edits. Whatever Redis loses, a client sees every message
+/// or an explicit not-recovered frame, and never the same seq twice within one epoch.
+/// </summary>
+[Collection(RealtimeCollection.Name)]
+public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private PrivateRedis redis = null!;
+    private TestHost messagesA = null!;
+    private TestHost messagesB = null!;
+    private TestHost edgeA = null!;
+    private TestHost edgeB = null!;
+    private Live.V1.MessageService.MessageServiceClient messages = null!;
+
+    public async Task InitializeAsync()
+    {
+        redis = await PrivateRedis.StartAsync();
+        var onPrivateRedis = new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = redis.ConnectionString };
+        messagesA = await fixture.StartMessageServiceAsync(overrides: onPrivateRedis);
+        messagesB = await fixture.StartMessageServiceAsync(overrides: onPrivateRedis);
+        messages = new Live.V1.MessageService.MessageServiceClient(messagesA.Channel);
+        edgeA = await fixture.StartEdgeAsync(messagesA);
+        edgeB = await fixture.StartEdgeAsync(messagesB);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in new[] { edgeA, edgeB, messagesA, messagesB })
+        {
+            await host.DisposeAsync();
+        }
+
+        await redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_Redis_restart_during_traffic_tells_live_viewers_the_new_epoch_before_its_messages()
+    {
+        var room = await fixture.CreateLiveRoomAsync();
+        await using var viewerA = await ViewerAsync(edgeA, room.Id, 201);
+        await using var viewerB = await ViewerAsync(edgeB, room.Id, 202);
+        await PublishAsync(room.Id, "before", 10);
+        var oldEpoch = EpochOf(await UntilAsync(viewerA, e => e.Content == "before 10"));
+        await UntilAsync(viewerB, e => e.Content == "before 10");
+
+        await RestartRedisAsync();
+        await WaitForNodesSubscribedAsync(room.Id, 2);
+        Assert.Equal([1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L], await PublishAsync(room.Id, "after", 11));
+
+        foreach (var viewer in new[] { viewerA, viewerB })
+        {
+            var seen = await UntilAsync(viewer, e => e.Content == "after 11");
+            AssertNoSilentGapOrRepeat(seen, startEpoch: oldEpoch, startSeq: 10);
+            Assert.Equal(Enumerable.Range(1, 11).Select(n => "after " + n), seen.Where(IsMessage).Select(e => e.Content));
+            var notRecovered = Assert.Single(seen, e => e.Type == FrameType.NotRecovered);
+            Assert.Equal(10, notRecovered.Seq);
+            Assert.NotEqual(oldEpoch, notRecovered.Epoch);
+            var resume = seen[seen.IndexOf(notRecovered) + 1];
+            Assert.Equal((FrameType.Resume, 0L, notRecovered.Epoch), (resume.Type, resume.Seq, resume.Epoch));
+            Assert.Equal(await EpochAsync(room.Id), resume.Epoch);
+        }
+    }
+
+    [Fact]
+    public async Task A_client_resuming_with_the_old_epoch_is_told_its_range_is_lost_and_gets_the_new_epoch_from_its_start()
+    {
+        var room = await fixture.CreateLiveRoomAsync();
+        long oldEpoch;
+        await using (var before = await ViewerAsync(edgeA, room.Id, 203))
+        {
+            await PublishAsync(room.Id, "before", 10);
+            oldEpoch = EpochOf(await UntilAsync(before, e => e.Content == "before 10"));
+        }
+
+        await RestartRedisAsync();
+        await PublishAsync(room.Id, "after", 12);
+
+        // Without the epoch, last_seq=10 would be taken as "I have 1..10" of the new lineage and only 11, 12 replayed.
+        var (resumer, seen) = await ResumeAsync(edgeB, room.Id, $"last_seq=10&epoch={oldEpoch}&format=json", 204);
+        await using var resumerConnection = resumer;
+        var notRecovered = Assert.Single(seen, e => e.Type == FrameType.NotRecovered);
+        Assert.Equal(10, notRecovered.Seq);
+        Assert.NotEqual(oldEpoch, notRecovered.Epoch);
+        Assert.Equal(Enumerable.Range(1, 12).Select(n => "after " + n), seen.Where(IsMessage).Select(e => e.Content));
+        Assert.Equal((12L, notRecovered.Epoch), (seen[^1].Seq, seen[^1].Epoch));
+        Assert.Equal(await EpochAsync(room.Id), notRecovered.Epoch);
+
+        await PublishAsync(room.Id, "live", 1);
+        var live = Assert.Single(await resumer.CollectMessagesAsync(1, Patience));
+        Assert.Equal((13L, "live 1"), (live.Seq, live.Content));
+
+        // A client that knows the current epoch resumes as before.
+        var (current, resumed) = await ResumeAsync(edgeA, room.Id, $"last_seq=11&epoch={notRecovered.Epoch}", 205);
+        await using var currentConnection = current;
+        Assert.DoesNotContain(resumed, e => e.Type == FrameType.NotRecovered);
+        Assert.Equal([12L, 13L], resumed.Where(IsMessage).Select(e => e.Seq));
+        Assert.Equal((13L, notRecovered.Epoch), (resumed[^1].Seq, resumed[^1].Epoch));
+    }
+
+    [Fact]
+    public async Task A_seq_that_goes_backwards_within_an_epoch_is_detected_and_every_viewer_moves_to_a_new_epoch()
+    {
+        var room = await fixture.CreateLiveRoomAsync();
+        await using var viewerA = await ViewerAsync(edgeA, room.Id, 206);
+        await using var viewerB = await ViewerAsync(edgeB, room.Id, 207);
+        await PublishAsync(room.Id, "before", 10);
+        var oldEpoch = EpochOf(await UntilAsync(viewerA, e => e.Content == "before 10"));
+        await UntilAsync(viewerB, e => e.Content == "before 10");
+
+        // What a replica that lagged five messages behind holds: seq 5 and history up to 5, the epoch unchanged.
+        await LagRoomStateAsync(room.Id, 5);
+        await PublishAsync(room.Id, "lagged", 3);
+        var untilNewEpoch = new List<ClientEvent>[2];
+        untilNewEpoch[0] = await UntilAsync(viewerA, e => e.Type == FrameType.Resume && e.Epoch != oldEpoch);
+        untilNewEpoch[1] = await UntilAsync(viewerB, e => e.Type == FrameType.Resume && e.Epoch != oldEpoch);
+        await PublishAsync(room.Id, "after", 2);
+
+        long newEpoch = 0;
+        foreach (var (viewer, index) in new[] { (viewerA, 0), (viewerB, 1) })
+        {
+            var seen = untilNewEpoch[index].Concat(await UntilAsync(viewer, e => e.Content == "after 2")).ToList();
+            AssertNoSilentGapOrRepeat(seen, startEpoch: oldEpoch, startSeq: 10);
+            Assert.Equal(["after 1", "after 2"], seen.Where(IsMessage).Select(e => e.Content).Where(c => c.StartsWith("after", StringComparison.Ordinal)));
+            var notRecovered = Assert.Single(seen, e => e.Type == FrameType.NotRecovered);
+            Assert.Equal(10, notRecovered.Seq);
+            Assert.NotEqual(oldEpoch, notRecovered.Epoch);
+            newEpoch = notRecovered.Epoch;
+        }
+
+        Assert.Equal(newEpoch, await EpochAsync(room.Id));
+        await using var check = await RoomClient.ConnectAsync(fixture.WebSocketUri(edgeA, room.Id, $"last_seq=10&epoch={oldEpoch}"), userId: 208);
+        var told = await check.WaitForAsync(e => e.Type == FrameType.NotRecovered, Patience);
+        Assert.Equal((10L, newEpoch), (told.Seq, told.Epoch));
+    }
+
+    /// <summary>
+    /// Connects with a resume query and returns what arrived up to the resume frame. A 1001 before it (the Edge's
+    /// relay stream broke: a node's subscribe failed while it was still reconnecting to Redis) is answered as a
+    /// client does, by connecting again with the same query.
+    /// </summary>
+    private async Task<(RoomClient Client, List<ClientEvent> Seen)> ResumeAsync(TestHost edge, long roomId, string query, long userId)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var client = await RoomClient.ConnectAsync(fixture.WebSocketUri(edge, roomId, query), userId: userId);
+            var seen = await UntilAsync(client, e => e.Type == FrameType.Resume || e.IsClose);
+            if (!seen[^1].IsClose)
+            {
+                return (client, seen);
+            }
+
+            await client.DisposeAsync();
+            Assert.True(seen[^1].CloseStatus == 1001 && attempt < 5, $"closed {seen[^1].CloseStatus}: {seen[^1].Content}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The epoch of the last resume frame among what a client saw.</summary>
+    private static long EpochOf(List<ClientEvent> seen) => seen.Last(e => e.Type == FrameType.Resume).Epoch;
+
+    private static bool IsMessage(ClientEvent e) => e.Type is FrameType.Danmaku or FrameType.Gift or FrameType.System;
+
+    /// <summary>
+    /// Walks what a client saw: each message must be the one right after the client's position in its epoch
+    /// (from the last resume frame); only a not-recovered frame followed by a resume frame may move it elsewhere.
+    /// </summary>
+    private static void AssertNoSilentGapOrRepeat(List<ClientEvent> seen, long startEpoch, long startSeq)
+    {
+        var epoch = startEpoch;
+        var position = startSeq;
+        var told = false;
+        foreach (var e in seen)
+        {
+            if (e.Type == FrameType.NotRecovered)
+            {
+                told = true;
+            }
+            else if (e.Type == FrameType.Resume)
+            {
+                Assert.True(told || (e.Epoch == epoch && e.Seq == position), $"a resume to seq {e.Seq} of epoch {e.Epoch} from {position} of {epoch} without a not-recovered frame");
+                (epoch, position, told) = (e.Epoch, e.Seq, false);
+            }
+            else if (IsMessage(e))
+            {
+                Assert.True(e.Seq == position + 1, $"'{e.Content}' has seq {e.Seq} in epoch {epoch} after {position}: {(e.Seq <= position ? "a repeated seq" : "a silent gap")}");
+                position = e.Seq;
+            }
+        }
+    }
+
+    /// <summary>A live viewer; its first resume frame stays in its events, for the walk from its start.</summary>
+    private async Task<RoomClient> ViewerAsync(TestHost edge, long roomId, long userId) =>
+        await RoomClient.ConnectAsync(fixture.WebSocketUri(edge, roomId), userId: userId);
+
+    /// <summary>Everything a client got up to and including the first event that matches.</summary>
+    private static async Task<List<ClientEvent>> UntilAsync(RoomClient client, Func<ClientEvent, bool> last)
+    {
+        var seen = new List<ClientEvent>();
+        try
+        {
+            await client.WaitForAsync(e =>
+            {
+                seen.Add(e);
+                return last(e);
+            }, Patience);
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            throw new InvalidOperationException($"{ex.Message} Seen: {string.Join("; ", seen.Select(e => $"{e.Type} {e.Seq} {e.Content} {e.CloseStatus}"))}", ex);
+        }
+
+        return seen;
+    }
+
+    /// <summary>Publishes "<paramref name="prefix"/> 1..count", retrying while the services reconnect to Redis.</summary>
+    private async Task<List<long>> PublishAsync(long roomId, string prefix, int count)
+    {
+        var seqs = new List<long>();
+        for (var i = 1; i <= count; i++)
+        {
+            var deadline = DateTime.UtcNow + Patience;
+            while (true)
+            {
+                try
+                {
+                    var published = await messages.PublishAsync(new PublishRequest
+                    {
+                        RoomId = roomId, Kind = MessageKind.System, Content = $"{prefix} {i}",
+                    });
+                    seqs.Add(published.Seq);
+                    break;
+                }
+                catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.ResourceExhausted && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(100);
+                }
+            }
+        }
+
+        return seqs;
+    }
+
+    private async Task<long> EpochAsync(long roomId)
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var epoch = await connection.GetDatabase().HashGetAsync(SeqKey(roomId), "epoch");
+        Assert.False(epoch.IsNull, $"room {roomId} has no epoch");
+        return (long)epoch;
+    }
+
+    /// <summary>
+    /// Sets the room's seq back to <paramref name="seq"/> and its history to the entries up to it, as a replica
+    /// holds them (a new stream: deleting entries would not lower the id the next XADD must exceed).
+    /// </summary>
+    private async Task LagRoomStateAsync(long roomId, long seq)
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var db = connection.GetDatabase();
+        var history = $"room:{{{roomId}}}:msg-history";
+        var kept = await db.StreamRangeAsync(history, "-", $"{seq}-0");
+        await db.KeyDeleteAsync(history);
+        foreach (var entry in kept)
+        {
+            await db.StreamAddAsync(history, entry.Values, entry.Id);
+        }
+
+        await db.HashSetAsync(SeqKey(roomId), "seq", seq);
+    }
+
+    /// <summary>
+    /// Stops Redis (its data is gone: no persistence) and starts it again, then waits until both MessageServices
+    /// answer on their connections to it again.
+    /// </summary>
+    private async Task RestartRedisAsync()
+    {
+        await redis.StopAsync();
+        await redis.StartAgainAsync();
+        var deadline = DateTime.UtcNow + Patience;
+        foreach (var node in new[] { messagesA, messagesB })
+        {
+            // A ping on each connection: "connected" alone may still be the socket to the stopped process.
+            var multiplexer = node.Services.GetRequiredService<IConnectionMultiplexer>();
+            while (!await RespondsAsync(multiplexer.GetDatabase()) || !await RespondsAsync(multiplexer.GetSubscriber()))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "a MessageService did not reconnect to the restarted Redis");
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private static async Task<bool> RespondsAsync(IRedisAsync connection)
+    {
+        try
+        {
+            await connection.PingAsync();
+            return true;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Both MessageServices serve the room again once their subscriptions are back on the restarted Redis.</summary>
+    private async Task WaitForNodesSubscribedAsync(long roomId, int nodes)
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            var reply = (RedisResult[])(await connection.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", $"room:{{{roomId}}}:messages"))!;
+            if ((long)reply[1] >= nodes)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the MessageServices did not resubscribe after the Redis restart");
+            await Task.Delay(50);
+        }
+    }
+
+    private static string SeqKey(long roomId) => $"room:{{{roomId}}}:msg-seq";
+}

@@ -1,0 +1,37 @@
+/** What a room page needs from the live connection; `live.ts` provides it over the SDK's RoomConnection. */
+export interface FeedMessage {
+  kind: 'danmaku' | 'gift' | 'system';
+  seq: number;
+  userId: number;
+  userName: string;
+  content: string;
+  color: string;
+}
+
+export interface FeedRejection {
+  code: number;
+  /** snake_case reason (docs/protocol.md): rate_limited, slow_mode, banned, … */
+  reason: string;
+  /** The reason for people. */
+  text: string;
+  /** 0 when the refusal does not lift by itself. */
+  retryAfterMs: number;
+}
+
+export type FeedState = 'connecting' | 'live' | 'reconnecting' | 'closed';
+
+export interface FeedListener {
+  message(message: FeedMessage): void;
+  deleted(seq: number): void;
+  online(viewers: number): void;
+  rejected(rejection: FeedRejection): void;
+  /** Messages that were lost across a reconnect (`count` 0 when the server did not say how many). */
+  notRecovered(count: number, reason: string): void;
+  state(state: FeedState, detail: string): void;
+}
+
+export interface RoomFeed {
+  /** False when the message could not be handed to the connection (not live). */
+  send(content: string, colour: string): boolean;
+  close(): void;
+}
