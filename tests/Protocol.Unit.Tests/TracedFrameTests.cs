@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Live.Protocol.Tests;
+namespace Live.Protocol.Unit.Tests;
 
 /// <summary>Flag <c>traced</c>: a client's danmaku frame carries its sender's W3C trace context after the text fields.</summary>
 public sealed class TracedFrameTests
