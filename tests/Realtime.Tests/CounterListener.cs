@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Live.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Live.Realtime.Tests;
