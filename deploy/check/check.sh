@@ -5,8 +5,12 @@
 #      their TypeScript models (unknown or misspelled fields fail)
 #   3. cross-reference checks (selectors, ports, probes, referenced objects, subsets, weights, ...)
 #   4. the Dockerfile parses and has the expected structure
+#   5. the alert rules pass `promtool check rules` and their unit tests (`promtool test rules`); the
+#      Grafana dashboards are valid JSON with a uid, a Prometheus data source variable and queries
 #   --publish: also runs the Dockerfile's RUN commands for all six projects with the local SDK
-# npm tools are installed into a scratch directory outside the repository ($DEPLOY_CHECK_WORK).
+# npm tools are installed into a directory outside the repository ($DEPLOY_CHECK_WORK) and kept there:
+# a later run with the same package.json installs nothing, so the check also runs offline.
+# ./platform test runs it (tests/Operations.Tests) with DEPLOY_CHECK_WORK=.local/deploy-check.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,11 +19,14 @@ repo="$(dirname "$deploy")"
 work="${DEPLOY_CHECK_WORK:-${TMPDIR:-/tmp}/live-deploy-check}"
 
 mkdir -p "$work"
-cp "$here/package.json" "$here"/*.mjs "$work/"
-(cd "$work" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+cp "$here"/*.mjs "$work/"
+if ! cmp -s "$here/package.json" "$work/package.json" || [[ ! -d "$work/node_modules" ]]; then
+  cp "$here/package.json" "$work/"
+  (cd "$work" && npm install --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
+fi
 
 echo "==> kustomize builds"
-for k in k8s k8s/migrate istio istio/canary; do
+for k in k8s k8s/migrate istio istio/canary prometheus grafana; do
   if command -v kubectl >/dev/null; then
     out="$(kubectl kustomize "$deploy/$k")"
   elif command -v kustomize >/dev/null; then
@@ -36,6 +43,11 @@ echo "==> strict field check (TypeScript models)"
 (cd "$work" && node typecheck.mjs "$deploy")
 echo "==> Dockerfile"
 (cd "$work" && node dockerfile-check.mjs "$deploy/docker/Dockerfile")
+echo "==> Prometheus rules (promtool) and Grafana dashboards"
+command -v promtool >/dev/null || { echo "promtool not found (Debian package prometheus)" >&2; exit 1; }
+promtool check rules "$deploy"/prometheus/rules/*.yml
+promtool test rules "$deploy"/prometheus/tests/*.yml
+(cd "$work" && node dashboards-check.mjs "$deploy/grafana")
 
 if [[ "${1:-}" == "--publish" ]]; then
   echo "==> Dockerfile RUN steps for every project (local .NET SDK, no Docker daemon)"

@@ -6,6 +6,8 @@ import * as yaml from "js-yaml";
 import { execFileSync } from "node:child_process";
 const root = process.argv[2];
 function walk(d) { return fs.readdirSync(d, { withFileTypes: true }).flatMap(e => e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]); }
+// Prometheus rule files and their unit tests are not Kubernetes objects: check.sh checks them with promtool.
+const notManifest = (f) => /[\\/]prometheus[\\/](rules|tests)[\\/]/.test(f);
 const mod = {
   "v1": "kubernetes-models/v1", "apps/v1": "kubernetes-models/apps/v1", "batch/v1": "kubernetes-models/batch/v1",
   "policy/v1": "kubernetes-models/policy/v1", "autoscaling/v2": "kubernetes-models/autoscaling/v2",
@@ -15,7 +17,7 @@ const mod = {
 };
 const mapped = { "networking.istio.io/v1": "networking.istio.io/v1beta1", "security.istio.io/v1": "security.istio.io/v1beta1" };
 let imports = new Map(), body = [], n = 0;
-for (const f of walk(root).filter(f => /\.ya?ml$/.test(f)).sort()) {
+for (const f of walk(root).filter(f => /\.ya?ml$/.test(f) && !notManifest(f)).sort()) {
   for (const d of yaml.loadAll(fs.readFileSync(f, "utf8")).filter(Boolean)) {
     if (d.apiVersion?.startsWith("kustomize.config.k8s.io")) continue;
     const m = `${mod[d.apiVersion]}/${d.kind}`, alias = `I${d.kind}_${Object.keys(mod).indexOf(d.apiVersion)}`;

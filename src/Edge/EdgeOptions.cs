@@ -6,6 +6,14 @@ public sealed class EdgeOptions
 {
     public const string Section = "Edge";
 
+    /// <summary>
+    /// WebSocket connections this process accepts at most; beyond it an upgrade is refused with 503 and a
+    /// Retry-After, so a client tries again (through the load balancer, usually another Edge). Each connection
+    /// costs its outbox (up to <see cref="OutboxCapBytes"/>) and a socket; size it to the pod's memory.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxConnections { get; set; } = 100_000;
+
     /// <summary>A larger inbound WebSocket message closes the connection with 1009.</summary>
     [Range(64, 1_048_576)]
     public int MaxInboundFrameBytes { get; set; } = 4_096;

@@ -64,6 +64,9 @@ public static class MessageServiceApp
         services.AddSingleton<RoomHub>();
         services.AddHostedService<BatchFlusher>();
 
+        services.AddValidatedOptions<ConsumerLagOptions>(configuration, ConsumerLagOptions.Section);
+        services.AddHostedService<ConsumerLagMonitor>();
+
         services.AddSingleton<RoomAuthority>();
         services.AddSingleton<MessageDeleter>();
 

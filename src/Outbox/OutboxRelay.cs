@@ -102,6 +102,7 @@ public abstract class OutboxRelay<TContext, TRecord>(
             var acquired = await db.Database.SqlQuery<int?>($"SELECT GET_LOCK(CONCAT({lockName}, DATABASE()), 0) AS Value").SingleAsync(ct);
             if (acquired != 1)
             {
+                OutboxBacklog.StandingBy(Settings.Topic);
                 return BatchOutcome.Standby;
             }
 
@@ -126,8 +127,11 @@ public abstract class OutboxRelay<TContext, TRecord>(
         var rows = await outbox.AsNoTracking().OrderBy(o => o.Id).Take(BatchSize).ToListAsync(ct);
         if (rows.Count == 0)
         {
+            OutboxBacklog.Empty(Settings.Topic);
             return BatchOutcome.Empty;
         }
+
+        OutboxBacklog.Waiting(Settings.Topic, rows[0].CreatedAt);
 
         var deliveries = new Task<DeliveryResult<string, byte[]>>[rows.Count];
         for (var i = 0; i < rows.Count; i++)
@@ -160,6 +164,14 @@ public abstract class OutboxRelay<TContext, TRecord>(
             var lastId = rows[acknowledged - 1].Id;
             await outbox.Where(o => o.Id <= lastId).ExecuteDeleteAsync(CancellationToken.None);
             OnPublished(acknowledged, (time.GetUtcNow().UtcDateTime - rows[0].CreatedAt).TotalMilliseconds);
+            if (acknowledged < rows.Count)
+            {
+                OutboxBacklog.Waiting(Settings.Topic, rows[acknowledged].CreatedAt);
+            }
+            else if (rows.Count < BatchSize)
+            {
+                OutboxBacklog.Empty(Settings.Topic);
+            }
         }
 
         if (failure is not null)

@@ -3,7 +3,8 @@ namespace Live.Protocol;
 /// <summary>
 /// Byte layout of a frame (big-endian). Every frame starts with the same 37-byte header:
 /// magic u16, version u8, type u8, flags u8, timestamp i64 (Unix ms), user id i64, room id i64, seq i64.
-/// Message frames continue with three u16-length-prefixed UTF-8 fields: user name, content, colour.
+/// Message frames continue with three u16-length-prefixed UTF-8 fields: user name, content, colour; with flag
+/// <c>traced</c>, a W3C trace context follows (<see cref="TraceContextSize"/>).
 /// Batch frames continue with: first seq i64, count u16, sampled-out u16, raw length u32, payload length u32,
 /// then the payload: <c>count</c> message frames back to back (zstd-compressed when flagged).
 /// </summary>
@@ -22,6 +23,9 @@ public static class FrameLayout
 
     /// <summary>The smallest message frame: a header and three empty fields.</summary>
     public const int MinMessageSize = HeaderSize + 6;
+
+    /// <summary>A traced message frame's trace context: trace id (16 bytes), parent span id (8), trace flags (1).</summary>
+    public const int TraceContextSize = 16 + 8 + 1;
 
     public const int BatchBodySize = 8 + 2 + 2 + 4 + 4;
     public const int BatchHeaderSize = HeaderSize + BatchBodySize;

@@ -42,7 +42,7 @@ public static class FrameReader
         var isBatch = type == FrameType.Batch;
         var valid = isBatch
             ? (flags & ~(FrameFlags.Batch | FrameFlags.Compressed)) == 0 && (flags & FrameFlags.Batch) != 0
-            : flags == FrameFlags.None;
+            : flags is FrameFlags.None or FrameFlags.Traced;
         return valid ? DecodeStatus.Ok : DecodeStatus.BadFlags;
     }
 
@@ -51,7 +51,7 @@ public static class FrameReader
     {
         frame = default;
         consumed = 0;
-        var status = TryReadHeader(input, out var type, out _);
+        var status = TryReadHeader(input, out var type, out var flags);
         if (status != DecodeStatus.Ok)
         {
             return status;
@@ -70,6 +70,18 @@ public static class FrameReader
             return status;
         }
 
+        var traceContext = ReadOnlySpan<byte>.Empty;
+        if (flags == FrameFlags.Traced)
+        {
+            if (input.Length - offset < FrameLayout.TraceContextSize)
+            {
+                return DecodeStatus.Truncated;
+            }
+
+            traceContext = input.Slice(offset, FrameLayout.TraceContextSize);
+            offset += FrameLayout.TraceContextSize;
+        }
+
         frame = new MessageFrame(
             type,
             BinaryPrimitives.ReadInt64BigEndian(input[FrameLayout.TimestampOffset..]),
@@ -78,7 +90,8 @@ public static class FrameReader
             BinaryPrimitives.ReadInt64BigEndian(input[FrameLayout.SeqOffset..]),
             userName,
             content,
-            color);
+            color,
+            traceContext);
         consumed = offset;
         return DecodeStatus.Ok;
     }

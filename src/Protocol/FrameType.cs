@@ -44,6 +44,12 @@ public enum FrameFlags : byte
 
     /// <summary>Set on, and only on, <see cref="FrameType.Batch"/> frames.</summary>
     Batch = 0x02,
+
+    /// <summary>
+    /// The message frame carries its sender's W3C trace context after its text fields
+    /// (<see cref="FrameLayout.TraceContextSize"/> bytes). Only on message frames; clients set it to have a send traced.
+    /// </summary>
+    Traced = 0x04,
 }
 
 /// <summary>The code in an <see cref="FrameType.Error"/> frame's seq slot. Values never change meaning.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Text;
 
 namespace Live.Protocol;
@@ -48,6 +49,20 @@ public static class FrameWriter
         offset += WriteRawField(span[offset..], color);
         output.Advance(offset);
         return offset;
+    }
+
+    /// <summary>
+    /// A client's danmaku frame carrying the sender's trace context (flag <c>traced</c>), so the server continues
+    /// the sender's trace. Fields over 65,535 UTF-8 bytes throw.
+    /// </summary>
+    public static byte[] EncodeTracedMessage(FrameType type, long timestampMs, long roomId, string? content, string? color, in ActivityContext traceContext)
+    {
+        var untraced = EncodeMessage(type, timestampMs, 0, roomId, 0, null, content, color);
+        var frame = new byte[untraced.Length + FrameLayout.TraceContextSize];
+        untraced.CopyTo(frame, 0);
+        frame[FrameLayout.FlagsOffset] = (byte)FrameFlags.Traced;
+        TraceContextCodec.Write(frame.AsSpan(untraced.Length), traceContext);
+        return frame;
     }
 
     /// <summary>Copies a parsed frame (e.g. to re-batch a subset of a batch).</summary>

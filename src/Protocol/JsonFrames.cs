@@ -4,7 +4,8 @@ using System.Text.Json;
 namespace Live.Protocol;
 
 /// <summary>What a client may send as a JSON text frame.</summary>
-public readonly record struct ClientJsonMessage(FrameType Type, string? Content, string? Color);
+/// <summary>A client's JSON frame; <paramref name="TraceParent"/> is the sender's W3C traceparent, when it sent one.</summary>
+public readonly record struct ClientJsonMessage(FrameType Type, string? Content, string? Color, string? TraceParent = null);
 
 /// <summary>
 /// The JSON text form of the same frames, for simple clients: one object per frame, a batch is an object with
@@ -146,6 +147,7 @@ public static class JsonFrames
         FrameType? type = null;
         string? content = null;
         string? color = null;
+        string? traceParent = null;
         try
         {
             var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 4 });
@@ -174,6 +176,10 @@ public static class JsonFrames
                 {
                     color = reader.GetString();
                 }
+                else if (name.SequenceEqual("traceparent"u8) && reader.TokenType == JsonTokenType.String)
+                {
+                    traceParent = reader.GetString();
+                }
                 else
                 {
                     reader.Skip();
@@ -200,7 +206,7 @@ public static class JsonFrames
             return DecodeStatus.UnknownType;
         }
 
-        message = new ClientJsonMessage(type.Value, content, color);
+        message = new ClientJsonMessage(type.Value, content, color, traceParent);
         return DecodeStatus.Ok;
     }
 

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Live.Protocol;
 
 /// <summary>A parsed message frame: a view over the input bytes, nothing copied.</summary>
@@ -5,7 +7,14 @@ public readonly ref struct MessageFrame
 {
     public MessageFrame(FrameType type, long timestampMs, long userId, long roomId, long seq,
         ReadOnlySpan<byte> userName, ReadOnlySpan<byte> content, ReadOnlySpan<byte> color)
+        : this(type, timestampMs, userId, roomId, seq, userName, content, color, ReadOnlySpan<byte>.Empty)
     {
+    }
+
+    public MessageFrame(FrameType type, long timestampMs, long userId, long roomId, long seq,
+        ReadOnlySpan<byte> userName, ReadOnlySpan<byte> content, ReadOnlySpan<byte> color, ReadOnlySpan<byte> traceContext)
+    {
+        TraceContext = traceContext;
         Type = type;
         TimestampMs = timestampMs;
         UserId = userId;
@@ -27,6 +36,12 @@ public readonly ref struct MessageFrame
     public ReadOnlySpan<byte> UserName { get; }
     public ReadOnlySpan<byte> Content { get; }
     public ReadOnlySpan<byte> Color { get; }
+
+    /// <summary>The sender's trace context (flag <c>traced</c>; <see cref="FrameLayout.TraceContextSize"/> bytes), empty without it.</summary>
+    public ReadOnlySpan<byte> TraceContext { get; }
+
+    /// <summary>The trace context as an <see cref="ActivityContext"/>; default when absent or when an id is all zeros (invalid in W3C).</summary>
+    public ActivityContext ParentContext => TraceContextCodec.Read(TraceContext);
 
     /// <summary>Gifts and system messages are never sampled out or dropped for slow readers.</summary>
     public bool IsPriority => Type != FrameType.Danmaku;

@@ -34,6 +34,7 @@ public static class ProxyApp
         app.MapDefaultEndpoints();
         app.MapReverseProxy(pipeline =>
         {
+            pipeline.UseForwardedOutcomes();
             pipeline.UseCanaryRouting();
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();

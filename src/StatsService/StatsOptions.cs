@@ -30,6 +30,12 @@ public sealed class StatsOptions
     [Range(1, 5_000)]
     public int MaxBatchDelayMs { get; set; } = 50;
 
+    /// <summary>
+    /// Read record headers to continue the producers' traces (a span per sampled record, its batch's apply). Off
+    /// saves a native call per record for a consumer that must go faster than tracing is worth.
+    /// </summary>
+    public bool FollowTraces { get; set; } = true;
+
     /// <summary>How long a gift's idempotency key is remembered; the outbox republishes within minutes, not days.</summary>
     [Range(1, 90)]
     public int GiftDedupDays { get; set; } = 7;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -14,6 +15,9 @@ public sealed class SdkFixtureTests
 {
     private const long Room = 4_503_599_627_370_497; // 2^52 + 1: above 32 bits, still exact as a JavaScript number
     private const long Ts = 1_763_840_000_123;
+
+    private static readonly ActivityContext SendContext = new(
+        ActivityTraceId.CreateFromString("4bf92f3577b34da6a3ce929d0e0e4736"), ActivitySpanId.CreateFromString("00f067aa0ba902b7"), ActivityTraceFlags.Recorded);
 
     [Fact]
     public void The_checked_in_SDK_fixtures_are_what_this_codec_produces()
@@ -53,6 +57,11 @@ public sealed class SdkFixtureTests
         {
             ["generatedBy"] = "tests/Protocol.Unit.Tests/SdkFixtureTests.cs (src/Protocol); do not edit by hand",
             ["frames"] = frames,
+            ["clientFrames"] = new JsonArray
+            {
+                ClientDanmaku("danmaku", "hi 👋 弹幕", "#ff0000", default),
+                ClientDanmaku("danmaku-traced", "traced hello", "#ffffff", SendContext),
+            },
         };
         return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
@@ -119,6 +128,46 @@ public sealed class SdkFixtureTests
             entry["json"] = Encoding.UTF8.GetString(text);
         }
 
+        return entry;
+    }
+
+    [Fact]
+    public void The_client_frames_of_the_fixtures_are_read_by_the_Edge_with_their_trace_context()
+    {
+        var clientFrames = JsonNode.Parse(Generate())!["clientFrames"]!.AsArray();
+        Assert.Equal(2, clientFrames.Count);
+        foreach (var entry in clientFrames)
+        {
+            var traceparent = (string?)entry!["traceparent"];
+            Assert.Equal(DecodeStatus.Ok, FrameReader.TryReadSingleMessage(Convert.FromBase64String((string)entry["base64"]!), out var frame));
+            Assert.Equal((string)entry["content"]!, Encoding.UTF8.GetString(frame.Content));
+            var expected = traceparent is null ? default : SendContext;
+            var read = frame.ParentContext;
+            Assert.Equal((expected.TraceId, expected.SpanId, expected.TraceFlags), (read.TraceId, read.SpanId, read.TraceFlags));
+
+            Assert.Equal(DecodeStatus.Ok, JsonFrames.TryParseClient(Encoding.UTF8.GetBytes((string)entry["json"]!), out var json));
+            Assert.Equal((FrameType.Danmaku, (string)entry["content"]!, (string)entry["color"]!, traceparent), (json.Type, json.Content, json.Color, json.TraceParent));
+        }
+    }
+
+    /// <summary>A danmaku as a client sends it, in both forms; traced when <paramref name="trace"/> is not default.</summary>
+    private static JsonObject ClientDanmaku(string name, string content, string color, ActivityContext trace)
+    {
+        var traced = trace != default;
+        var frame = traced
+            ? FrameWriter.EncodeTracedMessage(FrameType.Danmaku, 0, 0, content, color, trace)
+            : FrameWriter.EncodeMessage(FrameType.Danmaku, 0, 0, 0, 0, null, content, color);
+        var json = new JsonObject { ["type"] = "danmaku", ["content"] = content, ["color"] = color };
+        var entry = new JsonObject { ["name"] = name, ["content"] = content, ["color"] = color };
+        if (traced)
+        {
+            var traceparent = $"00-{trace.TraceId.ToHexString()}-{trace.SpanId.ToHexString()}-01";
+            json["traceparent"] = traceparent;
+            entry["traceparent"] = traceparent;
+        }
+
+        entry["base64"] = Convert.ToBase64String(frame);
+        entry["json"] = json.ToJsonString();
         return entry;
     }
 

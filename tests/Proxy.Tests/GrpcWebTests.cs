@@ -1,7 +1,9 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Web;
+using Live.Testing;
 using Live.V1;
 
 namespace Live.Proxy.Tests;
@@ -9,6 +11,12 @@ namespace Live.Proxy.Tests;
 public sealed class GrpcWebFixture : ProxyEnvironmentFixture
 {
     protected override bool WithStats => true;
+
+    /// <summary>MessageService's cluster points at a port nothing listens on: calls to it are the backend failing.</summary>
+    protected override IDictionary<string, string?> ProxySettings => new Dictionary<string, string?>
+    {
+        ["ReverseProxy:Clusters:message:Destinations:v1:Address"] = $"http://127.0.0.1:{TestEnvironment.FreeTcpPort()}",
+    };
 }
 
 /// <summary>
@@ -16,7 +24,7 @@ public sealed class GrpcWebFixture : ProxyEnvironmentFixture
 /// Proxy forwards it like any gRPC call — token, limits, identity headers and canary alike — and the services
 /// answer it themselves (Grpc.AspNetCore.Web).
 /// </summary>
-public sealed class GrpcWebTests(GrpcWebFixture fixture) : IClassFixture<GrpcWebFixture>
+public sealed partial class GrpcWebTests(GrpcWebFixture fixture) : IClassFixture<GrpcWebFixture>
 {
     private ProxyEnvironment Env => fixture.Environment;
 
@@ -112,6 +120,61 @@ public sealed class GrpcWebTests(GrpcWebFixture fixture) : IClassFixture<GrpcWeb
         var refused = await Assert.ThrowsAsync<RpcException>(() => stream.ResponseStream.MoveNext(CancellationToken.None));
         Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
     }
+
+    [Fact]
+    public async Task Forwarded_calls_are_counted_by_protocol_and_a_backend_that_cannot_answer_is_a_server_error()
+    {
+        var before = await ResponsesAsync();
+        using var channel = WebChannel(GrpcWebMode.GrpcWeb, HttpVersion.Version11);
+        var users = new Live.V1.UserService.UserServiceClient(channel);
+        var username = "m" + Guid.NewGuid().ToString("N")[..12];
+        await users.RegisterAsync(new RegisterRequest { Username = username, Password = "grpc-web-password" });
+        var tokens = await users.LoginAsync(new LoginRequest { Username = username, Password = "grpc-web-password" });
+        var down = await Assert.ThrowsAsync<RpcException>(() => new Live.V1.MessageService.MessageServiceClient(channel)
+            .GetHistoryAsync(new GetHistoryRequest { RoomId = 1 }, ProxyEnvironment.Bearer(tokens.AccessToken)).ResponseAsync);
+        Assert.Equal(StatusCode.Unavailable, down.StatusCode);
+
+        // Read as Prometheus does, from the Proxy's /metrics (the ProxyGrpcFailures alert divides these); the
+        // exporter serves a cached scrape for a moment, so read until it is fresh.
+        var after = await ResponsesAsync();
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); after.GetValueOrDefault(("grpc-web", "server_error")) == before.GetValueOrDefault(("grpc-web", "server_error")) && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(200);
+            after = await ResponsesAsync();
+        }
+
+        var seen = string.Join("; ", after.Select(c => $"{c.Key}={c.Value}"));
+        Assert.True(before.GetValueOrDefault(("grpc-web", "ok")) + 2 == after.GetValueOrDefault(("grpc-web", "ok")), "two calls answered: " + seen);
+        Assert.True(after.GetValueOrDefault(("grpc-web", "server_error")) > before.GetValueOrDefault(("grpc-web", "server_error")), "the backend that is down: " + seen);
+    }
+
+    /// <summary>live_proxy_responses_total by (protocol, outcome), scraped from the Proxy.</summary>
+    private async Task<Dictionary<(string Protocol, string Outcome), double>> ResponsesAsync()
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(new Uri(Env.Proxy.HttpAddress, "/metrics"));
+        var counts = new Dictionary<(string, string), double>();
+        foreach (var line in text.Split('\n'))
+        {
+            var match = ResponsesLine().Match(line);
+            if (match.Success)
+            {
+                var key = (Label(line, "protocol"), Label(line, "outcome"));
+                counts[key] = counts.GetValueOrDefault(key) + double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return counts;
+    }
+
+    private static string Label(string line, string name)
+    {
+        var start = line.IndexOf(name + "=\"", StringComparison.Ordinal) + name.Length + 2;
+        return line[start..line.IndexOf('"', start)];
+    }
+
+    [GeneratedRegex(@"^live_proxy_responses_total\{.*\}\s+(\S+)")]
+    private static partial Regex ResponsesLine();
 
     private GrpcChannel WebChannel(GrpcWebMode mode, Version httpVersion) =>
         GrpcChannel.ForAddress(Env.Proxy.PublicAddress, new GrpcChannelOptions

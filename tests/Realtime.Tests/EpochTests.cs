@@ -54,6 +54,8 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         await PublishAsync(room.Id, "before", 10);
         var oldEpoch = EpochOf(await UntilAsync(viewerA, e => e.Content == "before 10"));
         await UntilAsync(viewerB, e => e.Content == "before 10");
+        using var replacedA = new CounterListener(messagesA, "live.message.epochs.replaced");
+        using var replacedB = new CounterListener(messagesB, "live.message.epochs.replaced");
 
         await RestartRedisAsync();
         await WaitForNodesSubscribedAsync(room.Id, 2);
@@ -71,6 +73,9 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
             Assert.Equal((FrameType.Resume, 0L, notRecovered.Epoch), (resume.Type, resume.Seq, resume.Epoch));
             Assert.Equal(await EpochAsync(room.Id), resume.Epoch);
         }
+
+        // Each node forwarding the room counts the replacement once (the RoomEpochReplaced alert).
+        Assert.Equal((1L, 1L), (replacedA.Total, replacedB.Total));
     }
 
     [Fact]
@@ -119,6 +124,10 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         var oldEpoch = EpochOf(await UntilAsync(viewerA, e => e.Content == "before 10"));
         await UntilAsync(viewerB, e => e.Content == "before 10");
 
+        using var regressionsA = new CounterListener(messagesA, "live.message.stream.regressions");
+        using var regressionsB = new CounterListener(messagesB, "live.message.stream.regressions");
+        using var replacedA = new CounterListener(messagesA, "live.message.epochs.replaced");
+
         // What a replica that lagged five messages behind holds: seq 5 and history up to 5, the epoch unchanged.
         await LagRoomStateAsync(room.Id, 5);
         await PublishAsync(room.Id, "lagged", 3);
@@ -140,6 +149,8 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         }
 
         Assert.Equal(newEpoch, await EpochAsync(room.Id));
+        Assert.True(regressionsA.Total + regressionsB.Total >= 1, "the seq going backwards is counted");
+        Assert.Equal(1L, replacedA.Total);
         await using var check = await RoomClient.ConnectAsync(fixture.WebSocketUri(edgeA, room.Id, $"last_seq=10&epoch={oldEpoch}"), userId: 208);
         var told = await check.WaitForAsync(e => e.Type == FrameType.NotRecovered, Patience);
         Assert.Equal((10L, newEpoch), (told.Seq, told.Epoch));

@@ -7,6 +7,7 @@ using Live.Edge.Identity;
 using Live.Edge.Telemetry;
 using Live.Protocol;
 using Live.V1;
+using Microsoft.Extensions.Options;
 
 namespace Live.Realtime.Unit.Tests;
 
@@ -19,7 +20,7 @@ public sealed class InboundGateTests : IDisposable
     private readonly RecordingUplink uplink = new();
     private readonly EdgeOptions options = new() { MaxFramesPerSecond = 5, MaxInvalidFrames = 2 };
 
-    public InboundGateTests() => metrics = new EdgeMetrics(meters);
+    public InboundGateTests() => metrics = new EdgeMetrics(meters, Options.Create(options));
 
     [Fact]
     public async Task A_viewers_danmaku_goes_up_the_relay_with_the_connections_identity_in_either_form()

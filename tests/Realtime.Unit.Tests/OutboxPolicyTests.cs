@@ -5,6 +5,7 @@ using Live.Edge.Connections;
 using Live.Edge.Identity;
 using Live.Edge.Telemetry;
 using Live.Protocol;
+using Microsoft.Extensions.Options;
 
 namespace Live.Realtime.Unit.Tests;
 
@@ -28,7 +29,7 @@ public sealed class OutboxPolicyTests : IDisposable
         HeartbeatIntervalMs = 600_000,
     };
 
-    public OutboxPolicyTests() => metrics = new EdgeMetrics(meters);
+    public OutboxPolicyTests() => metrics = new EdgeMetrics(meters, Options.Create(options));
 
     [Fact]
     public async Task Over_the_cap_ordinary_batches_are_dropped_and_what_fits_still_goes_out_in_order()

@@ -167,7 +167,7 @@ internal sealed class InboundGate
         if (type == WebSocketMessageType.Text)
         {
             var status = JsonFrames.TryParseClient(data, out var json);
-            return status == DecodeStatus.Ok ? OnMessage(json.Type, json.Content, json.Color) : Invalid(status);
+            return status == DecodeStatus.Ok ? OnMessage(json.Type, json.Content, json.Color, MessageTracing.Parse(json.TraceParent)) : Invalid(status);
         }
 
         var binary = FrameReader.TryReadSingleMessage(data, out var frame);
@@ -179,12 +179,13 @@ internal sealed class InboundGate
         return frame.Type switch
         {
             FrameType.Heartbeat => true,
-            FrameType.Danmaku => OnMessage(FrameType.Danmaku, Encoding.UTF8.GetString(frame.Content), Encoding.UTF8.GetString(frame.Color)),
-            _ => OnMessage(frame.Type, null, null),
+            FrameType.Danmaku => OnMessage(FrameType.Danmaku, Encoding.UTF8.GetString(frame.Content), Encoding.UTF8.GetString(frame.Color), frame.ParentContext),
+            _ => OnMessage(frame.Type, null, null, default),
         };
     }
 
-    private bool OnMessage(FrameType type, string? content, string? color)
+    /// <param name="traceContext">The sender's trace context; default when the frame carried none.</param>
+    private bool OnMessage(FrameType type, string? content, string? color, in ActivityContext traceContext)
     {
         if (type == FrameType.Heartbeat)
         {
@@ -219,16 +220,21 @@ internal sealed class InboundGate
                 ClientIp = identity.ClientIp,
             },
         };
+        var activity = MessageTracing.StartReceive(traceContext, up.Message);
+        string? refusal = null;
         switch (uplink.TrySendMessage(connection.RoomId, up))
         {
             case RelaySendResult.Disconnected:
-                connection.SendError(ErrorCode.Unavailable, "message service unavailable; retry shortly");
+                refusal = "message service unavailable; retry shortly";
+                connection.SendError(ErrorCode.Unavailable, refusal);
                 break;
             case RelaySendResult.Full:
-                connection.SendError(ErrorCode.Overloaded, "edge is overloaded; retry shortly");
+                refusal = "edge is overloaded; retry shortly";
+                connection.SendError(ErrorCode.Overloaded, refusal);
                 break;
         }
 
+        MessageTracing.End(activity, refusal);
         return true;
     }
 

@@ -150,7 +150,12 @@ public sealed class RelayStream(
         {
             case RelayDown.KindOneofCase.Batch:
                 metrics.BatchReceived();
-                registry.Find(down.Batch.RoomId)?.Deliver(down.Batch);
+                if (registry.Find(down.Batch.RoomId) is { } room)
+                {
+                    room.Deliver(down.Batch);
+                    metrics.BatchDelivered(down.Batch.OldestAcceptedMs);
+                }
+
                 break;
             case RelayDown.KindOneofCase.Subscribed:
                 registry.Find(down.Subscribed.RoomId)?.OnSubscribed(down.Subscribed.LatestSeq, down.Subscribed.Epoch);

@@ -76,6 +76,15 @@ public static class RoomSocketEndpoint
             return;
         }
 
+        if (metrics.OpenConnections >= options.Value.MaxConnections)
+        {
+            metrics.ConnectionRefused();
+            context.Response.Headers.RetryAfter = "5";
+            await Problem(context, StatusCodes.Status503ServiceUnavailable,
+                $"This Edge holds its maximum of {options.Value.MaxConnections} connections; retry shortly.");
+            return;
+        }
+
         var identity = identities.Resolve(context.Request, out var identityError);
         if (identity is null)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
 
 namespace Live.Edge.Telemetry;
 
@@ -18,10 +19,12 @@ public sealed class EdgeMetrics : IDisposable
     private readonly Counter<long> viewerChangesDropped;
     private readonly Counter<long> relayReconnects;
     private readonly Counter<long> floodersDisconnected;
+    private readonly Counter<long> connectionsRefused;
+    private readonly Histogram<double> deliveryLatency;
     private long connections;
     private long dropped;
 
-    public EdgeMetrics(IMeterFactory meterFactory)
+    public EdgeMetrics(IMeterFactory meterFactory, IOptions<EdgeOptions> options)
     {
         meter = meterFactory.Create(Name);
         connectionsOpened = meter.CreateCounter<long>("live.edge.connections.opened");
@@ -35,8 +38,23 @@ public sealed class EdgeMetrics : IDisposable
         viewerChangesDropped = meter.CreateCounter<long>("live.edge.viewer_changes.dropped", description: "Joins/leaves not sent to RoomService because the queue was full.");
         relayReconnects = meter.CreateCounter<long>("live.edge.relay.reconnects");
         floodersDisconnected = meter.CreateCounter<long>("live.edge.flooders.disconnected", description: "Connections closed (4030) because moderation named the sender a repeat flooder.");
+        connectionsRefused = meter.CreateCounter<long>("live.edge.connections.refused", description: "Upgrades refused (503) because the process was at Edge:MaxConnections.");
+        deliveryLatency = meter.CreateHistogram<double>("live.edge.delivery.latency", unit: "ms",
+            description: "From MessageService accepting a batch's oldest message to the batch being queued to every local connection of its room.");
         meter.CreateObservableGauge("live.edge.connections", () => Volatile.Read(ref connections), description: "Open WebSocket connections.");
+        var limit = (long)options.Value.MaxConnections;
+        meter.CreateObservableGauge("live.edge.connections.limit", () => limit, description: "Edge:MaxConnections, the most connections this process accepts.");
+
+        // Counters the alert rules divide or take rates of start at zero, so the first event is an increase
+        // Prometheus sees and a ratio has a denominator before anything has gone wrong.
+        droppedBatches.Add(0);
+        inboundFrames.Add(0);
+        invalidFrames.Add(0);
+        connectionsRefused.Add(0);
+        relayReconnects.Add(0);
     }
+
+    public long OpenConnections => Volatile.Read(ref connections);
 
     public long DroppedBatches => Volatile.Read(ref dropped);
 
@@ -75,6 +93,17 @@ public sealed class EdgeMetrics : IDisposable
     public void RelayReconnected() => relayReconnects.Add(1);
 
     public void FlooderDisconnected() => floodersDisconnected.Add(1);
+
+    public void ConnectionRefused() => connectionsRefused.Add(1);
+
+    /// <summary>A batch whose oldest message was accepted at <paramref name="oldestAcceptedMs"/> (Unix ms; 0: unknown) reached its connections.</summary>
+    public void BatchDelivered(long oldestAcceptedMs)
+    {
+        if (oldestAcceptedMs > 0)
+        {
+            deliveryLatency.Record(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - oldestAcceptedMs));
+        }
+    }
 
     public void Dispose() => meter.Dispose();
 }

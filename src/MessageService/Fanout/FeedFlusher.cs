@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using Google.Protobuf;
 using Live.MessageService.Relay;
@@ -98,6 +99,7 @@ public sealed class FeedFlusher(MessageOptions settings, MessageMetrics metrics,
                     CompressedFrame = encoded.CompressedFrame is null ? ByteString.Empty : UnsafeByteOperations.UnsafeWrap(encoded.CompressedFrame),
                     HasPriority = hasPriority,
                     MessageCount = kept,
+                    OldestAcceptedMs = BinaryPrimitives.ReadInt64BigEndian(frames.WrittenSpan[(messages[0].Offset + FrameLayout.TimestampOffset)..]),
                 },
             };
             foreach (var target in targets)

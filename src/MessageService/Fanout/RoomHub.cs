@@ -167,6 +167,13 @@ public sealed class RoomHub(
         {
             // An epoch announcement (ADR 0007): the epoch in the user id slot, the seq it starts after in the seq slot.
             var epoch = FrameWriter.ReadUserId(frame.Span);
+            var known = feed.Epoch;
+            if (known != 0 && known != epoch)
+            {
+                // Not a room's first epoch: what this node forwarded in the old one is gone from the stream.
+                metrics.EpochReplaced();
+            }
+
             if (feed.ChangeEpoch(epoch, seq, time.GetUtcNow().ToUnixTimeMilliseconds()))
             {
                 dirty.Enqueue(feed);
@@ -197,6 +204,7 @@ public sealed class RoomHub(
     {
         var known = feed.Epoch;
         Log.StreamWentBackwards(logger, feed.RoomId, seq, known);
+        metrics.StreamRegressed();
         try
         {
             if (await epochs.ReplaceAsync(feed.RoomId, known) == 0)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Grpc.Core;
@@ -47,6 +48,10 @@ public sealed class MessageGrpcService(
         var writer = session.RunWriterAsync(responseStream);
         var reporter = ingests.ReportAsync();
         var rooms = 0;
+
+        // The stream's own span lasts as long as the Edge's connection: messages are not its children. A
+        // message joins a trace only when its client sent a trace context (ClientMessage.traceparent).
+        Activity.Current = null;
         try
         {
             await foreach (var up in requestStream.ReadAllAsync(session.Aborted))

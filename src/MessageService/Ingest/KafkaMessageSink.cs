@@ -25,6 +25,7 @@ public sealed class KafkaMessageSink : BackgroundService
     private readonly MessageMetrics metrics;
     private readonly ILogger<KafkaMessageSink> logger;
     private readonly string topic;
+    private readonly string publishSpanName;
     private readonly Channel<Message<string, byte[]>> queue;
     private readonly Action<DeliveryReport<string, byte[]>> onDelivered;
     private long queued;
@@ -39,6 +40,7 @@ public sealed class KafkaMessageSink : BackgroundService
         this.metrics = metrics;
         this.logger = logger;
         topic = options.Value.KafkaTopic;
+        publishSpanName = topic + " publish";
         queue = Channel.CreateBounded<Message<string, byte[]>>(
             new BoundedChannelOptions(options.Value.KafkaQueueCapacity)
             {
@@ -54,11 +56,20 @@ public sealed class KafkaMessageSink : BackgroundService
 
     public void Enqueue(RoomMessage message)
     {
-        using var activity = MessageMetrics.ActivitySource.StartActivity($"{topic} publish", ActivityKind.Producer);
-        activity?.SetTag("messaging.system", "kafka");
-        activity?.SetTag("messaging.destination.name", topic);
         var headers = new Headers { { "content-type", ContentType } };
-        KafkaTraceContext.Inject(headers, activity ?? Activity.Current);
+
+        // A record joins a trace only when its message is in one (a traced relayed message, a Publish call):
+        // untraced relay traffic gets no span of its own.
+        if (Activity.Current is not null)
+        {
+            using var activity = MessageMetrics.ActivitySource.StartActivity(publishSpanName, ActivityKind.Producer);
+            activity?.SetTag("messaging.system", "kafka");
+            activity?.SetTag("messaging.destination.name", topic);
+            activity?.SetTag("live.room_id", message.RoomId);
+            activity?.SetTag("live.seq", message.Seq);
+            KafkaTraceContext.Inject(headers, activity ?? Activity.Current);
+        }
+
         var record = new Message<string, byte[]>
         {
             Key = message.RoomId.ToString(CultureInfo.InvariantCulture),

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Threading.Channels;
 using Google.Protobuf;
 using Live.MessageService.Ingest;
+using Live.MessageService.Telemetry;
 using Live.V1;
 
 namespace Live.MessageService.Relay;
@@ -36,7 +38,11 @@ public sealed class RelayIngest
     {
         var incoming = new IncomingMessage(message.RoomId, message.Kind, message.UserId, message.UserName, message.Content, message.Color,
             message.ConnectionId, MessageOrigin.Viewer, message.UserLevel, AddressOf(message.ClientIp));
-        return inFlight.Writer.WriteAsync(new PendingIngest(incoming, StartInOrder(incoming)), session.Aborted);
+        var activity = IngestTracing.StartRelayed(message.Traceparent);
+        var started = StartInOrder(incoming);
+        // The ingest started above keeps the message's span; the stream's read loop goes on outside any trace.
+        Activity.Current = null;
+        return inFlight.Writer.WriteAsync(new PendingIngest(incoming, started, activity), session.Aborted);
     }
 
     /// <summary>No more messages: <see cref="ReportAsync"/> ends once those started are reported.</summary>
@@ -60,6 +66,7 @@ public sealed class RelayIngest
             {
                 // Only if no later message of the connection took its place.
                 unfinished.TryRemove(KeyValuePair.Create(item.Message.ConnectionId, item.Result));
+                IngestTracing.Stop(item.Activity, item.Result);
             }
 
             if (item.Message.ConnectionId == 0)
@@ -114,5 +121,5 @@ public sealed class RelayIngest
 
     private static IPAddress? AddressOf(ByteString ip) => ip.Length is 4 or 16 ? new IPAddress(ip.Span) : null;
 
-    private readonly record struct PendingIngest(IncomingMessage Message, Task<IngestResult> Result);
+    private readonly record struct PendingIngest(IncomingMessage Message, Task<IngestResult> Result, Activity? Activity);
 }

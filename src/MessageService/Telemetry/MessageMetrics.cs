@@ -24,6 +24,8 @@ public sealed class MessageMetrics : IDisposable
     private readonly Counter<long> giftsAnnounced;
     private readonly Counter<long> giftsMerged;
     private readonly Counter<long> giftAnnounceFailures;
+    private readonly Counter<long> epochsReplaced;
+    private readonly Counter<long> streamRegressions;
     private readonly Histogram<double> ingestDuration;
     private long kafkaQueued;
     private long giftUpdatesPending;
@@ -48,11 +50,25 @@ public sealed class MessageMetrics : IDisposable
         giftsAnnounced = meter.CreateCounter<long>("live.message.gift.announced", description: "Gift combo messages published into rooms, by mode (immediate or coalesced).");
         giftsMerged = meter.CreateCounter<long>("live.message.gift.merged", description: "Gifts folded into a pending combo update instead of a message of their own.");
         giftAnnounceFailures = meter.CreateCounter<long>("live.message.gift.announce_failed", description: "Gift combo messages not shown (Redis down, room not live, ...), by reason; the gifts themselves are paid and recorded.");
+        epochsReplaced = meter.CreateCounter<long>("live.message.epochs.replaced",
+            description: "Rooms this node forwarded that moved to a new epoch (ADR 0007): Redis lost the room's stream state or it went backwards, and viewers were told what cannot be recovered.");
+        streamRegressions = meter.CreateCounter<long>("live.message.stream.regressions",
+            description: "Seqs that went backwards within a room's epoch (a lagging replica, lost writes); each asks for the epoch to be replaced.");
         ingestDuration = meter.CreateHistogram<double>("live.message.ingest.duration", unit: "ms", description: "Checks + seq + history + publish, per message.");
         meter.CreateObservableGauge("live.message.kafka.queued", () => Volatile.Read(ref kafkaQueued), description: "Records waiting for Kafka.");
         meter.CreateObservableGauge("live.message.edge_streams", () => Volatile.Read(ref edgeStreams), description: "Open Edge relay streams.");
         meter.CreateObservableGauge("live.message.gift.updates_pending", () => Volatile.Read(ref giftUpdatesPending), description: "Coalesced gift combo updates this node is waiting to publish.");
         meter.CreateObservableGauge("live.message.rooms", () => Volatile.Read(ref rooms), description: "Rooms this node fans out.");
+
+        // Series the alert rules take rates and ratios of exist from the start, so the first failure is an
+        // increase Prometheus sees rather than the birth of a series.
+        accepted.Add(0, new KeyValuePair<string, object?>("kind", "danmaku"));
+        rejected.Add(0, new KeyValuePair<string, object?>("reason", "unavailable"));
+        kafkaDropped.Add(0);
+        kafkaFailed.Add(0);
+        sampledOut.Add(0);
+        epochsReplaced.Add(0);
+        streamRegressions.Add(0);
     }
 
     public void Accepted(string kind) => accepted.Add(1, new KeyValuePair<string, object?>("kind", kind));
@@ -98,6 +114,10 @@ public sealed class MessageMetrics : IDisposable
     public void GiftAnnounceFailed(string reason) => giftAnnounceFailures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void GiftUpdatesPending(long delta) => Interlocked.Add(ref giftUpdatesPending, delta);
+
+    public void EpochReplaced() => epochsReplaced.Add(1);
+
+    public void StreamRegressed() => streamRegressions.Add(1);
 
     public void RoomsChanged(long delta) => Interlocked.Add(ref rooms, delta);
 

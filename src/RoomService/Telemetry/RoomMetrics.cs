@@ -23,6 +23,9 @@ public sealed class RoomMetrics : IDisposable
         outboxPublished = meter.CreateCounter<long>("live.room.outbox.published", description: "Room events published to Kafka.");
         outboxFailures = meter.CreateCounter<long>("live.room.outbox.failures", description: "Room event publish attempts that failed and will be retried.");
         outboxLag = meter.CreateHistogram<double>("live.room.outbox.lag", unit: "ms", description: "Time from commit to Kafka acknowledgement.");
+
+        // Failure counters exist from the start (dashboards and alerts read them before the first failure).
+        outboxFailures.Add(0);
     }
 
     public void CacheLookup(string result) => cacheLookups.Add(1, new KeyValuePair<string, object?>("result", result));

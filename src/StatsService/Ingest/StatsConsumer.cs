@@ -47,6 +47,9 @@ public sealed class StatsConsumer(
 
     // The slice the last record went to: records come in runs from one partition, so most skip the lookup.
     private PartitionSlice? current;
+
+    // Trace contexts of the sampled records in the batch being gathered (at most ApplyTracing.MaxPerBatch).
+    private List<ActivityContext> traced = [];
     private int failures;
     private long processed;
 
@@ -88,7 +91,7 @@ public sealed class StatsConsumer(
 
                 if (pending.Count > 0)
                 {
-                    Start([.. pending.Values]);
+                    Start([.. pending.Values], traced);
                     StartNewBatch();
                 }
             }
@@ -123,8 +126,8 @@ public sealed class StatsConsumer(
             // A partition whose local queue is over the thresholds above is fetched again after this pause. The
             // default (1 s) left the consumer thread idle for whole pauses once it had drained a hot partition.
             FetchQueueBackoffMs = 20,
-            // Headers are not read; not marshalling them saves a native call per record.
-            ConsumeResultFields = "topic,timestamp",
+            // Only the fields used: headers (a native call per record) only to continue the producers' traces.
+            ConsumeResultFields = settings.FollowTraces ? "topic,timestamp,headers" : "topic,timestamp",
         };
         return new ConsumerBuilder<Ignore, byte[]>(config)
             .SetLogHandler((_, message) => Log.Librdkafka(logger, message.Facility, message.Message))
@@ -225,6 +228,7 @@ public sealed class StatsConsumer(
     {
         pending = [];
         current = null;
+        traced = [];
     }
 
     private void Add(ConsumeResult<Ignore, byte[]> result)
@@ -243,6 +247,11 @@ public sealed class StatsConsumer(
 
         slice.LastOffset = result.Offset.Value;
         slice.Records++;
+        if (result.Message.Headers is { Count: > 0 } headers && traced.Count < ApplyTracing.MaxPerBatch)
+        {
+            ApplyTracing.Collect(headers, traced);
+        }
+
         if (!FactDecoder.TryDecode(slice.Topic, result.Offset.Value, result.Message.Value ?? [], result.Message.Timestamp.UnixTimestampMs, out var fact))
         {
             // A record that is not the topic's type can never be applied; it is skipped (and counted), not retried.
@@ -263,10 +272,11 @@ public sealed class StatsConsumer(
     /// in order. A step fails if the one before it failed. Not cancellable: a batch under way when the host stops
     /// is finished (and committed), bounded by command timeouts.
     /// </summary>
-    private void Start(List<PartitionSlice> slices)
+    private void Start(List<PartitionSlice> slices, List<ActivityContext> tracedRecords)
     {
         var previous = inFlight.Count > 0 ? inFlight.Last() : null;
         var started = Stopwatch.GetTimestamp();
+        var startedAt = DateTime.UtcNow;
         var prepared = Task.Run(async () =>
         {
             // Batches are built in order: the "recently seen" and known-sender filters carry from one to the next.
@@ -295,16 +305,25 @@ public sealed class StatsConsumer(
         });
         var done = Task.Run(async () =>
         {
-            var applied = await redisStep;
-            if (previous is not null)
+            try
             {
-                await previous.Done;
-            }
+                var applied = await redisStep;
+                if (previous is not null)
+                {
+                    await previous.Done;
+                }
 
-            var applying = Stopwatch.GetTimestamp();
-            await rollups.ApplyAsync(slices, applied, CancellationToken.None);
-            metrics.StageCompleted(PipelineStage.MySql, applying);
-            metrics.BatchApplied(slices.Sum(s => s.Records), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                var applying = Stopwatch.GetTimestamp();
+                await rollups.ApplyAsync(slices, applied, CancellationToken.None);
+                metrics.StageCompleted(PipelineStage.MySql, applying);
+                metrics.BatchApplied(slices.Sum(s => s.Records), Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                ApplyTracing.Applied(tracedRecords, startedAt, slices, error: null);
+            }
+            catch (Exception ex)
+            {
+                ApplyTracing.Applied(tracedRecords, startedAt, slices, ex);
+                throw;
+            }
         });
         inFlight.Enqueue(new InFlight(slices, prepared, redisStep, done));
     }

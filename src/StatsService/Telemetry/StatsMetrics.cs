@@ -30,6 +30,9 @@ public sealed class StatsMetrics : IDisposable
         applyFailures = meter.CreateCounter<long>("live.stats.batch.failures", description: "Batches that failed to apply and were retried.");
         undecodable = meter.CreateCounter<long>("live.stats.records.undecodable", description: "Records skipped because their value is not the topic's type.");
         viewerSamples = meter.CreateCounter<long>("live.stats.viewer.samples", description: "Viewer counts read from RoomService, by outcome.");
+
+        // Failure counters exist from the start (dashboards read them before the first failure).
+        applyFailures.Add(0);
     }
 
     public void BatchApplied(long count, double durationMs)

@@ -1,4 +1,5 @@
-import { AuthSession, createPlatformClients, Role, type PlatformClients, type UserProfile } from '@live/sdk';
+import { AuthSession, createPlatformClients, newTraceContext, Role, type PlatformClients, type TracingOptions, type UserProfile } from '@live/sdk';
+import { tracingFromAddress } from './tracing';
 
 export interface CurrentUser {
   id: bigint;
@@ -19,12 +20,15 @@ type Listener = (user: CurrentUser | null) => void;
 export class Session {
   readonly auth: AuthSession;
   readonly clients: PlatformClients;
+  /** Set by `?trace=<share>` when the page loaded; the room's connection uses it too. */
+  readonly tracing: TracingOptions | undefined;
   private current: CurrentUser | null = null;
   private readonly listeners = new Set<Listener>();
 
   constructor() {
     this.auth = new AuthSession();
-    this.clients = createPlatformClients({ auth: this.auth });
+    this.tracing = tracingFromAddress(location.search, newTraceContext().traceId, (line) => console.info(line));
+    this.clients = createPlatformClients({ auth: this.auth, ...(this.tracing ? { tracing: this.tracing } : {}) });
     this.auth.onChange((state) => {
       const next = state.status === 'signedIn' ? toCurrentUser(state.user) : null;
       const changed = !sameUser(this.current, next);

@@ -6,6 +6,7 @@ import { ModerationAdmin } from "./gen/live/v1/moderation_pb.js";
 import { RoomService } from "./gen/live/v1/room_pb.js";
 import { StatsService } from "./gen/live/v1/stats_pb.js";
 import { UserService } from "./gen/live/v1/user_pb.js";
+import { checkTracing, formatTraceparent, sampleTrace, type TracingOptions } from "./room/trace.js";
 
 /** Typed clients for every public service, all on one gRPC-Web transport through the Proxy. */
 export interface PlatformClients {
@@ -39,6 +40,8 @@ export interface PlatformClientOptions {
   interceptors?: Interceptor[];
   /** Default deadline for every call in ms (server streams included). Unset: no deadline. */
   defaultTimeoutMs?: number;
+  /** Have a share of calls traced: a sampled call carries a `traceparent` header that the Proxy and the services continue. */
+  tracing?: TracingOptions;
 }
 
 export function defaultBaseUrl(): string {
@@ -61,6 +64,10 @@ export function createPlatformTransport(options: PlatformClientOptions = {}): Tr
   if (options.auth) {
     interceptors.push(bearerInterceptor(options.auth));
   }
+  if (options.tracing) {
+    checkTracing(options.tracing);
+    interceptors.push(traceInterceptor(options.tracing));
+  }
   interceptors.push(...(options.interceptors ?? []));
   return createGrpcWebTransport({
     baseUrl: options.baseUrl ?? defaultBaseUrl(),
@@ -69,6 +76,18 @@ export function createPlatformTransport(options: PlatformClientOptions = {}): Tr
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.defaultTimeoutMs !== undefined ? { defaultTimeoutMs: options.defaultTimeoutMs } : {}),
   });
+}
+
+function traceInterceptor(tracing: TracingOptions): Interceptor {
+  return (next) => (request) => {
+    const context = request.header.has("traceparent") ? undefined : sampleTrace(tracing, Math.random);
+    if (context !== undefined) {
+      const traceparent = formatTraceparent(context);
+      request.header.set("traceparent", traceparent);
+      tracing.onTraced?.(traceparent, `${request.service.typeName}/${request.method.name}`);
+    }
+    return next(request);
+  };
 }
 
 /** One transport, six clients. */

@@ -6,9 +6,10 @@ export {
   type StateChange, type WebSocketFactory, type WebSocketLike,
 } from "./room/connection.js";
 export {
-  decodeBinaryFrame, decodeJsonFrame, encodeDanmaku, encodeHeartbeat, FrameType,
+  decodeBinaryFrame, decodeJsonFrame, encodeDanmaku, encodeHeartbeat, encodeJsonDanmaku, FrameType,
   type DecodeResult, type RoomMessage, type RoomMessageKind, type ServerError, type ServerFrame,
 } from "./room/frames.js";
+export { formatTraceparent, newTraceContext, parseTraceparent, type TraceContext, type TracingOptions } from "./room/trace.js";
 export { fullJitterDelay, type BackoffOptions } from "./room/backoff.js";
 export { describeError } from "./errors.js";
 export { ConnectError, Code } from "@connectrpc/connect";

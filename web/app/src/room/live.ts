@@ -11,6 +11,7 @@ export function openFeed(context: AppContext, roomId: number, listener: FeedList
   const connection = new RoomConnection({
     roomId,
     ...(context.user !== null ? { auth: context.session.auth } : {}),
+    ...(context.session.tracing ? { tracing: context.session.tracing } : {}),
   });
   connection.on('message', (m) => listener.message(m));
   connection.on('gift', (m) => listener.message(m));

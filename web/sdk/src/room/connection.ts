@@ -1,7 +1,8 @@
 import type { AccessTokenSource } from "../clients.js";
 import { defaultBaseUrl } from "../clients.js";
 import { fullJitterDelay, type BackoffOptions } from "./backoff.js";
-import { decodeBinaryFrame, decodeJsonFrame, encodeDanmaku, encodeHeartbeat, type DecodeResult, type RoomMessage, type ServerError, type ServerFrame } from "./frames.js";
+import { decodeBinaryFrame, decodeJsonFrame, encodeDanmaku, encodeHeartbeat, encodeJsonDanmaku, type DecodeResult, type RoomMessage, type ServerError, type ServerFrame } from "./frames.js";
+import { checkContext, checkTracing, formatTraceparent, sampleTrace, type TraceContext, type TracingOptions } from "./trace.js";
 
 /** The subprotocol the Edge selects; the token rides beside it as `access_token.<jwt>` and is never echoed. */
 export const SUBPROTOCOL = "live.v1";
@@ -82,8 +83,10 @@ export interface RoomConnectionOptions {
   /** A socket that is not live (resume frame received) within this long is dropped and retried (default 15 s). */
   connectTimeoutMs?: number;
   backoff?: BackoffOptions;
-  /** The randomness behind the jitter (tests). */
+  /** The randomness behind the jitter and the trace sampling (tests). */
   random?: () => number;
+  /** Have a share of sends traced through the services (docs/operations.md, "Following one message"). Default: none. */
+  tracing?: TracingOptions;
 }
 
 type Listeners = { [K in RoomConnectionEvent]: Set<(event: RoomConnectionEvents[K]) => void> };
@@ -116,6 +119,7 @@ export class RoomConnection {
   private readonly heartbeatFrame = encodeHeartbeat();
 
   constructor(options: RoomConnectionOptions) {
+    checkTracing(options.tracing);
     this.options = options;
     this.last = options.lastSeq;
   }
@@ -148,22 +152,29 @@ export class RoomConnection {
     void this.open();
   }
 
-  /** Sends a danmaku; false when the connection is not live (nothing is queued). Refusals come back as `error` events. */
-  send(content: string, color = "#ffffff"): boolean {
+  /**
+   * Sends a danmaku; false when the connection is not live (nothing is queued). Refusals come back as `error`
+   * events. `trace` has this send traced in that context; without it `tracing.sampleRatio` decides.
+   */
+  send(content: string, color = "#ffffff", trace?: TraceContext): boolean {
     if (this.currentState !== "live" || !this.socket) {
       return false;
     }
+    if (trace !== undefined) {
+      // A malformed context is the caller's mistake: say so rather than send untraced.
+      checkContext(trace);
+    }
+    const context = trace ?? sampleTrace(this.options.tracing, this.options.random ?? Math.random);
     try {
-      if (this.options.format === "json") {
-        this.socket.send(JSON.stringify({ type: "danmaku", content, color }));
-      } else {
-        this.socket.send(encodeDanmaku(content, color));
-      }
-      this.lastSentAt = Date.now();
-      return true;
+      this.socket.send(this.options.format === "json" ? encodeJsonDanmaku(content, color, context) : encodeDanmaku(content, color, context));
     } catch {
       return false;
     }
+    this.lastSentAt = Date.now();
+    if (context !== undefined) {
+      this.options.tracing?.onTraced?.(formatTraceparent(context), content);
+    }
+    return true;
   }
 
   /** Ends the connection for good. */

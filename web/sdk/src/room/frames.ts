@@ -1,4 +1,5 @@
 import { decompress } from "fzstd";
+import { checkContext, formatTraceparent, TRACE_CONTEXT_SIZE, writeTraceContext, type TraceContext } from "./trace.js";
 
 /**
  * The room WebSocket protocol of docs/protocol.md: binary frames (big-endian, 37-byte header) and their JSON
@@ -28,6 +29,7 @@ export const MAX_BATCH_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
 const FLAG_COMPRESSED = 0x01;
 const FLAG_BATCH = 0x02;
+const FLAG_TRACED = 0x04;
 
 export type RoomMessageKind = "danmaku" | "gift" | "system";
 
@@ -434,14 +436,21 @@ function writeHeader(view: DataView, type: number): void {
   view.setUint8(3, type);
 }
 
-/** A danmaku frame as a client sends it (the server fills in sender, room, seq and time). */
-export function encodeDanmaku(content: string, color: string): Uint8Array {
+/**
+ * A danmaku frame as a client sends it (the server fills in sender, room, seq and time). With `trace` it has
+ * flag `traced` and the 25-byte trace context after its fields (docs/protocol.md, "Trace context").
+ */
+export function encodeDanmaku(content: string, color: string, trace?: TraceContext): Uint8Array {
   const text = utf8Encoder.encode(content);
   const colour = utf8Encoder.encode(color);
   if (text.length > 0xffff || colour.length > 0xffff) {
     throw new RangeError("A text field of a frame holds at most 65,535 bytes.");
   }
-  const frame = new Uint8Array(HEADER_SIZE + 6 + text.length + colour.length);
+  if (trace !== undefined) {
+    checkContext(trace);
+  }
+  const fieldsEnd = HEADER_SIZE + 6 + text.length + colour.length;
+  const frame = new Uint8Array(fieldsEnd + (trace === undefined ? 0 : TRACE_CONTEXT_SIZE));
   const view = new DataView(frame.buffer);
   writeHeader(view, FrameType.Danmaku);
   let offset = HEADER_SIZE;
@@ -452,7 +461,20 @@ export function encodeDanmaku(content: string, color: string): Uint8Array {
   offset += 2 + text.length;
   view.setUint16(offset, colour.length);
   frame.set(colour, offset + 2);
+  if (trace !== undefined) {
+    view.setUint8(4, FLAG_TRACED);
+    writeTraceContext(frame, fieldsEnd, trace);
+  }
   return frame;
+}
+
+/** The JSON text form of a client's danmaku (the `format=json` connection), with its traceparent when traced. */
+export function encodeJsonDanmaku(content: string, color: string, trace?: TraceContext): string {
+  if (trace === undefined) {
+    return JSON.stringify({ type: "danmaku", content, color });
+  }
+  checkContext(trace);
+  return JSON.stringify({ type: "danmaku", content, color, traceparent: formatTraceparent(trace) });
 }
 
 /** A heartbeat frame: keeps the server's idle timer from closing a quiet connection. */
