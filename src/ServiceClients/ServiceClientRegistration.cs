@@ -45,6 +45,20 @@ public static class ServiceClientRegistration
         return services;
     }
 
+    /// <summary><see cref="MessageServiceClient"/> at Services:MessageService for unary calls (Publish), shared by everything in the process.</summary>
+    public static IServiceCollection AddMessageServiceClient(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(MessageServiceClient)))
+        {
+            return services;
+        }
+
+        services.RequireAddress(configuration, MessageService);
+        services.AddGrpcClient<MessageServiceClient>((sp, options) => options.Address = MessageService.Of(sp))
+            .RemoveAllLoggers();
+        return services;
+    }
+
     /// <summary>
     /// <paramref name="connections"/> MessageService clients at Services:MessageService, each on an HTTP/2
     /// connection of its own (<see cref="MessageServiceConnections"/>), for long-lived streams that must not

@@ -1,0 +1,63 @@
+using Live.CommerceService.Announcing;
+using Live.CommerceService.Data;
+using Live.CommerceService.Grpc;
+using Live.CommerceService.Orders;
+using Live.CommerceService.Sales;
+using Live.CommerceService.Telemetry;
+using Live.Data;
+using Live.Kafka;
+using Live.Redis;
+using Live.ServiceClients;
+using Live.ServiceDefaults.Hosting;
+using Live.ServiceDefaults.Identity;
+
+namespace Live.CommerceService;
+
+/// <summary>Builds the CommerceService host; Program.cs and the in-process test hosts share it.</summary>
+public static class CommerceServiceApp
+{
+    public const string ServiceName = "commerce-service";
+
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = PlatformHost.CreateBuilder(args, ServiceName, configure);
+        builder.Services.AddCommerceServices(builder.Configuration);
+
+        var app = builder.Build();
+        app.UseServedVersionHeader();
+        app.UseGrpcWebForBrowsers();
+        app.MapDefaultEndpoints();
+        app.MapGrpcService<CommerceGrpcService>();
+        return app;
+    }
+
+    private static void AddCommerceServices(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<CommerceOptions>(configuration, CommerceOptions.Section);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<CommerceMetrics>();
+        services.AddMySqlDbContext<CommerceDbContext>(configuration);
+        services.AddProxyIdentity(configuration);
+        services.AddRedis(configuration, ServiceName);
+        services.AddKafkaProducer(configuration, ServiceName);
+        services.AddRoomServiceClient(configuration);
+        services.AddMessageServiceClient(configuration);
+        services.AddSingleton<ReservationScript>();
+        services.AddSingleton<SaleStock>();
+        services.AddSingleton<SoldOutFlags>();
+        services.AddSingleton<OrderPublisher>();
+        services.AddSingleton<PurchaseHandler>();
+        services.AddSingleton<SaleReconciler>();
+        services.AddScoped<SaleStore>();
+        services.AddScoped<BalanceStore>();
+        services.AddScoped<OrderPayments>();
+        services.AddSingleton<SaleAnnouncer>();
+        services.AddHostedService(sp => sp.GetRequiredService<SaleAnnouncer>());
+        services.AddSingleton<SaleSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<SaleSweeper>());
+        if (configuration.GetValue(CommerceOptions.Section + ":" + nameof(CommerceOptions.OrderWriterEnabled), true))
+        {
+            services.AddHostedService<OrderWriter>();
+        }
+    }
+}
