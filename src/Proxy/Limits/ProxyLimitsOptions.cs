@@ -14,6 +14,13 @@ public sealed class ProxyLimitsOptions
     [Required]
     public WindowLimit PerUser { get; set; } = new() { PermitLimit = 300, WindowSeconds = 10 };
 
+    /// <summary>
+    /// Purchases per window from one signed-in user (CommerceService Purchase, on top of PerIp and PerUser): a
+    /// flash sale is decided in its first second, so a script pressing "buy" in a loop gets this many tries.
+    /// </summary>
+    [Required]
+    public WindowLimit PurchasePerUser { get; set; } = new() { PermitLimit = 5, WindowSeconds = 1 };
+
     /// <summary>Largest request body accepted (413 beyond it); gRPC messages are capped at 4 MiB by the services anyway.</summary>
     [Range(1_024, 64L * 1024 * 1024)]
     public long MaxRequestBodyBytes { get; set; } = 4L * 1024 * 1024;

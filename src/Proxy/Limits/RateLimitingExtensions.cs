@@ -11,6 +11,9 @@ namespace Live.Proxy.Limits;
 
 public static class RateLimitingExtensions
 {
+    /// <summary>The route policy (ReverseProxy:Routes:*:RateLimiterPolicy) of CommerceService's Purchase: Limits:PurchasePerUser.</summary>
+    public const string PurchasePolicy = "purchase";
+
     /// <summary>
     /// Fixed-window limits per client IP and, for signed-in callers, per user (both must allow a request);
     /// refusals are 429 with Retry-After (gRPC: RESOURCE_EXHAUSTED with a retry-after trailer and a RetryInfo detail). Idle partitions are dropped by the limiter, so the number held is
@@ -34,6 +37,10 @@ public static class RateLimitingExtensions
                 PartitionedRateLimiter.Create<HttpContext, string>(context => context.User.FindFirst("sub")?.Value is { } sub && !IsExempt(context)
                     ? RateLimitPartition.GetFixedWindowLimiter("user:" + sub, _ => Window(perUser))
                     : RateLimitPartition.GetNoLimiter(string.Empty)));
+            var purchases = limits.Value.PurchasePerUser;
+            rate.AddPolicy<string>(PurchasePolicy, context => context.User.FindFirst("sub")?.Value is { } sub
+                ? RateLimitPartition.GetFixedWindowLimiter("purchase:" + sub, _ => Window(purchases))
+                : RateLimitPartition.GetNoLimiter(string.Empty));
             rate.OnRejected = (context, ct) => RejectAsync(context, perIp, perUser);
         });
         return services;
