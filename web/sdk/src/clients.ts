@@ -1,5 +1,6 @@
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
+import { CommerceService } from "./gen/live/v1/commerce_pb.js";
 import { GiftService } from "./gen/live/v1/gift_pb.js";
 import { MessageService } from "./gen/live/v1/message_pb.js";
 import { ModerationAdmin } from "./gen/live/v1/moderation_pb.js";
@@ -16,6 +17,7 @@ export interface PlatformClients {
   readonly moderation: Client<typeof ModerationAdmin>;
   readonly gifts: Client<typeof GiftService>;
   readonly stats: Client<typeof StatsService>;
+  readonly commerce: Client<typeof CommerceService>;
   readonly transport: Transport;
 }
 
@@ -90,7 +92,7 @@ function traceInterceptor(tracing: TracingOptions): Interceptor {
   };
 }
 
-/** One transport, six clients. */
+/** One transport, seven clients. */
 export function createPlatformClients(options: PlatformClientOptions = {}): PlatformClients {
   const transport = createPlatformTransport(options);
   return {
@@ -100,6 +102,7 @@ export function createPlatformClients(options: PlatformClientOptions = {}): Plat
     moderation: createClient(ModerationAdmin, transport),
     gifts: createClient(GiftService, transport),
     stats: createClient(StatsService, transport),
+    commerce: createClient(CommerceService, transport),
     transport,
   };
 }

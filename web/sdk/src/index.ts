@@ -13,6 +13,7 @@ export { formatTraceparent, newTraceContext, parseTraceparent, type TraceContext
 export { fullJitterDelay, type BackoffOptions } from "./room/backoff.js";
 export { describeError } from "./errors.js";
 export { ConnectError, Code } from "@connectrpc/connect";
+export * from "./gen/live/v1/commerce_pb.js";
 export * from "./gen/live/v1/common_pb.js";
 export * from "./gen/live/v1/gift_pb.js";
 export * from "./gen/live/v1/message_pb.js";
