@@ -106,6 +106,12 @@ public sealed class OrderWriter(
                 WriteAsync(reservations, stoppingToken).GetAwaiter().GetResult();
                 return;
             }
+            catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is not OperationCanceledException)
+            {
+                // Stopping cut the write short (the driver reports an interrupted query its own way): the batch is
+                // not committed, and the next writer reads it again.
+                throw new OperationCanceledException("stopping", ex, stoppingToken);
+            }
             catch (Exception ex) when (ex is MySqlException or InvalidOperationException or TimeoutException or DbUpdateException)
             {
                 Log.WriteFailed(logger, reservations.Count, ex);
