@@ -104,7 +104,7 @@ public sealed class CommerceGrpcService(
 
         return new GetOrderResponse
         {
-            Order = new Order
+            Order = new SaleOrder
             {
                 OrderId = request.OrderId,
                 SaleId = order.SaleId,
