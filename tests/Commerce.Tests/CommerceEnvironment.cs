@@ -47,6 +47,7 @@ public sealed class CommerceEnvironment : IAsyncLifetime
 #pragma warning restore EF1002
         }
 
+        EnsureTopic(OrdersTopic);
         Commerce = await StartCommerceAsync();
         Client = new CommerceServiceClient(Commerce.Channel);
     }
@@ -121,6 +122,14 @@ public sealed class CommerceEnvironment : IAsyncLifetime
         await using var command = new MySqlCommand(sql, connection);
         var value = await command.ExecuteScalarAsync();
         return value is null or DBNull ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Makes the topic exist before a writer subscribes (the local broker creates a topic when asked for its metadata).</summary>
+    public void EnsureTopic(string topic)
+    {
+        using var producer = NewProducer();
+        using var admin = new DependentAdminClientBuilder(producer.Handle).Build();
+        admin.GetMetadata(topic, TimeSpan.FromSeconds(10));
     }
 
     public IProducer<string, byte[]> NewProducer() =>

@@ -19,6 +19,7 @@ public sealed class OrderLifecycleTests(CommerceEnvironment env)
         var topic = "orders-crash-" + env.Suffix;
         var group = "commerce-crash-" + env.Suffix;
         var onTopic = new Dictionary<string, string?> { ["Commerce:OrdersTopic"] = topic, ["Commerce:ConsumerGroup"] = group };
+        env.EnsureTopic(topic);
         // Purchases on a node without a writer; the writer on a node of its own, which the test kills.
         var front = await env.StartCommerceAsync(new Dictionary<string, string?>(onTopic) { ["Commerce:OrderWriterEnabled"] = "false" });
         var writer = await env.StartCommerceAsync(new Dictionary<string, string?>(onTopic) { ["Commerce:WriterBatchSize"] = "50" });

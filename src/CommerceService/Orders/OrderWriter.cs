@@ -53,17 +53,9 @@ public sealed class OrderWriter(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                batch.Clear();
-                var first = consumer.Consume(TimeSpan.FromMilliseconds(200));
-                if (first is null)
+                if (!Gather(consumer, batch, stoppingToken))
                 {
                     continue;
-                }
-
-                batch.Add(first);
-                while (batch.Count < settings.WriterBatchSize && consumer.Consume(TimeSpan.Zero) is { } next)
-                {
-                    batch.Add(next);
                 }
 
                 Decode(batch, reservations);
@@ -78,6 +70,37 @@ public sealed class OrderWriter(
         finally
         {
             consumer.Close();
+        }
+    }
+
+    /// <summary>Up to a batch of what is there; false when nothing came (or the topic is not there yet).</summary>
+    private bool Gather(IConsumer<Ignore, byte[]> consumer, List<ConsumeResult<Ignore, byte[]>> batch, CancellationToken stoppingToken)
+    {
+        batch.Clear();
+        try
+        {
+            var first = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (first is null)
+            {
+                return false;
+            }
+
+            batch.Add(first);
+            while (batch.Count < settings.WriterBatchSize && consumer.Consume(TimeSpan.Zero) is { } next)
+            {
+                batch.Add(next);
+            }
+
+            return true;
+        }
+        catch (ConsumeException ex) when (!ex.Error.IsFatal)
+        {
+            // E.g. the topic does not exist yet (no purchase made it): what was gathered is read again, as nothing
+            // of it is committed.
+            Log.ConsumerError(logger, ex.Error.Code, ex.Error.Reason);
+            batch.Clear();
+            stoppingToken.WaitHandle.WaitOne(TimeSpan.FromSeconds(1));
+            return false;
         }
     }
 
