@@ -34,7 +34,8 @@ public sealed class OrderLifecycleTests(CommerceEnvironment env)
         var winners = outcomes.Where(o => o.Status == StatusCode.OK).ToList();
         Assert.True(winners.Count == stock, Buyers.Summary(outcomes));
 
-        // Every reservation delivered a second time, as a producer retry or a replay would, then a marker with a
+        // The stopped writer finished the batch it had begun and committed it; a crash would leave that batch
+        // uncommitted, to be delivered again. Every reservation delivered a second time, as a producer retry or a replay would, then a marker with a
         // seq no purchase made, behind them on the sale's partition: once the marker is in, all were read.
         const long marker = 1_000_000;
         using (var producer = env.NewProducer())
@@ -65,7 +66,8 @@ public sealed class OrderLifecycleTests(CommerceEnvironment env)
     [Fact]
     public async Task An_unpaid_order_gives_its_units_back_and_the_next_buyer_pays()
     {
-        var sweeper = await env.StartCommerceAsync(new Dictionary<string, string?> { ["Commerce:PaymentTimeoutSeconds"] = "1" });
+        // A node whose sweeper expires orders after a second; the environment's node writes them.
+        var sweeper = await env.StartCommerceAsync(new Dictionary<string, string?> { ["Commerce:PaymentTimeoutSeconds"] = "1", ["Commerce:OrderWriterEnabled"] = "false" });
         var client = new CommerceServiceClient(sweeper.Channel);
         var sale = await env.OpenSaleAsync(anchorUserId: 5_000, stock: 1, perUserLimit: 1, price: 30);
         const long unpaid = 10_000_001;

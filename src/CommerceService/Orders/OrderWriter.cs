@@ -59,7 +59,11 @@ public sealed class OrderWriter(
                 }
 
                 Decode(batch, reservations);
-                WriteUntilDone(reservations, stoppingToken);
+                if (!WriteUntilDone(reservations, stoppingToken))
+                {
+                    break;
+                }
+
                 consumer.Commit(LastOffsets(batch));
             }
         }
@@ -120,20 +124,19 @@ public sealed class OrderWriter(
         }
     }
 
-    private void WriteUntilDone(List<OrderReservation> reservations, CancellationToken stoppingToken)
+    /// <summary>
+    /// Writes the batch, retrying a failing database with backoff; false when the writer stopped before it could.
+    /// A batch under way when the host stops is finished (its statements are not cut off halfway), so a stop
+    /// commits what it wrote; a crash leaves the batch uncommitted and the next writer skips what is written.
+    /// </summary>
+    private bool WriteUntilDone(List<OrderReservation> reservations, CancellationToken stoppingToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                WriteAsync(reservations, stoppingToken).GetAwaiter().GetResult();
-                return;
-            }
-            catch (Exception ex) when (stoppingToken.IsCancellationRequested && ex is not OperationCanceledException)
-            {
-                // Stopping cut the write short (the driver reports an interrupted query its own way): the batch is
-                // not committed, and the next writer reads it again.
-                throw new OperationCanceledException("stopping", ex, stoppingToken);
+                WriteAsync(reservations).GetAwaiter().GetResult();
+                return true;
             }
             catch (Exception ex) when (ex is MySqlException or InvalidOperationException or TimeoutException or DbUpdateException)
             {
@@ -141,13 +144,13 @@ public sealed class OrderWriter(
                 var backoff = TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 100 * Math.Pow(2, attempt)));
                 if (stoppingToken.WaitHandle.WaitOne(backoff))
                 {
-                    throw new OperationCanceledException(stoppingToken);
+                    return false;
                 }
             }
         }
     }
 
-    private async Task WriteAsync(List<OrderReservation> reservations, CancellationToken ct)
+    private async Task WriteAsync(List<OrderReservation> reservations)
     {
         if (reservations.Count == 0)
         {
@@ -156,16 +159,16 @@ public sealed class OrderWriter(
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CommerceDbContext>();
-        await db.Database.OpenConnectionAsync(ct);
+        await db.Database.OpenConnectionAsync(CancellationToken.None);
         await using (var insert = BuildInsert((MySqlConnection)db.Database.GetDbConnection(), reservations))
         {
-            metrics.OrdersWritten(await insert.ExecuteNonQueryAsync(ct));
+            metrics.OrdersWritten(await insert.ExecuteNonQueryAsync(CancellationToken.None));
         }
 
         var payments = scope.ServiceProvider.GetRequiredService<OrderPayments>();
         foreach (var r in reservations)
         {
-            await payments.TryPayAsync(r.SaleId, r.Seq, r.BuyerUserId, r.UnitPrice * r.Quantity, ct);
+            await payments.TryPayAsync(r.SaleId, r.Seq, r.BuyerUserId, r.UnitPrice * r.Quantity, CancellationToken.None);
         }
     }
 
