@@ -111,15 +111,20 @@ public sealed class SaleSweeper(
 
     private async Task RetryPaymentsAsync(CommerceDbContext db, OrderPayments payments, DateTime now, CancellationToken ct)
     {
-        // The writer tried each order once as it wrote it; these are the ones whose balance was short then.
+        // The writer tried each order once as it wrote it; these are the ones whose balance was short then and
+        // covers them now (a top-up since), so orders nobody can pay for are not locked again and again.
         var writtenBefore = now.AddSeconds(-1);
         var pending = await db.Orders.AsNoTracking()
             .Where(o => o.Status == OrderState.Pending && o.WrittenAt < writtenBefore)
-            .OrderBy(o => o.Id).Take(MaxPerPass)
-            .Select(o => new { o.SaleId, o.Seq, o.BuyerUserId, o.Total }).ToListAsync(ct);
+            .Join(db.Balances, o => o.BuyerUserId, b => b.UserId, (o, b) => new { Order = o, b.Balance })
+            .Where(x => x.Balance >= x.Order.Total)
+            .OrderBy(x => x.Order.Id).Take(MaxPerPass)
+            .Select(x => new { x.Order.SaleId, x.Order.Seq, x.Order.BuyerUserId, x.Order.Total }).ToListAsync(ct);
         foreach (var order in pending)
         {
-            await payments.TryPayAsync(order.SaleId, order.Seq, order.BuyerUserId, order.Total, ct);
+            // A payment's transaction is never cut off halfway by a stop; the loop stops between payments.
+            ct.ThrowIfCancellationRequested();
+            await payments.TryPayAsync(order.SaleId, order.Seq, order.BuyerUserId, order.Total, CancellationToken.None);
         }
     }
 
