@@ -95,7 +95,7 @@ public sealed class SaleSweeper(
         var due = await db.Sales.AsNoTracking()
             .Where(s => !s.StartAnnounced && s.CancelledAt == null && s.StartsAt <= now && s.EndsAt > now)
             .Join(db.Products, s => s.ProductId, p => p.Id, (s, p) => new { Sale = s, p.Name })
-            .Take(MaxPerPass).ToListAsync(ct);
+            .OrderBy(x => x.Sale.StartsAt).Take(MaxPerPass).ToListAsync(ct);
         foreach (var item in due)
         {
             // Whichever node flips the flag announces; the others see 0 rows.
