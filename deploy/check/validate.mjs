@@ -141,7 +141,7 @@ for (const { f, d } of byKind("HorizontalPodAutoscaler")) {
   ok(t && t.d.spec.replicas === undefined, `${f}: HPA-managed Deployment should not set replicas`);
 }
 for (const app of ["edge", "message-service"]) ok(byKind("HorizontalPodAutoscaler").some(x => x.d.spec.scaleTargetRef.name === app), `HPA for ${app}`);
-for (const app of ["proxy", "edge", "room-service", "user-service", "message-service", "stats-service"]) {
+for (const app of ["proxy", "edge", "room-service", "user-service", "message-service", "stats-service", "commerce-service"]) {
   ok(byKind("PodDisruptionBudget").some(x => x.d.spec.selector.matchLabels.app === app), `PDB for ${app}`);
   ok(deployments.some(x => x.d.metadata.name === app && x.d.spec.template.metadata.labels.version === "v1"), `v1 Deployment for ${app}`);
 }
@@ -162,7 +162,7 @@ for (const { f, d } of byKind("VirtualService")) {
     }
   }
 }
-for (const app of ["room-service", "user-service", "message-service", "stats-service"]) {
+for (const app of ["room-service", "user-service", "message-service", "stats-service", "commerce-service"]) {
   const host = `${app}.live.svc.cluster.local`;
   const vs = byKind("VirtualService").find(x => x.d.spec.hosts.includes(host));
   ok(vs && vs.d.spec.http[0].match[0].headers?.["x-canary"]?.exact === "true" && vs.d.spec.http[0].route[0].destination.subset === "v2", `${app}: x-canary route to v2 first`);
