@@ -14,7 +14,7 @@ public sealed class BufCurlSchemaTests(DefaultEnvironmentFixture fixture)
     private static readonly ServiceDescriptor[] Services =
     [
         Live.V1.RoomService.Descriptor, Live.V1.UserService.Descriptor, Live.V1.MessageService.Descriptor,
-        Live.V1.StatsService.Descriptor, GiftService.Descriptor, ModerationAdmin.Descriptor,
+        Live.V1.StatsService.Descriptor, GiftService.Descriptor, ModerationAdmin.Descriptor, Live.V1.CommerceService.Descriptor,
     ];
 
     public static TheoryData<string> ServiceNames() => [.. Services.Select(s => s.FullName)];
