@@ -65,7 +65,6 @@ public sealed class CommerceEnvironment : IAsyncLifetime
             ["Identity:ProxySecret"] = RealtimeCluster.ProxySecret,
             ["Commerce:OrdersTopic"] = OrdersTopic,
             ["Commerce:ConsumerGroup"] = "commerce-orders-" + Suffix,
-            ["Commerce:SweepIntervalMs"] = "200",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {

@@ -71,7 +71,7 @@ public sealed class OrderLifecycleTests(CommerceEnvironment env)
     public async Task An_unpaid_order_gives_its_units_back_and_the_next_buyer_pays()
     {
         // A node whose sweeper expires orders after a second; the environment's node writes them.
-        var sweeper = await env.StartCommerceAsync(new Dictionary<string, string?> { ["Commerce:PaymentTimeoutSeconds"] = "1", ["Commerce:OrderWriterEnabled"] = "false" });
+        var sweeper = await env.StartCommerceAsync(new Dictionary<string, string?> { ["Commerce:PaymentTimeoutSeconds"] = "1", ["Commerce:SweepIntervalMs"] = "200", ["Commerce:OrderWriterEnabled"] = "false" });
         var client = new CommerceServiceClient(sweeper.Channel);
         var sale = await env.OpenSaleAsync(anchorUserId: 5_000, stock: 1, perUserLimit: 1, price: 30);
         const long unpaid = 10_000_001;
