@@ -408,7 +408,10 @@ export class RoomConnection {
     this.epochStarting = false;
     this.clearConnectTimer();
     this.attempt = 0;
-    this.setState({ state: "live" });
+    // A live connection's epoch change comes with a resume frame too: it stays live, nothing to announce.
+    if (this.currentState !== "live") {
+      this.setState({ state: "live" });
+    }
   }
 
   private startHeartbeats(generation: number): void {

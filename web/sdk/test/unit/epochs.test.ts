@@ -129,6 +129,8 @@ test("a room's first epoch is adopted without a notice, and epoch 0 is never sen
   await until(() => seen.messages.length >= 2, "two messages");
   assert.deepEqual(seen.lost, []);
   assert.deepEqual(seen.messages.map((m) => m.seq), [1, 2]);
+  // The epoch's resume frame on a live connection is no second "live".
+  assert.deepEqual(seen.states.map((s) => s.state), ["connecting", "live", "reconnecting", "live"]);
   room.close();
   await server.close();
 
