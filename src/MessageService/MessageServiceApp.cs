@@ -56,6 +56,7 @@ public static class MessageServiceApp
         services.AddSingleton<IIngestStep, ModerationStep>();
 
         services.AddSingleton<MessageSequencer>();
+        services.AddSingleton<RoomPositionReader>();
         services.AddSingleton<KafkaMessageSink>();
         services.AddHostedService(sp => sp.GetRequiredService<KafkaMessageSink>());
         services.AddSingleton<IngestPipeline>();

@@ -18,6 +18,7 @@ namespace Live.MessageService.Fanout;
 /// </summary>
 public sealed class RoomHub(
     IConnectionMultiplexer redis,
+    RoomPositionReader positions,
     EpochReplacer epochs,
     TimeProvider time,
     IOptions<MessageOptions> options,
@@ -47,7 +48,8 @@ public sealed class RoomHub(
         {
             if (!feeds.TryGetValue(roomId, out var feed))
             {
-                feed = new RoomFeed(roomId, new DisplaySampler(settings.MaxDisplayRatePerSecond, Stopwatch.GetTimestamp(), Stopwatch.Frequency));
+                feed = new RoomFeed(roomId, new DisplaySampler(settings.MaxDisplayRatePerSecond, Stopwatch.GetTimestamp(), Stopwatch.Frequency),
+                    maxHeldBytes: settings.MaxBatchBytes);
                 try
                 {
                     var subscription = await redis.GetSubscriber().SubscribeAsync(MessageKeys.Channel(roomId));
@@ -76,15 +78,13 @@ public sealed class RoomHub(
         // Read after the subscription is active: every seq above this one is published after it, so it
         // reaches this stream. Lower seqs still in flight may arrive too; the Edge filters them by seq. An epoch
         // change after this read reaches the stream as a room control.
-        var position = await redis.GetDatabase().HashGetAsync(MessageKeys.Seq(roomId), MessageKeys.PositionFields);
-        var latest = position[0].IsNull ? 0 : (long)position[0];
-        var epoch = position[1].IsNull ? 0 : (long)position[1];
+        var position = await positions.ReadAsync(roomId);
         if (feeds.TryGetValue(roomId, out var subscribed))
         {
-            subscribed.LearnEpoch(epoch);
+            subscribed.LearnEpoch(position.Epoch);
         }
 
-        session.Enqueue(new RelayDown { Subscribed = new Subscribed { RoomId = roomId, LatestSeq = latest, Epoch = epoch } });
+        session.Enqueue(new RelayDown { Subscribed = new Subscribed { RoomId = roomId, LatestSeq = position.Seq, Epoch = position.Epoch } });
     }
 
     public async Task UnsubscribeAsync(EdgeSession session, long roomId)
