@@ -64,6 +64,7 @@ public static class MessageServiceApp
         services.AddSingleton<EpochReplacer>();
         services.AddSingleton<RoomHub>();
         services.AddHostedService<BatchFlusher>();
+        services.AddHostedService<SubscriptionLossWatcher>();
 
         services.AddValidatedOptions<ConsumerLagOptions>(configuration, ConsumerLagOptions.Section);
         services.AddHostedService<ConsumerLagMonitor>();

@@ -26,6 +26,12 @@ public sealed class RoomHub(
     ILogger<RoomHub> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<long, RoomFeed> feeds = new();
+
+    /// <summary>
+    /// The epochs of the feeds the last interrupted subscription dropped, until their rooms' next feeds learn the
+    /// epoch in force (an epoch that changed meanwhile still counts as replaced). At most the rooms dropped then.
+    /// </summary>
+    private readonly ConcurrentDictionary<long, long> epochsBeforeInterruption = new();
     private readonly SemaphoreSlim membership = new(1, 1);
     private readonly ConcurrentQueue<RoomFeed> dirty = new();
     private readonly SemaphoreSlim flushSignal = new(0);
@@ -82,6 +88,7 @@ public sealed class RoomHub(
         if (feeds.TryGetValue(roomId, out var subscribed))
         {
             subscribed.LearnEpoch(position.Epoch);
+            CountIfReplacedMeanwhile(roomId, position.Epoch);
         }
 
         session.Enqueue(new RelayDown { Subscribed = new Subscribed { RoomId = roomId, LatestSeq = position.Seq, Epoch = position.Epoch } });
@@ -121,6 +128,64 @@ public sealed class RoomHub(
         finally
         {
             membership.Release();
+        }
+    }
+
+    /// <summary>
+    /// This node's Redis subscription was interrupted, so frames published meanwhile never reached it: every room
+    /// it serves may have a hole in its live traffic that no seq shows (an epoch announcement among the lost
+    /// frames, or a new lineage that climbs past what was forwarded). Each room's feed is dropped and the Edge
+    /// streams that subscribed it end, as when the node stops: the Edges subscribe again, to fresh feeds, and
+    /// their clients resume from history with last_seq and epoch, where every message is.
+    /// </summary>
+    public async Task InterruptAllAsync()
+    {
+        var dropped = new List<RoomFeed>();
+        var sessions = new HashSet<EdgeSession>();
+        await membership.WaitAsync(CancellationToken.None);
+        try
+        {
+            epochsBeforeInterruption.Clear();
+            foreach (var (roomId, feed) in feeds)
+            {
+                if (feed.Epoch != 0)
+                {
+                    epochsBeforeInterruption[roomId] = feed.Epoch;
+                }
+
+                feeds.TryRemove(roomId, out _);
+                metrics.RoomsChanged(-1);
+                sessions.UnionWith(feed.Subscribers);
+                feed.Dispose();
+                dropped.Add(feed);
+            }
+        }
+        finally
+        {
+            membership.Release();
+        }
+
+        foreach (var session in sessions)
+        {
+            session.Interrupt();
+        }
+
+        Log.SubscriptionInterrupted(logger, dropped.Count, sessions.Count);
+        foreach (var feed in dropped)
+        {
+            if (feed.Subscription is not { } subscription)
+            {
+                continue;
+            }
+
+            try
+            {
+                await subscription.UnsubscribeAsync();
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                Log.SubscribeFailed(logger, feed.RoomId, ex);
+            }
         }
     }
 
@@ -173,6 +238,10 @@ public sealed class RoomHub(
                 // Not a room's first epoch: what this node forwarded in the old one is gone from the stream.
                 metrics.EpochReplaced();
             }
+            else if (known == 0)
+            {
+                CountIfReplacedMeanwhile(feed.RoomId, epoch);
+            }
 
             if (feed.ChangeEpoch(epoch, seq, time.GetUtcNow().ToUnixTimeMilliseconds()))
             {
@@ -196,6 +265,15 @@ public sealed class RoomHub(
         if (pendingBytes >= settings.MaxBatchBytes && Interlocked.Exchange(ref flushSignalled, 1) == 0)
         {
             flushSignal.Release();
+        }
+    }
+
+    /// <summary>A feed made after an interrupted subscription learned its room's epoch: counted if it is not the one before.</summary>
+    private void CountIfReplacedMeanwhile(long roomId, long epoch)
+    {
+        if (epoch != 0 && epochsBeforeInterruption.TryRemove(roomId, out var before) && before != epoch)
+        {
+            metrics.EpochReplaced();
         }
     }
 
