@@ -56,6 +56,7 @@ public static class MessageServiceApp
         services.AddSingleton<IIngestStep, ModerationStep>();
 
         services.AddSingleton<MessageSequencer>();
+        services.AddSingleton<RoomPositionReader>();
         services.AddSingleton<KafkaMessageSink>();
         services.AddHostedService(sp => sp.GetRequiredService<KafkaMessageSink>());
         services.AddSingleton<IngestPipeline>();
@@ -63,6 +64,7 @@ public static class MessageServiceApp
         services.AddSingleton<EpochReplacer>();
         services.AddSingleton<RoomHub>();
         services.AddHostedService<BatchFlusher>();
+        services.AddHostedService<SubscriptionLossWatcher>();
 
         services.AddValidatedOptions<ConsumerLagOptions>(configuration, ConsumerLagOptions.Section);
         services.AddHostedService<ConsumerLagMonitor>();

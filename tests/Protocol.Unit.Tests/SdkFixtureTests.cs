@@ -15,6 +15,9 @@ public sealed class SdkFixtureTests
 {
     private const long Room = 4_503_599_627_370_497; // 2^52 + 1: above 32 bits, still exact as a JavaScript number
     private const long Ts = 1_763_840_000_123;
+    private const long Epoch = 1_763_839_990_000_001; // an epoch is Redis TIME in µs (ADR 0007): below 2^53, exact in JavaScript
+    private const long NextEpoch = 1_763_840_000_398_112;
+    private const string EpochChangeReason = "the room's message stream was reset (now epoch 1763840000398112): messages after 43 of the previous epoch cannot be recovered";
 
     private static readonly ActivityContext SendContext = new(
         ActivityTraceId.CreateFromString("4bf92f3577b34da6a3ce929d0e0e4736"), ActivitySpanId.CreateFromString("00f067aa0ba902b7"), ActivityTraceFlags.Recorded);
@@ -44,10 +47,14 @@ public sealed class SdkFixtureTests
             Control("heartbeat", FrameWriter.EncodeControl(FrameType.Heartbeat, Ts, Room, 0), new JsonObject { ["type"] = "heartbeat" }),
             Control("error", FrameWriter.EncodeError(ErrorCode.SlowMode, Ts, Room, "slow mode is on in this room; retry in 2.3 s.", 2300),
                 new JsonObject { ["type"] = "error", ["error"] = new JsonObject { ["code"] = 12, ["reason"] = "slow_mode", ["message"] = "slow mode is on in this room; retry in 2.3 s.", ["retryAfterMs"] = 2300 } }),
-            Control("resume", FrameWriter.EncodeControl(FrameType.Resume, Ts, Room, 40), new JsonObject { ["type"] = "resume", ["seq"] = 40 }),
+            Control("resume", FrameWriter.EncodeMessage(FrameType.Resume, Ts, Epoch, Room, 40, null, null, null),
+                new JsonObject { ["type"] = "resume", ["seq"] = 40, ["epoch"] = Epoch }),
+            Control("resume-no-epoch-yet", FrameWriter.EncodeControl(FrameType.Resume, Ts, Room, 0), new JsonObject { ["type"] = "resume", ["seq"] = 0, ["epoch"] = 0 }),
             Control("delete", FrameWriter.EncodeControl(FrameType.Delete, Ts, Room, 41), new JsonObject { ["type"] = "delete", ["seq"] = 41 }),
-            Control("notRecovered", FrameWriter.EncodeMessage(FrameType.NotRecovered, Ts, 0, Room, 39, null, "messages 1..39 are no longer in the room history", null),
-                new JsonObject { ["type"] = "notRecovered", ["seq"] = 39, ["reason"] = "messages 1..39 are no longer in the room history" }),
+            Control("notRecovered", FrameWriter.EncodeMessage(FrameType.NotRecovered, Ts, Epoch, Room, 39, null, "messages 1..39 are no longer in the room history", null),
+                new JsonObject { ["type"] = "notRecovered", ["seq"] = 39, ["epoch"] = Epoch, ["reason"] = "messages 1..39 are no longer in the room history" }),
+            Control("notRecovered-epoch-change", FrameWriter.EncodeMessage(FrameType.NotRecovered, Ts, NextEpoch, Room, 43, null, EpochChangeReason, null),
+                new JsonObject { ["type"] = "notRecovered", ["seq"] = 43, ["epoch"] = NextEpoch, ["reason"] = EpochChangeReason }),
             Control("online", FrameWriter.EncodeControl(FrameType.OnlineCount, Ts, Room, 1834), new JsonObject { ["type"] = "online", ["viewers"] = 1834 }),
             Batch("batch-plain", 44, 46, sampledOut: 0, compressed: false),
             Batch("batch-sampled", 47, 60, sampledOut: 4, compressed: false),

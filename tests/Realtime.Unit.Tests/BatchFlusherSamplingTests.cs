@@ -23,7 +23,7 @@ public sealed class BatchFlusherSamplingTests : IDisposable
     public async Task A_hot_room_shows_its_display_budget_of_danmaku_spread_over_the_batch_and_every_gift_and_system_message()
     {
         // 40 danmaku and 4 priority messages in one window; the room shows 10 danmaku a second (a full bucket).
-        using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(10, Stopwatch.GetTimestamp(), Stopwatch.Frequency));
+        using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(10, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
         var sent = new List<(FrameType Type, long Seq, string Content)>();
         for (var seq = 1; seq <= 44; seq++)
         {
@@ -51,7 +51,7 @@ public sealed class BatchFlusherSamplingTests : IDisposable
     [Fact]
     public async Task A_quiet_room_gets_every_message_as_appended_and_its_controls_after_the_batch()
     {
-        using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency));
+        using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
         var appended = new ArrayBufferWriter<byte>();
         for (var seq = 1; seq <= 5; seq++)
         {
@@ -82,7 +82,7 @@ public sealed class BatchFlusherSamplingTests : IDisposable
     public async Task A_large_batch_is_also_compressed_once_to_the_same_messages()
     {
         options.CompressionThreshold = 256;
-        using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(1_000, Stopwatch.GetTimestamp(), Stopwatch.Frequency));
+        using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(1_000, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
         for (var seq = 1; seq <= 20; seq++)
         {
             feed.Append(TestFrames.Message(FrameType.Danmaku, seq, "the same words again and again"), seq, false, out _, out _);
@@ -103,7 +103,7 @@ public sealed class BatchFlusherSamplingTests : IDisposable
     [Fact]
     public async Task An_epoch_change_goes_out_after_the_old_epochs_batch_and_before_the_new_ones()
     {
-        using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency));
+        using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
         feed.LearnEpoch(1_000);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 7, "old 7"), 7, false, out _, out _);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 8, "old 8"), 8, false, out _, out _);
@@ -124,9 +124,31 @@ public sealed class BatchFlusherSamplingTests : IDisposable
     }
 
     [Fact]
+    public async Task Frames_held_since_a_regression_go_out_right_after_the_announcement_of_their_epoch()
+    {
+        using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
+        feed.LearnEpoch(1_000);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "old 10"), 10, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 6, "lagged 6"), 6, false, out _, out var regressed);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 7, "lagged 7"), 7, false, out _, out _);
+        feed.ChangeEpoch(2_000, startsAfter: 7, timestampMs: 1);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 8, "new 8"), 8, false, out _, out _);
+
+        var (sent, _) = await FlushToTwoEdgesAsync(feed);
+
+        Assert.True(regressed);
+        Assert.Equal(4, sent.Count);
+        Assert.Equal((10L, 10L), (sent[0].Batch.FirstSeq, sent[0].Batch.LastSeq));
+        Assert.Equal((FrameType.NotRecovered, 10L), TestFrames.Header(sent[1].Control.Frame.Span));
+        Assert.Equal((FrameType.Resume, 5L), TestFrames.Header(sent[2].Control.Frame.Span));
+        Assert.Equal(2_000, FrameWriter.ReadUserId(sent[2].Control.Frame.Span));
+        Assert.Equal((6L, 8L, 3), (sent[3].Batch.FirstSeq, sent[3].Batch.LastSeq, sent[3].Batch.MessageCount));
+    }
+
+    [Fact]
     public void A_room_nobody_subscribes_is_emptied_without_a_batch()
     {
-        using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency));
+        using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "a"), 1, false, out _, out _);
         using var flusher = new FeedFlusher(options, metrics, TimeProvider.System);
 

@@ -12,7 +12,7 @@ public sealed class RoomFeedTests : IDisposable
 {
     private readonly TestMeterFactory meters = new();
     private readonly MessageMetrics metrics;
-    private readonly RoomFeed feed = new(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency));
+    private readonly RoomFeed feed = new(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 1024);
 
     public RoomFeedTests() => metrics = new MessageMetrics(meters);
 
@@ -74,7 +74,7 @@ public sealed class RoomFeedTests : IDisposable
     }
 
     [Fact]
-    public void A_seq_not_above_the_highest_forwarded_is_reported_once_and_frames_wait_for_the_next_epoch()
+    public void A_seq_not_above_the_highest_forwarded_is_reported_once_and_frames_are_held_for_the_next_epoch()
     {
         feed.LearnEpoch(1_000);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 9, "a"), 9, false, out _, out var regressed);
@@ -92,13 +92,69 @@ public sealed class RoomFeedTests : IDisposable
         Assert.Equal(2_000, feed.Epoch);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 12, "c"), 12, false, out _, out regressed);
         Assert.False(regressed);
-        Assert.True(feed.TryTake(out _, out var messages, out _, out var boundary));
-        Assert.Equal([12L], messages.Select(m => m.Seq));
+        Assert.True(feed.TryTake(out var frames, out var messages, out _, out var boundary));
         Assert.Equal([9L, 10L], boundary!.Messages.Select(m => m.Seq));
+        // The new epoch continues after the seq before the first held frame; the held frames open its first batch.
+        Assert.Equal([(FrameType.NotRecovered, 10L, 2_000L), (FrameType.Resume, 9L, 2_000L)], boundary.Announcement.Select(Read));
+        Assert.Equal([10L, 11L, 12L], messages.Select(m => m.Seq));
+        Assert.Equal([.. TestFrames.Message(FrameType.Danmaku, 10, "again"), .. TestFrames.Message(FrameType.Danmaku, 11, "in the new lineage"),
+            .. TestFrames.Message(FrameType.Danmaku, 12, "c")], frames.WrittenSpan.ToArray());
     }
 
     [Fact]
-    public void An_announcement_of_the_epoch_in_force_changes_nothing_and_a_failed_replacement_lets_the_next_regression_ask_again()
+    public void Held_frames_past_the_cap_are_dropped_and_told_as_not_recovered_in_the_new_epoch()
+    {
+        feed.LearnEpoch(1_000);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "old"), 10, false, out _, out _);
+        var big = new string('x', 400);
+        for (var seq = 4; seq <= 8; seq++)
+        {
+            feed.Append(TestFrames.Message(FrameType.Danmaku, seq, big), seq, false, out _, out _);
+        }
+
+        feed.ChangeEpoch(2_000, startsAfter: 8, timestampMs: 1);
+
+        Assert.False(feed.TryTake(out _, out var messages, out _, out var boundary));
+        Assert.Empty(messages);
+        Assert.Equal([(FrameType.NotRecovered, 10L, 2_000L), (FrameType.Resume, 3L, 2_000L), (FrameType.NotRecovered, 8L, 2_000L)],
+            boundary!.Announcement.Select(Read));
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 9, "next"), 9, false, out _, out var regressed);
+        Assert.False(regressed);
+    }
+
+    [Fact]
+    public void Held_frames_of_a_lineage_that_is_gone_are_not_taken_into_a_new_epoch_that_starts_below_them()
+    {
+        feed.LearnEpoch(1_000);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "old"), 10, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 6, "lagged"), 6, false, out _, out var regressed);
+        Assert.True(regressed);
+        // The room's state vanished before the replacement ran: the next message makes an epoch starting at 0.
+        feed.RegressionUnresolved();
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 7, "lagged"), 7, false, out _, out regressed);
+        Assert.True(regressed);
+
+        feed.ChangeEpoch(2_000, startsAfter: 0, timestampMs: 1);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "new"), 1, false, out _, out _);
+
+        Assert.True(feed.TryTake(out _, out var messages, out _, out var boundary));
+        Assert.Equal([(FrameType.NotRecovered, 10L, 2_000L), (FrameType.Resume, 0L, 2_000L)], boundary!.Announcement.Select(Read));
+        Assert.Equal([1L], messages.Select(m => m.Seq));
+    }
+
+    [Fact]
+    public void An_epoch_for_a_feed_that_knew_none_loses_nothing_when_its_seqs_continue()
+    {
+        // A seq key from before epochs gets its epoch with its next message, continuing the seqs.
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 41, "a"), 41, false, out _, out _);
+        feed.ChangeEpoch(2_000, startsAfter: 41, timestampMs: 1);
+
+        feed.TryTake(out _, out _, out _, out var boundary);
+        Assert.Equal([(FrameType.NotRecovered, 0L, 2_000L), (FrameType.Resume, 41L, 2_000L)], boundary!.Announcement.Select(Read));
+    }
+
+    [Fact]
+    public void An_announcement_of_the_epoch_in_force_changes_nothing_and_a_failed_replacement_lets_the_next_frame_ask_again()
     {
         feed.LearnEpoch(1_000);
         feed.LearnEpoch(3_000);
@@ -108,11 +164,14 @@ public sealed class RoomFeedTests : IDisposable
 
         feed.Append(TestFrames.Message(FrameType.Danmaku, 4, "b"), 4, false, out _, out var regressed);
         Assert.True(regressed);
-        feed.RegressionUnresolved();
         feed.Append(TestFrames.Message(FrameType.Danmaku, 5, "c"), 5, false, out _, out regressed);
+        Assert.False(regressed);
+        feed.RegressionUnresolved();
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 6, "d"), 6, false, out _, out regressed);
         Assert.True(regressed);
-        Assert.True(feed.TryTake(out _, out _, out _, out var boundary));
+        Assert.True(feed.TryTake(out _, out var messages, out _, out var boundary));
         Assert.Null(boundary);
+        Assert.Equal([5L], messages.Select(m => m.Seq));
     }
 
     [Fact]
@@ -145,6 +204,12 @@ public sealed class RoomFeedTests : IDisposable
         feed.Dispose();
         metrics.Dispose();
         meters.Dispose();
+    }
+
+    private static (FrameType Type, long Seq, long Epoch) Read(RelayDown control)
+    {
+        var frame = control.Control.Frame.Span;
+        return (TestFrames.Header(frame).Type, FrameWriter.ReadSeq(frame), FrameWriter.ReadUserId(frame));
     }
 
     private EdgeSession Session() => new(16, metrics, NullLogger.Instance, CancellationToken.None, CancellationToken.None);

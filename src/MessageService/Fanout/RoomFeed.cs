@@ -33,9 +33,10 @@ public sealed class EpochBoundary(PooledBufferWriter frames, List<PendingMessage
 /// for a spare under the lock and encodes outside it. Control frames (deletes) wait for the same flush and
 /// go out after its batch, so a delete never overtakes the message it removes. The feed also keeps the
 /// room's epoch and the highest seq it forwarded in it (ADR 0007): a seq at or below that one means the stream
-/// went backwards, and frames are held back until the announcement of the next epoch arrives.
+/// went backwards. From that frame on, frames are held (up to <paramref name="maxHeldBytes"/>) until the
+/// announcement of the next epoch arrives: they are that epoch's, and go out right after it.
 /// </summary>
-public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
+public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldBytes) : IDisposable
 {
     private readonly Lock gate = new();
     private EdgeSession[] subscribers = [];
@@ -48,6 +49,11 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
     private long epoch;
     private long highestSeq;
     private bool regressing;
+    private bool askAgain;
+    private PooledBufferWriter? held;
+    private List<PendingMessage>? heldMessages;
+    private long firstHeldSeq;
+    private bool heldOverflowed;
     private bool dirty;
     private bool closed;
 
@@ -106,7 +112,8 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
     /// <summary>
     /// Adds a published frame. Returns whether the room just became dirty (must be queued for flushing).
     /// <paramref name="regressed"/> is true for the first frame whose seq is not above the highest forwarded in
-    /// this epoch: the caller has the epoch replaced; until its announcement arrives, frames are dropped.
+    /// this epoch (and for the next one after a replacement that did not resolve): the caller has the epoch
+    /// replaced. Until its announcement arrives, frames are held for the new epoch.
     /// </summary>
     public bool Append(ReadOnlySpan<byte> frame, long seq, bool isPriority, out int pendingBytes, out bool regressed)
     {
@@ -114,15 +121,23 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
         {
             pendingBytes = 0;
             regressed = false;
-            if (closed || regressing)
+            if (closed)
             {
                 return false;
             }
 
-            if (seq <= highestSeq)
+            if (!regressing && seq <= highestSeq)
             {
                 regressing = true;
                 regressed = true;
+                firstHeldSeq = seq;
+            }
+
+            if (regressing)
+            {
+                regressed |= askAgain;
+                askAgain = false;
+                Hold(frame, seq, isPriority);
                 return false;
             }
 
@@ -155,20 +170,38 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
         }
     }
 
-    /// <summary>Replacing the epoch failed: the next frame that goes backwards asks again.</summary>
+    /// <summary>Replacing the epoch failed (or the room's state is gone): the next frame asks again; frames stay held.</summary>
     public void RegressionUnresolved()
     {
         lock (gate)
         {
-            regressing = false;
+            askAgain = regressing;
         }
+    }
+
+    /// <summary>A frame of the epoch to come; past the cap it is dropped and the announcement says so.</summary>
+    private void Hold(ReadOnlySpan<byte> frame, long seq, bool isPriority)
+    {
+        held ??= new PooledBufferWriter(Math.Min(4096, maxHeldBytes));
+        heldMessages ??= [];
+        if (heldOverflowed || held.WrittenCount + frame.Length > maxHeldBytes)
+        {
+            heldOverflowed = true;
+            return;
+        }
+
+        heldMessages.Add(new PendingMessage(held.WrittenCount, frame.Length, seq, isPriority));
+        held.Write(frame);
     }
 
     /// <summary>
     /// An epoch announcement from the channel: unless it names the epoch in force, what is pending goes into an
     /// <see cref="EpochBoundary"/> followed by a not-recovered frame (seq slot: the highest seq forwarded in the
-    /// old epoch) and a resume frame (seq slot: <paramref name="startsAfter"/>), both with the new epoch in the
-    /// user id slot. Returns whether the room just became dirty.
+    /// old epoch) and a resume frame, both with the new epoch in the user id slot. The resume frame's seq slot is
+    /// <paramref name="startsAfter"/>, or the seq before the first held frame when frames were held since a
+    /// regression: those are the new epoch's, published before the announcement, and become the start of the
+    /// next batch. Held frames that did not all fit are dropped and told as not recovered in the new epoch.
+    /// Returns whether the room just became dirty.
     /// </summary>
     public bool ChangeEpoch(long newEpoch, long startsAfter, long timestampMs)
     {
@@ -181,7 +214,10 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
 
             if (boundary is null)
             {
-                boundary = new EpochBoundary(pending, pendingMessages, pendingControls) { LostUpTo = highestSeq };
+                // Epoch 0 is a feed that never knew one (a seq key from before epochs): an epoch whose seqs
+                // continue past what was forwarded lost nothing of it.
+                var lostUpTo = epoch == 0 && startsAfter >= highestSeq ? 0 : highestSeq;
+                boundary = new EpochBoundary(pending, pendingMessages, pendingControls) { LostUpTo = lostUpTo };
                 pending = spare ?? new PooledBufferWriter(4096);
                 pendingMessages = spareMessages ?? [];
                 spare = null;
@@ -196,15 +232,47 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
             }
 
             pendingControls = null;
-            boundary.Announcement = [Control(FrameType.NotRecovered, timestampMs, newEpoch, boundary.LostUpTo, LostReason(boundary.LostUpTo, newEpoch)),
-                Control(FrameType.Resume, timestampMs, newEpoch, startsAfter, null)];
+            var resumeAt = startsAfter;
+            RelayDown? heldLost = null;
+            var lastHeld = heldMessages is { Count: > 0 } ? heldMessages[^1].Seq : 0;
+            if (regressing && firstHeldSeq <= startsAfter)
+            {
+                resumeAt = firstHeldSeq - 1;
+                if (!heldOverflowed && lastHeld == startsAfter)
+                {
+                    (pending, held) = (held!, pending);
+                    (pendingMessages, heldMessages) = (heldMessages!, pendingMessages);
+                }
+                else
+                {
+                    heldLost = Control(FrameType.NotRecovered, timestampMs, newEpoch, startsAfter, HeldLostReason(resumeAt, startsAfter));
+                }
+            }
+
+            DropHeld();
+            boundary.Announcement = heldLost is null
+                ? [Control(FrameType.NotRecovered, timestampMs, newEpoch, boundary.LostUpTo, LostReason(boundary.LostUpTo, newEpoch)),
+                    Control(FrameType.Resume, timestampMs, newEpoch, resumeAt, null)]
+                : [Control(FrameType.NotRecovered, timestampMs, newEpoch, boundary.LostUpTo, LostReason(boundary.LostUpTo, newEpoch)),
+                    Control(FrameType.Resume, timestampMs, newEpoch, resumeAt, null), heldLost];
             epoch = newEpoch;
-            highestSeq = startsAfter;
+            highestSeq = Math.Max(startsAfter, pendingMessages.Count > 0 ? pendingMessages[^1].Seq : 0);
             regressing = false;
+            askAgain = false;
             var becameDirty = !dirty;
             dirty = true;
             return becameDirty;
         }
+    }
+
+    /// <summary>Forgets what was held, buffer included: regressions are rare, and most rooms never hold anything.</summary>
+    private void DropHeld()
+    {
+        held?.Dispose();
+        held = null;
+        heldMessages = null;
+        heldOverflowed = false;
+        firstHeldSeq = 0;
     }
 
     /// <summary>The controls queued so far (null when none); called by the flushing loop after the batch.</summary>
@@ -270,6 +338,8 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
             closed = true;
             boundary?.Frames.Dispose();
             boundary = null;
+            held?.Dispose();
+            held = null;
             pending.Dispose();
             spare?.Dispose();
             spare = null;
@@ -279,6 +349,9 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler) : IDisposable
     private static string LostReason(long lostUpTo, long newEpoch) => lostUpTo == 0
         ? string.Create(CultureInfo.InvariantCulture, $"the room's message stream is in epoch {newEpoch}")
         : string.Create(CultureInfo.InvariantCulture, $"the room's message stream was reset (now epoch {newEpoch}): messages after {lostUpTo} of the previous epoch cannot be recovered");
+
+    private static string HeldLostReason(long after, long upTo) =>
+        string.Create(CultureInfo.InvariantCulture, $"messages {after + 1}..{upTo} of the new epoch arrived while the stream was being reset and could not be kept; reconnect with last_seq {after} to read them from history");
 
     private RelayDown Control(FrameType type, long timestampMs, long newEpoch, long seq, string? content) => new()
     {

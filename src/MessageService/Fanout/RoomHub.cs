@@ -18,6 +18,7 @@ namespace Live.MessageService.Fanout;
 /// </summary>
 public sealed class RoomHub(
     IConnectionMultiplexer redis,
+    RoomPositionReader positions,
     EpochReplacer epochs,
     TimeProvider time,
     IOptions<MessageOptions> options,
@@ -25,6 +26,12 @@ public sealed class RoomHub(
     ILogger<RoomHub> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<long, RoomFeed> feeds = new();
+
+    /// <summary>
+    /// The epochs of the feeds the last interrupted subscription dropped, until their rooms' next feeds learn the
+    /// epoch in force (an epoch that changed meanwhile still counts as replaced). At most the rooms dropped then.
+    /// </summary>
+    private readonly ConcurrentDictionary<long, long> epochsBeforeInterruption = new();
     private readonly SemaphoreSlim membership = new(1, 1);
     private readonly ConcurrentQueue<RoomFeed> dirty = new();
     private readonly SemaphoreSlim flushSignal = new(0);
@@ -47,7 +54,8 @@ public sealed class RoomHub(
         {
             if (!feeds.TryGetValue(roomId, out var feed))
             {
-                feed = new RoomFeed(roomId, new DisplaySampler(settings.MaxDisplayRatePerSecond, Stopwatch.GetTimestamp(), Stopwatch.Frequency));
+                feed = new RoomFeed(roomId, new DisplaySampler(settings.MaxDisplayRatePerSecond, Stopwatch.GetTimestamp(), Stopwatch.Frequency),
+                    maxHeldBytes: settings.MaxBatchBytes);
                 try
                 {
                     var subscription = await redis.GetSubscriber().SubscribeAsync(MessageKeys.Channel(roomId));
@@ -76,15 +84,14 @@ public sealed class RoomHub(
         // Read after the subscription is active: every seq above this one is published after it, so it
         // reaches this stream. Lower seqs still in flight may arrive too; the Edge filters them by seq. An epoch
         // change after this read reaches the stream as a room control.
-        var position = await redis.GetDatabase().HashGetAsync(MessageKeys.Seq(roomId), MessageKeys.PositionFields);
-        var latest = position[0].IsNull ? 0 : (long)position[0];
-        var epoch = position[1].IsNull ? 0 : (long)position[1];
+        var position = await positions.ReadAsync(roomId);
         if (feeds.TryGetValue(roomId, out var subscribed))
         {
-            subscribed.LearnEpoch(epoch);
+            subscribed.LearnEpoch(position.Epoch);
+            CountIfReplacedMeanwhile(roomId, position.Epoch);
         }
 
-        session.Enqueue(new RelayDown { Subscribed = new Subscribed { RoomId = roomId, LatestSeq = latest, Epoch = epoch } });
+        session.Enqueue(new RelayDown { Subscribed = new Subscribed { RoomId = roomId, LatestSeq = position.Seq, Epoch = position.Epoch } });
     }
 
     public async Task UnsubscribeAsync(EdgeSession session, long roomId)
@@ -121,6 +128,64 @@ public sealed class RoomHub(
         finally
         {
             membership.Release();
+        }
+    }
+
+    /// <summary>
+    /// This node's Redis subscription was interrupted, so frames published meanwhile never reached it: every room
+    /// it serves may have a hole in its live traffic that no seq shows (an epoch announcement among the lost
+    /// frames, or a new lineage that climbs past what was forwarded). Each room's feed is dropped and the Edge
+    /// streams that subscribed it end, as when the node stops: the Edges subscribe again, to fresh feeds, and
+    /// their clients resume from history with last_seq and epoch, where every message is.
+    /// </summary>
+    public async Task InterruptAllAsync()
+    {
+        var dropped = new List<RoomFeed>();
+        var sessions = new HashSet<EdgeSession>();
+        await membership.WaitAsync(CancellationToken.None);
+        try
+        {
+            epochsBeforeInterruption.Clear();
+            foreach (var (roomId, feed) in feeds)
+            {
+                if (feed.Epoch != 0)
+                {
+                    epochsBeforeInterruption[roomId] = feed.Epoch;
+                }
+
+                feeds.TryRemove(roomId, out _);
+                metrics.RoomsChanged(-1);
+                sessions.UnionWith(feed.Subscribers);
+                feed.Dispose();
+                dropped.Add(feed);
+            }
+        }
+        finally
+        {
+            membership.Release();
+        }
+
+        foreach (var session in sessions)
+        {
+            session.Interrupt();
+        }
+
+        Log.SubscriptionInterrupted(logger, dropped.Count, sessions.Count);
+        foreach (var feed in dropped)
+        {
+            if (feed.Subscription is not { } subscription)
+            {
+                continue;
+            }
+
+            try
+            {
+                await subscription.UnsubscribeAsync();
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                Log.SubscribeFailed(logger, feed.RoomId, ex);
+            }
         }
     }
 
@@ -173,6 +238,10 @@ public sealed class RoomHub(
                 // Not a room's first epoch: what this node forwarded in the old one is gone from the stream.
                 metrics.EpochReplaced();
             }
+            else if (known == 0)
+            {
+                CountIfReplacedMeanwhile(feed.RoomId, epoch);
+            }
 
             if (feed.ChangeEpoch(epoch, seq, time.GetUtcNow().ToUnixTimeMilliseconds()))
             {
@@ -196,6 +265,15 @@ public sealed class RoomHub(
         if (pendingBytes >= settings.MaxBatchBytes && Interlocked.Exchange(ref flushSignalled, 1) == 0)
         {
             flushSignal.Release();
+        }
+    }
+
+    /// <summary>A feed made after an interrupted subscription learned its room's epoch: counted if it is not the one before.</summary>
+    private void CountIfReplacedMeanwhile(long roomId, long epoch)
+    {
+        if (epoch != 0 && epochsBeforeInterruption.TryRemove(roomId, out var before) && before != epoch)
+        {
+            metrics.EpochReplaced();
         }
     }
 

@@ -3,11 +3,11 @@
 -- KEYS: position hash {seq, epoch}; ARGV: the epoch the feed knew, channel, and a not-recovered frame in three
 -- parts: up to the user id slot, the room id, after the seq slot. The epoch goes in the user id slot, the seq
 -- the new epoch continues after in the seq slot. Returns the epoch in force (0 when the room's state is gone:
--- its next message makes one). A new epoch is TIME in µs built as a string (Lua prints a 16-digit number in
--- exponent form), never equal to the one it replaces.
+-- its next message makes one; also for a seq key from before epochs, a plain counter). A new epoch is TIME in
+-- µs built as a string (Lua prints a 16-digit number in exponent form), never equal to the one it replaces.
 
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-if not epoch then
+local epoch = redis.pcall('HGET', KEYS[1], 'epoch')
+if type(epoch) == 'table' or not epoch then
   return 0
 end
 if epoch == ARGV[1] then

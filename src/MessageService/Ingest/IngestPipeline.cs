@@ -14,6 +14,7 @@ namespace Live.MessageService.Ingest;
 public sealed class IngestPipeline(
     IEnumerable<IIngestStep> steps,
     MessageSequencer sequencer,
+    RoomPositionReader positions,
     KafkaMessageSink kafka,
     MessageMetrics metrics,
     TimeProvider time,
@@ -89,7 +90,7 @@ public sealed class IngestPipeline(
         long latest;
         try
         {
-            latest = await sequencer.LatestAsync(message.RoomId);
+            latest = (await positions.ReadAsync(message.RoomId)).Seq;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

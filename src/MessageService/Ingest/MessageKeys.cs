@@ -9,15 +9,11 @@ namespace Live.MessageService.Ingest;
 /// </summary>
 public static class MessageKeys
 {
-    /// <summary>A hash of the room's stream position: <see cref="SeqField"/> and <see cref="EpochField"/> (ADR 0007), lost together.</summary>
+    /// <summary>
+    /// A hash of the room's stream position, fields <c>seq</c> and <c>epoch</c> (ADR 0007), lost together; read and
+    /// written by the scripts only (a room from before epochs may still hold a plain counter here).
+    /// </summary>
     public static RedisKey Seq(long roomId) => $"room:{{{roomId}}}:msg-seq";
-
-    public static readonly RedisValue SeqField = "seq";
-
-    public static readonly RedisValue EpochField = "epoch";
-
-    /// <summary>The fields of <see cref="Seq"/> read together, seq first.</summary>
-    public static readonly RedisValue[] PositionFields = [SeqField, EpochField];
 
     public static RedisKey History(long roomId) => $"room:{{{roomId}}}:msg-history";
 

@@ -16,7 +16,8 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<Mess
 {
     // The frame arrives in two parts around its 8-byte seq slot (FrameLayout.SeqOffset = 29), so the script
     // joins head, big-endian seq and tail in one concatenation. A room's TTLs are refreshed once per batch. A
-    // room's first seq without an epoch makes one and announces it before the message (ADR 0007).
+    // position without an epoch gets one, announced before the message (ADR 0007); a seq key from before epochs
+    // (a plain counter) moves into the position hash on its next message.
     private static readonly string Script = EmbeddedLuaScript.Read<MessageSequencer>("sequence.lua");
 
     private readonly RedisValue historyLength = options.Value.HistoryLength;
@@ -46,13 +47,6 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<Mess
     }
 
     protected override long Read(in Request request, ReadOnlySpan<RedisResult> results) => (long)results[0];
-
-    /// <summary>The room's latest seq (0 when no message was ever sent).</summary>
-    public async Task<long> LatestAsync(long roomId)
-    {
-        var latest = await Redis.GetDatabase().HashGetAsync(MessageKeys.Seq(roomId), MessageKeys.SeqField);
-        return latest.IsNull ? 0 : (long)latest;
-    }
 
     public readonly record struct Request(long RoomId, ReadOnlyMemory<byte> Frame);
 }

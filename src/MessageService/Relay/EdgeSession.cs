@@ -36,7 +36,7 @@ public sealed class EdgeSession : IDisposable
     /// <summary>Rooms this stream subscribed; touched only by the stream's read loop.</summary>
     public HashSet<long> Rooms { get; } = [];
 
-    /// <summary>Cancelled when the call ends, the node stops, or the session overflowed.</summary>
+    /// <summary>Cancelled when the call ends, the node stops, the session overflowed or was interrupted.</summary>
     public CancellationToken Aborted => aborted.Token;
 
     public bool Overflowed => Volatile.Read(ref overflowed) == 1;
@@ -77,6 +77,9 @@ public sealed class EdgeSession : IDisposable
     }
 
     public void Complete() => down.Writer.TryComplete();
+
+    /// <summary>Ends the stream as a stopping node does: the Edge reconnects, subscribes again and its clients resume.</summary>
+    public void Interrupt() => aborted.Cancel();
 
     public void Dispose() => aborted.Dispose();
 }

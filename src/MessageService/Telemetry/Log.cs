@@ -35,8 +35,11 @@ internal static partial class Log
     [LoggerMessage(EventId = 7033, Level = LogLevel.Warning, Message = "Room {RoomId}: seq {Seq} is not above what this node forwarded in epoch {Epoch}; the stream went backwards, replacing the epoch")]
     public static partial void StreamWentBackwards(ILogger logger, long roomId, long seq, long epoch);
 
-    [LoggerMessage(EventId = 7034, Level = LogLevel.Warning, Message = "Room {RoomId}: the epoch could not be replaced; the next frame that goes backwards tries again")]
+    [LoggerMessage(EventId = 7034, Level = LogLevel.Warning, Message = "Room {RoomId}: the epoch could not be replaced; the room's frames are held and the next one tries again")]
     public static partial void EpochReplaceFailed(ILogger logger, long roomId, Exception exception);
+
+    [LoggerMessage(EventId = 7035, Level = LogLevel.Warning, Message = "The Redis subscription was interrupted: {Rooms} room(s) dropped and {Streams} Edge stream(s) ended, so their clients resume from history")]
+    public static partial void SubscriptionInterrupted(ILogger logger, int rooms, int streams);
 
     [LoggerMessage(EventId = 7040, Level = LogLevel.Information, Message = "Moderation: {Caller} did {Action} in room {RoomId}: {Detail}")]
     public static partial void ModerationAction(ILogger logger, string caller, string action, long roomId, string detail);

@@ -5,7 +5,8 @@
 import { execFile, spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer as createHttpServer } from "node:http";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -110,14 +111,69 @@ function tail(log, lines = 25) {
   }
 }
 
+/** Answers PING with PONG: the Redis on this port takes commands. */
+function redisAnswers(port) {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    const done = (answer) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.once("error", () => done(false));
+    socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
+    socket.write("PING\r\n");
+  });
+}
+
+/**
+ * The private Redis runs without persistence, so stopping it loses every key, as a restart after a crash does
+ * (issue 14 item 1). Started again on the same port; resolves once it answers.
+ */
+async function restartRedis(redis) {
+  const old = redis.child;
+  if (old.exitCode === null && old.signalCode === null) {
+    await new Promise((resolve) => {
+      old.once("exit", resolve);
+      old.kill("SIGTERM");
+    });
+  }
+  redis.child = start("redis", redisServer, redis.args, {}, work);
+  const deadline = Date.now() + 15_000;
+  while (!(await redisAnswers(redis.port))) {
+    if (Date.now() > deadline || redis.child.exitCode !== null) {
+      throw new Error("the private Redis did not come back");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** What tests may ask of the platform they run on: POST /redis/restart (one at a time). */
+function controlServer(redis) {
+  let busy = Promise.resolve();
+  const server = createHttpServer((request, response) => {
+    if (request.method !== "POST" || request.url !== "/redis/restart") {
+      response.writeHead(404).end("POST /redis/restart is the only control");
+      return;
+    }
+    busy = busy.then(() => restartRedis(redis)).then(
+      () => response.writeHead(204).end(),
+      (error) => response.writeHead(500).end(String(error)));
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
 let status = 1;
+let control;
 try {
   const id = randomBytes(4).toString("hex");
   const names = { users: `sdk_${id}_users`, rooms: `sdk_${id}_rooms`, messages: `sdk_${id}_messages`, gifts: `sdk_${id}_gifts` };
   databases.push(...Object.values(names));
 
   const redisPort = await freePort();
-  const redis = start("redis", redisServer, ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", work], {}, work);
+  const redisArgs = ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", work];
+  const redis = { port: redisPort, args: redisArgs, child: start("redis", redisServer, redisArgs, {}, work) };
+  control = await controlServer(redis);
   const secret = randomBytes(32).toString("hex");
   const cert = join(work, "proxy.crt");
   const key = join(work, "proxy.key");
@@ -190,7 +246,7 @@ try {
     // The Proxy needs the JWKS and the Edge needs RoomService at start: each waits for the one before it.
     await waitReady(name, `http://127.0.0.1:${http}/health/ready`, child);
   }
-  if (redis.exitCode !== null) {
+  if (redis.child.exitCode !== null) {
     throw new Error("the private Redis exited");
   }
 
@@ -202,6 +258,7 @@ try {
       NODE_EXTRA_CA_CERTS: cert,
       LIVE_SDK_PROXY: `https://127.0.0.1:${port.proxyPublic}`,
       LIVE_SDK_USER_HTTP: `http://127.0.0.1:${port.userHttp}`,
+      LIVE_SDK_CONTROL: `http://127.0.0.1:${control.address().port}`,
     },
   });
   status = await new Promise((resolve) => tests.once("exit", (code) => resolve(code ?? 1)));
@@ -217,6 +274,7 @@ try {
   }
   status = 1;
 } finally {
+  control?.close();
   await stopAll();
   await Promise.all(databases.map((name) => sql(`DROP DATABASE IF EXISTS ${name}`).catch(() => undefined)));
   rmSync(work, { recursive: true, force: true });

@@ -117,6 +117,20 @@ export class ChatColumn {
     this.pending = this.pending.filter((entry) => entry.seq !== seq);
   }
 
+  /**
+   * The room's seqs start again (a new epoch): rows shown so far keep their text but lose their seq, so a delete
+   * of a new message never removes an old row with the same number, and no old row offers a delete that would
+   * name a new message. Time-out and ban act on the user and stay.
+   */
+  forgetSeqs(): void {
+    for (const row of this.rowsBySeq.values()) {
+      row.dataset.seq = '0';
+      row.querySelector('[data-action="delete"]')?.remove();
+    }
+    this.rowsBySeq.clear();
+    for (const entry of this.pending) entry.seq = 0;
+  }
+
   destroy(): void {
     if (this.frame !== 0) cancelAnimationFrame(this.frame);
     window.clearTimeout(this.timer);

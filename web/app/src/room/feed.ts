@@ -27,6 +27,12 @@ export interface FeedListener {
   rejected(rejection: FeedRejection): void;
   /** Messages that were lost across a reconnect (`count` 0 when the server did not say how many). */
   notRecovered(count: number, reason: string): void;
+  /**
+   * The room's message stream started again (a new epoch: Redis lost it, or its seq went back): seqs count
+   * from 1 again, so the messages on screen can no longer be named (deleted) by theirs. Comes before the
+   * `notRecovered` of the same change.
+   */
+  streamReset(): void;
   state(state: FeedState, detail: string): void;
 }
 

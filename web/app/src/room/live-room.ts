@@ -111,6 +111,10 @@ export class LiveRoom implements FeedListener {
     this.options.onRejected?.(rejection);
   }
 
+  streamReset(): void {
+    this.chat.forgetSeqs();
+  }
+
   notRecovered(count: number, reason: string): void {
     const text = count > 0
       ? `${count} message${count === 1 ? '' : 's'} could not be recovered`

@@ -21,7 +21,10 @@ export function openFeed(context: AppContext, roomId: number, listener: FeedList
   connection.on('error', (error) =>
     listener.rejected({ code: error.code, reason: error.reason, text: error.message, retryAfterMs: error.retryAfterMs }),
   );
-  connection.on('notRecovered', (gap) => listener.notRecovered(gap.count, gap.reason));
+  connection.on('notRecovered', (gap) => {
+    if (gap.previousEpoch !== undefined) listener.streamReset();
+    listener.notRecovered(gap.count, gap.reason);
+  });
   connection.on('state', (change) => {
     if (change.state === 'idle') return;
     listener.state(change.state as FeedState, stateDetail(change.state, change.attempt, change.closeReason));

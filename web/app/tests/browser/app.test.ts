@@ -2,7 +2,7 @@ import { after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { browserTest, closeBrowser, type Session } from './harness.js';
-import { BASE_URL, flies, gone, INTERNAL, internalCall, overlayTexts, register, restartEdge, sendDanmaku, shows, signIn, uniqueName, visit } from './platform.js';
+import { BASE_URL, flies, gone, INTERNAL, internalCall, overlayTexts, redisCommand, register, restartEdge, sendDanmaku, shows, signIn, uniqueName, visit } from './platform.js';
 
 /**
  * The app against the real platform (`./platform up`): every user is a browser context of their own, every
@@ -250,4 +250,28 @@ browserTest('an operator watches the room\'s live stats, its history and the ban
   await operator.page.getByTestId('history-chart').locator('svg, .empty').first().waitFor();
   await operator.page.getByTestId('bans-table').locator('tbody tr').first().waitFor();
   await session.screenshot(operator, 'dashboard.png');
+});
+
+browserTest('the room\'s stream is reset (Redis lost its seq): the page says so, shows the new messages, and old rows no longer delete by seq', base, async (session) => {
+  const anchor = await openConsole(session);
+  const { viewer } = await openRoomAsNewViewer(session, 'viewer');
+  const before = `before the reset ${Date.now() % 100000}`;
+  await sendDanmaku(viewer.page, before);
+  const oldRow = await shows(chatRows(anchor.page), before);
+  await shows(chatRows(viewer.page), before);
+  // What a Redis restart without persistence does to the room: its seq (and epoch) are gone; the next message
+  // starts a new epoch at seq 1, announced to every connection (docs/protocol.md, Resume).
+  assert.equal(await redisCommand('DEL', `room:{${stage.roomId}}:msg-seq`), ':1');
+  const after = `after the reset ${Date.now() % 100000}`;
+  await sendDanmaku(viewer.page, after);
+  const newRow = await shows(chatRows(anchor.page), after, 30_000);
+  await shows(chatRows(viewer.page), after, 30_000);
+  for (const page of [viewer.page, anchor.page]) {
+    await page.getByTestId('connection-banner').filter({ hasText: /could not be recovered/ }).waitFor();
+  }
+  assert.equal(await newRow.getAttribute('data-seq'), '1');
+  assert.equal(await oldRow.getAttribute('data-seq'), '0');
+  assert.equal(await oldRow.locator('[data-action="delete"]').count(), 0);
+  assert.equal(await newRow.locator('[data-action="delete"]').count(), 1);
+  assert.equal(await oldRow.locator('[data-action="ban"]').count(), 1);
 });

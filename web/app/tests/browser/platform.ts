@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Locator, Page } from 'playwright-core';
@@ -28,6 +29,25 @@ export async function internalCall<T>(target: string, method: string, body: unkn
 /** Stops the Edge and starts it again (`./platform restart edge`), as a deploy or a crash would. */
 export async function restartEdge(): Promise<void> {
   await run(join(REPO_ROOT, 'platform'), ['restart', 'edge'], { timeout: 120_000, env: process.env });
+}
+
+/**
+ * One command to the platform's Redis (`./platform` starts it on LIVE_REDIS_PORT, default 16379), e.g. to lose a
+ * room's state as a Redis restart would; resolves with the first line of the answer.
+ */
+export function redisCommand(...args: string[]): Promise<string> {
+  const port = Number(process.env.LIVE_REDIS_PORT ?? '16379');
+  const request = `*${args.length}\r\n` + args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('');
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`Redis on ${port} did not answer`)));
+    socket.once('error', reject);
+    socket.once('data', (data) => {
+      socket.end();
+      resolve(data.toString().split('\r\n')[0]!);
+    });
+    socket.write(request);
+  });
 }
 
 let counter = 0;

@@ -21,12 +21,22 @@ export interface StateChange {
   readonly closeReason?: string;
 }
 
-/** Messages after `fromSeq - 1` up to `toSeq` are lost for good: show the gap (e.g. "N messages could not be recovered"). */
+/**
+ * Messages after `fromSeq - 1` up to `toSeq` are lost for good: show the gap (e.g. "N messages could not be
+ * recovered"). When the room's stream was reset (`previousEpoch` is set: Redis lost its state, or its seq went
+ * backwards; ADR 0007), what is lost is whatever of `previousEpoch` came after `fromSeq - 1` and did not arrive:
+ * the server cannot say how many, so `count` is then only what it knows of (usually 0: "some messages"). Seqs
+ * start again in `epoch` after a reset; messages already shown may stay.
+ */
 export interface NotRecovered {
   readonly fromSeq: number;
   readonly toSeq: number;
   readonly count: number;
   readonly reason: string;
+  /** The epoch of the room's stream from now on (0: it has none yet). */
+  readonly epoch: number;
+  /** The epoch that ended, when the stream was reset. */
+  readonly previousEpoch?: number;
 }
 
 export interface RoomConnectionEvents {
@@ -74,6 +84,8 @@ export interface RoomConnectionOptions {
   compress?: boolean;
   /** Resume after this seq on the first connect (e.g. from a previous page). */
   lastSeq?: number;
+  /** The epoch `lastSeq` belongs to (`room.epoch` when it was saved); without it the server takes the room's current one. */
+  epoch?: number;
   /** Default: the global WebSocket. */
   createWebSocket?: WebSocketFactory;
   /** A heartbeat goes up after this long without sending anything (default 25 s). */
@@ -108,6 +120,10 @@ export class RoomConnection {
   private currentState: ConnectionState = "idle";
   private socket: WebSocketLike | undefined;
   private last: number | undefined;
+  /** The epoch `last` belongs to; undefined until the server named one. */
+  private currentEpoch: number | undefined;
+  /** A not-recovered frame moved the position to a new epoch; its resume frame says where live traffic continues. */
+  private epochStarting = false;
   private attempt = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
@@ -122,6 +138,7 @@ export class RoomConnection {
     checkTracing(options.tracing);
     this.options = options;
     this.last = options.lastSeq;
+    this.currentEpoch = options.lastSeq === undefined ? undefined : options.epoch;
   }
 
   get state(): ConnectionState {
@@ -131,6 +148,11 @@ export class RoomConnection {
   /** The last seq delivered (or skipped as not recovered); what a resume starts after. */
   get lastSeq(): number | undefined {
     return this.last;
+  }
+
+  /** The epoch `lastSeq` belongs to: seqs of different epochs are not comparable (undefined until the server said). */
+  get epoch(): number | undefined {
+    return this.currentEpoch;
   }
 
   get roomId(): number {
@@ -250,6 +272,11 @@ export class RoomConnection {
     base.searchParams.set("room", String(this.options.roomId));
     if (this.last !== undefined) {
       base.searchParams.set("last_seq", String(this.last));
+      // Epoch 0 (the room had none yet) is left out: then the server takes last_seq in the epoch it has now,
+      // which continues the seqs this client saw; naming 0 would make it replay the whole epoch again.
+      if (this.currentEpoch !== undefined && this.currentEpoch !== 0) {
+        base.searchParams.set("epoch", String(this.currentEpoch));
+      }
     }
     if (this.options.format === "json") {
       base.searchParams.set("format", "json");
@@ -293,10 +320,10 @@ export class RoomConnection {
         this.deliver(frame.message);
         break;
       case "resume":
-        this.resumed(frame.seq);
+        this.resumed(frame.seq, frame.epoch);
         break;
       case "notRecovered":
-        this.lost(frame.seq, frame.reason);
+        this.notRecovered(frame.seq, frame.epoch, frame.reason);
         break;
       case "delete":
         this.emit("delete", { seq: frame.seq });
@@ -313,7 +340,7 @@ export class RoomConnection {
     }
   }
 
-  /** Each seq once, in order: anything at or below the last delivered seq is a replay's duplicate. */
+  /** Each seq once, in order, within the epoch: anything at or below the last delivered seq is a replay's duplicate. */
   private deliver(message: RoomMessage): void {
     if (this.last !== undefined && message.seq <= this.last) {
       return;
@@ -322,29 +349,69 @@ export class RoomConnection {
     this.emit(message.kind === "gift" ? "gift" : message.kind === "system" ? "system" : "message", message);
   }
 
+  /** A not-recovered frame: a gap within the epoch, or (another epoch) the end of the lineage this client was in. */
+  private notRecovered(upTo: number, epoch: number, reason: string): void {
+    if (this.currentEpoch === undefined || epoch === this.currentEpoch) {
+      this.currentEpoch = epoch;
+      this.lost(upTo, reason);
+      return;
+    }
+    // The stream was reset (ADR 0007) — unless it only got its first epoch: seq 0 (the server forwarded nothing
+    // before it) after no epoch, or after nothing seen.
+    if (this.last !== undefined && (upTo > 0 || (this.last > 0 && this.currentEpoch !== 0))) {
+      const fromSeq = this.last + 1;
+      const toSeq = Math.max(upTo, this.last);
+      this.emit("notRecovered", { fromSeq, toSeq, count: toSeq - this.last, reason, epoch, previousEpoch: this.currentEpoch });
+    }
+    // The new epoch is replayed from its start (then a not-recovered frame of that epoch says what history lacks),
+    // or a live connection hears where its traffic continues from the resume frame that follows.
+    this.currentEpoch = epoch;
+    this.last = 0;
+    this.epochStarting = true;
+  }
+
   private lost(upTo: number, reason: string): void {
     const from = (this.last ?? upTo) + 1;
     if (upTo >= from) {
-      this.emit("notRecovered", { fromSeq: from, toSeq: upTo, count: upTo - from + 1, reason });
+      this.emit("notRecovered", { fromSeq: from, toSeq: upTo, count: upTo - from + 1, reason, epoch: this.currentEpoch ?? 0 });
       this.last = upTo;
     } else if (this.last !== undefined && upTo < this.last) {
-      // The room's sequence went back (its history was reset): what we hold past it cannot be resumed.
-      this.emit("notRecovered", { fromSeq: upTo + 1, toSeq: this.last, count: this.last - upTo, reason });
-      this.last = upTo;
+      this.wentBack(upTo, reason);
     }
   }
 
-  private resumed(seq: number): void {
-    if (this.last === undefined || seq < this.last) {
-      // First join (live starts after the room's seq), or the server's sequence restarted below ours.
+  /** The room's seq went back within its epoch (its history was reset): what this client holds past it cannot be resumed. */
+  private wentBack(to: number, reason: string): void {
+    const last = this.last ?? to;
+    this.emit("notRecovered", { fromSeq: to + 1, toSeq: last, count: last - to, reason, epoch: this.currentEpoch ?? 0 });
+    this.last = to;
+  }
+
+  private resumed(seq: number, epoch: number): void {
+    if (this.epochStarting && epoch === this.currentEpoch) {
+      // Where a new epoch's live traffic continues; seqs below it are the new lineage's past, not a gap.
+      this.last = Math.max(this.last ?? 0, seq);
+    } else if (this.currentEpoch !== undefined && this.currentEpoch !== 0 && epoch !== this.currentEpoch) {
+      // Another epoch without a not-recovered frame first (a server that could not say): still a reset, never silent.
+      this.notRecovered(this.last ?? 0, epoch, "the room's message stream was reset");
+      this.last = seq;
+    } else if (this.last === undefined) {
+      // First join: live starts after the room's seq.
       this.last = seq;
     } else if (seq > this.last) {
       // The server goes live past what it replayed: never skip silently.
       this.lost(seq, "messages were skipped while reconnecting");
+    } else if (seq < this.last) {
+      this.wentBack(seq, "the room's message stream went back below the last seq received; messages after it are new");
     }
+    this.currentEpoch = epoch;
+    this.epochStarting = false;
     this.clearConnectTimer();
     this.attempt = 0;
-    this.setState({ state: "live" });
+    // A live connection's epoch change comes with a resume frame too: it stays live, nothing to announce.
+    if (this.currentState !== "live") {
+      this.setState({ state: "live" });
+    }
   }
 
   private startHeartbeats(generation: number): void {

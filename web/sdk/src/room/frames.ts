@@ -64,9 +64,11 @@ export type ServerFrame =
   | { readonly type: "message"; readonly message: RoomMessage }
   | { readonly type: "heartbeat" }
   | { readonly type: "error"; readonly error: ServerError }
-  | { readonly type: "resume"; readonly seq: number }
+  /** Live traffic continues after `seq` of `epoch` (0: the room's stream has no epoch yet). */
+  | { readonly type: "resume"; readonly seq: number; readonly epoch: number }
   | { readonly type: "delete"; readonly seq: number }
-  | { readonly type: "notRecovered"; readonly seq: number; readonly reason: string }
+  /** Lost up to `seq`; `epoch` is the epoch the connection is in from now on (a different one: the stream was reset). */
+  | { readonly type: "notRecovered"; readonly seq: number; readonly epoch: number; readonly reason: string }
   | { readonly type: "online"; readonly viewers: number }
   | { readonly type: "notice"; readonly kind: "join" | "leave"; readonly userName: string };
 
@@ -204,11 +206,11 @@ function toFrame(m: ParsedMessage): ServerFrame {
     case FrameType.Error:
       return { type: "error", error: { code: m.seq, reason: m.userName, message: m.content, retryAfterMs: Math.max(0, m.userId) } };
     case FrameType.Resume:
-      return { type: "resume", seq: m.seq };
+      return { type: "resume", seq: m.seq, epoch: m.userId };
     case FrameType.Delete:
       return { type: "delete", seq: m.seq };
     case FrameType.NotRecovered:
-      return { type: "notRecovered", seq: m.seq, reason: m.content };
+      return { type: "notRecovered", seq: m.seq, epoch: m.userId, reason: m.content };
     case FrameType.OnlineCount:
       return { type: "online", viewers: m.seq };
     case FrameType.JoinNotice:
@@ -376,9 +378,16 @@ export function decodeJsonFrame(text: string): DecodeResult {
       if (seq === undefined) {
         return fail(`${String(o["type"])} without a seq`);
       }
-      return o["type"] === "resume" ? { ok: true, frame: { type: "resume", seq } }
-        : o["type"] === "delete" ? { ok: true, frame: { type: "delete", seq } }
-        : { ok: true, frame: { type: "notRecovered", seq, reason: text0(o["content"]) } };
+      if (o["type"] === "delete") {
+        return { ok: true, frame: { type: "delete", seq } };
+      }
+      // Servers older than epochs (ADR 0007) send none: the stream has no epoch then.
+      const epoch = o["epoch"] === undefined ? 0 : int(o["epoch"]);
+      if (epoch === undefined || epoch < 0) {
+        return fail(`${String(o["type"])} with an epoch that is not a non-negative integer`);
+      }
+      return o["type"] === "resume" ? { ok: true, frame: { type: "resume", seq, epoch } }
+        : { ok: true, frame: { type: "notRecovered", seq, epoch, reason: text0(o["content"]) } };
     }
     case "online_count": {
       const viewers = int(o["viewers"]);

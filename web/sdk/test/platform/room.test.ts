@@ -1,7 +1,8 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { AuthSession, createPlatformClients, RoomConnection, type NotRecovered, type RoomMessage, type ServerError, type StateChange } from "../../src/index.js";
-import { browserSockets, newUsername, proxy, until } from "../support/platform.js";
+import { RoomConnection } from "../../src/index.js";
+import { browserSockets, proxy, until } from "../support/platform.js";
+import { liveRoom, sendAll, signIn, watch } from "../support/rooms.js";
 
 // Every connection a test opens is closed at the end, also when the test failed half-way (an open socket
 // would keep this file's process, and the run, from ending).
@@ -12,51 +13,6 @@ function connectionTo(options: ConstructorParameters<typeof RoomConnection>[0]):
   const connection = new RoomConnection(options);
   opened.push(connection);
   return connection;
-}
-
-async function signIn(asAnchor = false) {
-  const session = new AuthSession({ baseUrl: proxy, refreshTokenStorage: "memory" });
-  const user = await session.register({ username: newUsername(asAnchor ? "anchor" : "viewer"), password: "sdk-test-password", asAnchor });
-  return { session, user, api: createPlatformClients({ baseUrl: proxy, auth: session }) };
-}
-
-async function liveRoom() {
-  const anchor = await signIn(true);
-  const room = await anchor.api.rooms.createRoom({ title: "sdk room", category: "chat" });
-  await anchor.api.rooms.startLive({ roomId: room.id });
-  return { anchor, roomId: room.id };
-}
-
-type Seen = { messages: RoomMessage[]; lost: NotRecovered[]; states: StateChange[]; errors: ServerError[] };
-
-function watch(connection: RoomConnection): Seen {
-  const seen: Seen = { messages: [], lost: [], states: [], errors: [] };
-  connection.on("message", (m) => seen.messages.push(m));
-  connection.on("notRecovered", (n) => seen.lost.push(n));
-  connection.on("state", (s) => seen.states.push(s));
-  connection.on("error", (e) => seen.errors.push(e));
-  return seen;
-}
-
-/**
- * Sends each text once the room has taken the one before (the sender sees its own messages); a refusal that
- * lifts (unavailable, overloaded on a loaded machine) is retried after its retry-after, so a test never
- * depends on a send the server turned down.
- */
-async function sendAll(sender: RoomConnection, senderSeen: Seen, texts: string[]) {
-  for (const text of texts) {
-    for (let attempt = 1; ; attempt++) {
-      const errors = senderSeen.errors.length;
-      assert.equal(sender.send(text, "#ffffff"), true, `sending ${text}`);
-      await until(() => senderSeen.messages.some((m) => m.content === text) || senderSeen.errors.length > errors, `the room taking ${text}`);
-      if (senderSeen.messages.some((m) => m.content === text)) {
-        break;
-      }
-      const refusal = senderSeen.errors[senderSeen.errors.length - 1]!;
-      assert.ok(attempt < 10 && ["unavailable", "overloaded", "rate_limited"].includes(refusal.reason), `${text} refused: ${refusal.reason} ${refusal.message}`);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(200, refusal.retryAfterMs)));
-    }
-  }
 }
 
 test("through the Proxy with the token as a subprotocol, ws accepts the upgrade and messages flow both ways", async () => {

@@ -51,7 +51,18 @@ export function batchFrame(seqs: number[], sampledOut = 0): Uint8Array {
   return frame;
 }
 
-export const control = (type: number, value: number, content = "") => messageFrame(type, value, { content });
+/** A control frame; resume and not-recovered frames carry their epoch in the user id slot. */
+export const control = (type: number, value: number, content = "", epoch = 0) => messageFrame(type, value, { content, userId: epoch });
+
+/** The JSON text form of a control frame (format=json). */
+export const jsonControl = (type: "resume" | "not_recovered", seq: number, epoch: number, content = "") =>
+  JSON.stringify({ type, seq, ts: 1_763_840_000_000, roomId: 7, epoch, ...(content ? { content } : {}) });
+
+/** The JSON text form of a batch of danmaku, as batchFrame makes them. */
+export const jsonBatch = (seqs: number[]) => JSON.stringify({
+  type: "batch", roomId: 7, firstSeq: seqs[0], lastSeq: seqs[seqs.length - 1], sampledOut: 0,
+  messages: seqs.map((seq) => ({ type: "danmaku", seq, ts: 1_763_840_000_000 + seq, roomId: 7, userId: 5, userName: "amy", content: `m${seq}`, color: "#ffffff" })),
+});
 
 export const errorFrame = (code: number, reason: string, text: string, retryAfterMs: number) =>
   messageFrame(FrameType.Error, code, { userId: retryAfterMs, userName: reason, content: text });

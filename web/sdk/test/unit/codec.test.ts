@@ -16,12 +16,23 @@ const fixtures: Fixture[] = JSON.parse(readFileSync(new URL("../../../test/fixtu
 const bytesOf = (fixture: Fixture) => new Uint8Array(Buffer.from(fixture.base64, "base64"));
 
 test("every frame made by the C# codec decodes to what it carries", () => {
-  assert.ok(fixtures.length >= 12);
+  assert.ok(fixtures.length >= 14);
   for (const fixture of fixtures) {
     const result = decodeBinaryFrame(bytesOf(fixture));
     assert.ok(result.ok, `${fixture.name}: ${result.ok ? "" : result.reason}`);
     assert.deepEqual(result.frame, fixture.expected, fixture.name);
   }
+});
+
+test("resume and not-recovered frames carry their epoch exactly (Redis TIME in µs, above 2^50)", () => {
+  const change = fixtures.find((f) => f.name === "notRecovered-epoch-change")!;
+  for (const result of [decodeBinaryFrame(bytesOf(change)), decodeJsonFrame(change.json!)]) {
+    assert.ok(result.ok && result.frame.type === "notRecovered");
+    assert.equal(result.frame.epoch, 1_763_840_000_398_112);
+    assert.equal(result.frame.seq, 43);
+  }
+  // A server older than epochs sends JSON resume frames without one: the stream has none (0).
+  assert.deepEqual(decodeJsonFrame('{"type":"resume","seq":5,"ts":1,"roomId":7}'), { ok: true, frame: { type: "resume", seq: 5, epoch: 0 } });
 });
 
 test("the zstd batch inflates to the same messages as a plain one would carry", () => {
@@ -134,7 +145,8 @@ test("a corrupt or oversized zstd payload is refused without inflating it", () =
 test("malformed JSON frames are reported, never thrown", () => {
   for (const text of ["", "{", "[]", "null", "42", '{"type":"batch"}', '{"type":"danmaku"}', '{"type":"danmaku","seq":"1"}',
     '{"type":"error"}', '{"type":"resume"}', '{"type":"online_count"}', '{"type":"danmaku","seq":1,"content":7}',
-    '{"type":"batch","firstSeq":1,"lastSeq":1,"messages":[{"type":"error","seq":1}]}', '{"type":"nope"}', '{"type":"danmaku","seq":1e400}']) {
+    '{"type":"batch","firstSeq":1,"lastSeq":1,"messages":[{"type":"error","seq":1}]}', '{"type":"nope"}', '{"type":"danmaku","seq":1e400}',
+    '{"type":"resume","seq":1,"epoch":-1}', '{"type":"not_recovered","seq":1,"epoch":"1763840000398112"}', '{"type":"resume","seq":1,"epoch":1e16}']) {
     const result = decodeJsonFrame(text);
     assert.equal(result.ok, false, text);
   }

@@ -1,52 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
-import { WebSocket, WebSocketServer } from "ws";
-import { FrameType, RoomConnection, type NotRecovered, type RoomMessage, type ServerError, type StateChange, type WebSocketLike } from "../../src/index.js";
+import { FrameType, RoomConnection } from "../../src/index.js";
+import { nodeSocket, record, scriptedServer, until } from "../support/scripted-server.js";
 import { batchFrame, control, errorFrame } from "../support/server-frames.js";
-
-/**
- * A scripted server stands in for the Edge where the test needs bytes no real server sends (garbage, overlapping
- * replays, a sequence that went back); real-server behaviour is in test/platform.
- */
-interface Script {
-  (socket: WebSocket, url: URL, connection: number): void;
-}
-
-async function scriptedServer(script: Script) {
-  const server = new WebSocketServer({ port: 0, host: "127.0.0.1", handleProtocols: (protocols) => (protocols.has("live.v1") ? "live.v1" : false) });
-  await new Promise((resolve) => server.once("listening", resolve));
-  const urls: URL[] = [];
-  server.on("connection", (socket, request) => {
-    const url = new URL(request.url ?? "/", "http://x");
-    urls.push(url);
-    script(socket, url, urls.length);
-  });
-  const port = (server.address() as AddressInfo).port;
-  return { baseUrl: `http://127.0.0.1:${port}`, urls, close: () => new Promise((resolve) => server.close(resolve)) };
-}
-
-function record(connection: RoomConnection) {
-  const seen = { messages: [] as RoomMessage[], states: [] as StateChange[], errors: [] as ServerError[], lost: [] as NotRecovered[], protocol: [] as string[] };
-  connection.on("message", (m) => seen.messages.push(m));
-  connection.on("state", (s) => seen.states.push(s));
-  connection.on("error", (e) => seen.errors.push(e));
-  connection.on("notRecovered", (n) => seen.lost.push(n));
-  connection.on("protocolError", (p) => seen.protocol.push(p.reason));
-  return seen;
-}
-
-async function until(condition: () => boolean, what: string, ms = 5000) {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-const nodeSocket = (url: string, protocols: string[]) => new WebSocket(url, protocols) as unknown as WebSocketLike;
 
 test("a replay that overlaps what was delivered yields each seq once, in order", async () => {
   const server = await scriptedServer((socket, url, n) => {
@@ -115,7 +71,7 @@ test("a gap the server cannot fill is reported once with its range, then deliver
   const seen = record(room);
   room.connect();
   await until(() => seen.messages.length >= 4, "four messages");
-  assert.deepEqual(seen.lost, [{ fromSeq: 3, toSeq: 40, count: 38, reason: "messages 3..40 are no longer in the room history" }]);
+  assert.deepEqual(seen.lost, [{ fromSeq: 3, toSeq: 40, count: 38, reason: "messages 3..40 are no longer in the room history", epoch: 0 }]);
   assert.deepEqual(seen.messages.map((m) => m.seq), [1, 2, 41, 42]);
   room.close();
   await server.close();
