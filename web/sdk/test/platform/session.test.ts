@@ -19,7 +19,8 @@ test("register signs in; calls carry the token and act as the caller through gRP
 
 test("a refused call names its code and the Proxy's reason", async () => {
   const api = createPlatformClients({ baseUrl: proxy });
-  const error = await api.rooms.listRooms({}).then(() => undefined, (e: unknown) => e);
+  // A call only a signed-in user may make (guests read a public room's lists and details without a token).
+  const error = await api.users.getProfile({}).then(() => undefined, (e: unknown) => e);
   assert.ok(error instanceof ConnectError);
   const described = describeError(error);
   assert.equal(described.code, Code.Unauthenticated);
