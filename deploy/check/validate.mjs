@@ -170,6 +170,11 @@ for (const app of ["room-service", "user-service", "message-service", "stats-ser
   const dr = drs.find(x => x.d.spec.host === host);
   ok(dr && ["v1", "v2"].every(n => dr.d.spec.subsets.some(s => s.name === n && s.labels.version === n)), `${app}: subsets v1/v2`);
 }
+// Room affinity (ADR 0011): the Edge's DestinationRule hashes the room query parameter the Edge reads.
+const edgeDr = drs.find(x => x.d.spec.host === "edge.live.svc.cluster.local");
+const edgeLb = edgeDr?.d.spec.trafficPolicy?.loadBalancer;
+ok(edgeLb?.consistentHash?.httpQueryParameterName === "room", "edge: DestinationRule loadBalancer.consistentHash.httpQueryParameterName must be room");
+ok(edgeLb?.simple === undefined, "edge: DestinationRule sets both simple and consistentHash load balancing");
 const pa = byKind("PeerAuthentication");
 ok(pa.some(x => x.d.metadata.namespace === "live" && x.d.spec.mtls.mode === "STRICT" && !x.d.spec.selector), "PeerAuthentication STRICT in live");
 for (const { f, d } of byKind("AuthorizationPolicy")) {

@@ -4,6 +4,7 @@ using Live.Proxy.Canary;
 using Live.Proxy.Configuration;
 using Live.Proxy.Forwarding;
 using Live.Proxy.Limits;
+using Live.Proxy.Routing;
 using Live.Proxy.Security;
 using Live.Proxy.Sessions;
 using Live.Proxy.Telemetry;
@@ -11,6 +12,7 @@ using Live.Proxy.WebApp;
 using Live.Redis;
 using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Identity;
+using Yarp.ReverseProxy.LoadBalancing;
 
 namespace Live.Proxy;
 
@@ -54,6 +56,8 @@ public static class ProxyApp
         services.AddProxyAuthentication(configuration);
         services.AddProxyLimits(configuration);
         services.AddWebApp(configuration);
+        services.AddValidatedOptions<RoomAffinityOptions>(configuration, RoomAffinityOptions.Section);
+        services.AddSingleton<ILoadBalancingPolicy, RoomAffinityLoadBalancingPolicy>();
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection("ReverseProxy"))
             .AddConfigFilter<RouteSecurityConfigFilter>()

@@ -12,7 +12,7 @@ namespace Live.Proxy.Tests;
 
 /// <summary>
 /// Stands in for the Edge behind the Proxy's /ws route: accepts the upgrade (choosing live.v1 when offered),
-/// first sends what it received (identity headers, whether any token reached it), then echoes every message.
+/// first sends what it received (identity headers, whether any token reached it) and which port served it, then echoes every message.
 /// </summary>
 public sealed class EchoWebSocketHost : IAsyncDisposable
 {
@@ -57,6 +57,7 @@ public sealed class EchoWebSocketHost : IAsyncDisposable
                     || context.Request.Query.ContainsKey("access_token")
                     || string.Join(',', offered).Contains("access_token", StringComparison.Ordinal),
                 subprotocols = string.Join(',', offered),
+                servedByPort = context.Connection.LocalPort,
             });
             await socket.SendAsync(Encoding.UTF8.GetBytes(hello), WebSocketMessageType.Text, true, context.RequestAborted);
 

@@ -14,4 +14,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8010, Level = LogLevel.Information, Message = "Refused {Method} {Path} from {RemoteIp}: {Reason}")]
     public static partial void Refused(ILogger logger, string method, string path, string remoteIp, string reason);
+
+    [LoggerMessage(EventId = 8200, Level = LogLevel.Information, Message = "Room-affinity ring for cluster {Cluster}: {Destinations} destination(s), {Points} points")]
+    public static partial void RoomRingBuilt(ILogger logger, string cluster, int destinations, int points);
 }
