@@ -174,7 +174,7 @@ for (const app of ["room-service", "user-service", "message-service", "stats-ser
 const edgeDr = drs.find(x => x.d.spec.host === "edge.live.svc.cluster.local");
 const edgeLb = edgeDr?.d.spec.trafficPolicy?.loadBalancer;
 ok(edgeLb?.consistentHash?.httpQueryParameterName === "room", "edge: DestinationRule loadBalancer.consistentHash.httpQueryParameterName must be room");
-ok(edgeLb?.simple === undefined, "edge: DestinationRule sets both simple and consistentHash load balancing");
+ok(edgeLb?.simple === undefined, "edge: DestinationRule must not set simple load balancing (it would replace the room hash)");
 const pa = byKind("PeerAuthentication");
 ok(pa.some(x => x.d.metadata.namespace === "live" && x.d.spec.mtls.mode === "STRICT" && !x.d.spec.selector), "PeerAuthentication STRICT in live");
 for (const { f, d } of byKind("AuthorizationPolicy")) {

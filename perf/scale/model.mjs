@@ -55,8 +55,11 @@ const affinity = place((room, n, load) => {
   throw new Error("no Edge under the bound");
 });
 
-// Each Edge opens relayStreams streams, spread evenly over the MessageServices; a room rides stream (room id mod streams).
-const serviceOf = (edge, room) => (edge * relayStreams + ((room + 1) % relayStreams)) % messageServices;
+// Each Edge opens relayStreams streams; the Service in front of the MessageServices (LEAST_REQUEST) spreads all the
+// streams evenly, with no say in which Edge's stream lands where. A room rides stream (room id mod streams).
+const streamService = Int32Array.from({ length: edges * relayStreams }, (_, i) => i % messageServices);
+for (let i = streamService.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [streamService[i], streamService[j]] = [streamService[j], streamService[i]]; }
+const serviceOf = (edge, room) => streamService[edge * relayStreams + ((room + 1) % relayStreams)];
 // Batches per second for a room: one per 20 ms window that received at least one message (Poisson arrivals).
 const windows = (r) => windowsPerSecond * (1 - Math.exp(-r / windowsPerSecond));
 
