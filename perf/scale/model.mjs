@@ -2,7 +2,7 @@
 // policy: consistent hashing with bounded loads, ADR 0011) and counts what the fan-out then has to carry.
 // No servers are started: this is the arithmetic behind docs/scale.md, from the placement outward.
 // Usage: node perf/scale/model.mjs [--viewers 1000000] [--rooms 20000] [--edges 100] [--message-services 10]
-//          [--zipf 1] [--msg-per-viewer 0.2] [--balance 1.25] [--vnodes 160] [--seed 16]
+//          [--zipf 1] [--msg-per-viewer 0.2] [--balance 1.25] [--vnodes 160] [--display-cap 500] [--seed 16]
 import { createHash } from "node:crypto";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) =>
@@ -10,7 +10,9 @@ const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) 
 const viewers = args.viewers ?? 1_000_000, rooms = args.rooms ?? 20_000, edges = args.edges ?? 100;
 const messageServices = args["message-services"] ?? 10, zipf = args.zipf ?? 1, perViewer = args["msg-per-viewer"] ?? 0.2;
 const balance = args.balance ?? 1.25, vnodes = args.vnodes ?? 160, relayStreams = 2, windowsPerSecond = 50;
-for (const [name, value] of Object.entries({ viewers, rooms, edges, messageServices, zipf, perViewer, balance, vnodes }))
+// Messages:MaxDisplayRatePerSecond: above it a room's ordinary danmaku are sampled out of the batches (not of history or Kafka).
+const displayCap = args["display-cap"] ?? 500;
+for (const [name, value] of Object.entries({ viewers, rooms, edges, messageServices, zipf, perViewer, balance, vnodes, displayCap }))
   if (!Number.isFinite(value) || value <= 0) { console.error(`--${name} must be a positive number`); process.exit(2); }
 
 // Deterministic pseudo-random numbers (mulberry32), so two runs print the same tables.
@@ -65,11 +67,12 @@ const windows = (r) => windowsPerSecond * (1 - Math.exp(-r / windowsPerSecond));
 
 function count({ load, onEdge }) {
   const accepted = rate.reduce((a, r) => a + r, 0);
-  let relayBatches = 0, pubsub = 0, subscriptions = 0, channels = 0, frames = 0;
+  let relayBatches = 0, relayCopies = 0, pubsub = 0, subscriptions = 0, channels = 0, frames = 0;
   const roomsPerEdge = new Int32Array(edges), framesPerEdge = new Float64Array(edges);
   onEdge.forEach((byEdge, room) => {
     const services = new Set([...byEdge.keys()].map(e => serviceOf(e, room)));
     relayBatches += byEdge.size * windows(rate[room]);
+    relayCopies += byEdge.size * Math.min(rate[room], displayCap);
     pubsub += services.size * rate[room];
     subscriptions += services.size;
     channels += byEdge.size > 0 ? 1 : 0;
@@ -77,7 +80,7 @@ function count({ load, onEdge }) {
   });
   const max = (a) => a.reduce((m, x) => Math.max(m, x), 0), mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
   return {
-    accepted, relayBatches, pubsub, subscriptions, channels, frames,
+    accepted, relayBatches, relayCopies, pubsub, subscriptions, channels, frames,
     socketsMax: max(load), socketsMean: mean(load), roomsPerEdgeMean: mean(roomsPerEdge), roomsPerEdgeMax: max(roomsPerEdge),
     framesPerEdgeMax: max(framesPerEdge), framesPerEdgeMean: mean(framesPerEdge),
     hotRoomEdges: onEdge[0].size, edgesPerRoomMean: onEdge.reduce((a, m) => a + m.size, 0) / rooms,
@@ -92,6 +95,7 @@ const rows = [
   ["room subscriptions per Edge: mean / max", `${f(a.roomsPerEdgeMean)} / ${f(a.roomsPerEdgeMax)}`, `${f(b.roomsPerEdgeMean)} / ${f(b.roomsPerEdgeMax)}`],
   ["relay batches /s (MessageService → Edge)", f(a.relayBatches), f(b.relayBatches)],
   ["relay batches per accepted message (fan-out factor)", f(a.relayBatches / a.accepted, 2), f(b.relayBatches / b.accepted, 2)],
+  ["messages carried by relay batches /s (each shown message once per Edge of its room)", f(a.relayCopies), f(b.relayCopies)],
   ["Redis subscriptions (MessageService, room)", f(a.subscriptions), f(b.subscriptions)],
   ["pub/sub deliveries /s", f(a.pubsub), f(b.pubsub)],
   ["pub/sub deliveries per accepted message", f(a.pubsub / a.accepted, 2), f(b.pubsub / b.accepted, 2)],
