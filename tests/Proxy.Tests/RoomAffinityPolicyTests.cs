@@ -157,6 +157,18 @@ public sealed class RoomAffinityPolicyTests
         Assert.Null(policy.PickDestination(Request("7"), cluster, []));
     }
 
+    [Theory]
+    [InlineData(1.25, 160, "room", true)]
+    [InlineData(0.9, 160, "room", false)]
+    [InlineData(1.25, 0, "room", false)]
+    [InlineData(1.25, 160, "", false)]
+    public void The_options_refuse_a_bound_below_the_average_no_ring_points_and_no_parameter(double balanceFactor, int virtualNodes, string parameter, bool valid)
+    {
+        var options = new RoomAffinityOptions { BalanceFactor = balanceFactor, VirtualNodesPerDestination = virtualNodes, QueryParameter = parameter };
+        var errors = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        Assert.Equal(valid, System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), errors, validateAllProperties: true));
+    }
+
     private static RoomAffinityLoadBalancingPolicy Policy() =>
         new(Options.Create(new RoomAffinityOptions()), NullLogger<RoomAffinityLoadBalancingPolicy>.Instance);
 
