@@ -8,6 +8,16 @@ using Live.V1;
 
 namespace Live.Proxy.Tests;
 
+/// <summary>
+/// Runs after every parallel collection, alone: OpenTelemetry keeps one stream per instrument name, so while
+/// another Proxy host lives in the process the /metrics of this one may show the other's live.proxy counters.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AloneCollection
+{
+    public const string Name = "Alone in the process (reads its own Proxy's /metrics)";
+}
+
 public sealed class GrpcWebFixture : ProxyEnvironmentFixture
 {
     protected override bool WithStats => true;
