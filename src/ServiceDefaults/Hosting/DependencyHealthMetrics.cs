@@ -66,7 +66,7 @@ internal sealed class DependencyHealthMetrics : BackgroundService
         using var timer = new PeriodicTimer(interval);
         do
         {
-            await Task.WhenAll(registrations.Select(r => CheckAsync(r, stoppingToken)));
+            await Task.WhenAll(registrations.Select(CheckAsync));
         }
         while (await WaitAsync(timer, stoppingToken));
     }
@@ -83,19 +83,18 @@ internal sealed class DependencyHealthMetrics : BackgroundService
         }
     }
 
-    private async Task CheckAsync(HealthCheckRegistration registration, CancellationToken stoppingToken)
+    private async Task CheckAsync(HealthCheckRegistration registration)
     {
         HealthCheckResult result;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(registration.Timeout > TimeSpan.Zero && registration.Timeout != Timeout.InfiniteTimeSpan ? registration.Timeout : TimeSpan.FromSeconds(5));
+
+        // Bounded by the check's own timeout, not cut off by shutdown: a database check cancelled mid-connect
+        // makes EF Core log a connection error, which would read as a fault of a service that was only stopping.
+        using var timeout = new CancellationTokenSource(
+            registration.Timeout > TimeSpan.Zero && registration.Timeout != Timeout.InfiniteTimeSpan ? registration.Timeout : TimeSpan.FromSeconds(5));
         try
         {
             var check = registration.Factory(services);
             result = await check.CheckHealthAsync(new HealthCheckContext { Registration = registration }, timeout.Token);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            return;
         }
         catch (Exception ex)
         {
