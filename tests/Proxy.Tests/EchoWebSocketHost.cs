@@ -1,11 +1,13 @@
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Live.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Live.Proxy.Tests;
@@ -28,13 +30,13 @@ public sealed class EchoWebSocketHost : IAsyncDisposable
 
     public static async Task<EchoWebSocketHost> StartAsync()
     {
-        var port = TestEnvironment.FreeTcpPort();
         var builder = WebApplication.CreateSlimBuilder();
 
         // Whatever appsettings.json the test folder holds belongs to some service, not to this stand-in.
         ((IConfigurationBuilder)builder.Configuration).Sources.Clear();
         builder.Configuration.AddInMemoryCollection();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        // Port 0: the kernel picks one at bind time (a port probed free earlier can be taken before the bind).
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.UseWebSockets();
@@ -75,7 +77,8 @@ public sealed class EchoWebSocketHost : IAsyncDisposable
             }
         });
         await app.StartAsync();
-        return new EchoWebSocketHost(app, port);
+        var bound = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        return new EchoWebSocketHost(app, bound.Port);
     }
 
     public async ValueTask DisposeAsync()
