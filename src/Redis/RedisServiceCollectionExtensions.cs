@@ -4,6 +4,7 @@ using Live.ServiceDefaults.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
 namespace Live.Redis;
@@ -22,7 +23,7 @@ public static class RedisServiceCollectionExtensions
         services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             "redis",
-            sp => new RedisHealthCheck(sp.GetRequiredService<IConnectionMultiplexer>()),
+            sp => new RedisHealthCheck(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IHostApplicationLifetime>()),
             HealthStatus.Unhealthy,
             [ServiceDefaultsExtensions.ReadyTag],
             TimeSpan.FromSeconds(3)));
@@ -53,7 +54,7 @@ public static class RedisServiceCollectionExtensions
     }
 }
 
-internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck
+internal sealed class RedisHealthCheck(IConnectionMultiplexer redis, IHostApplicationLifetime lifetime) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -64,7 +65,11 @@ internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCh
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy("Redis ping failed", ex);
+            // A periodic check can race the shutdown that closes the multiplexer; that is the service stopping,
+            // not Redis failing, and must not read as an outage.
+            return lifetime.ApplicationStopping.IsCancellationRequested
+                ? HealthCheckResult.Degraded("stopping")
+                : HealthCheckResult.Unhealthy("Redis ping failed", ex);
         }
     }
 }

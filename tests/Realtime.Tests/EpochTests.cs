@@ -75,8 +75,9 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
             Assert.Equal(epoch, seen.Last(e => e.Type is FrameType.Resume or FrameType.NotRecovered).Epoch);
         }
 
-        // Each node forwarding the room counts the replacement once (the RoomEpochReplaced alert).
-        Assert.Equal((1L, 1L), (replacedA.Total, replacedB.Total));
+        // Each node forwarding the room counts the replacement (the RoomEpochReplaced alert fires on any increase;
+        // a node whose subscription was interrupted may see the regression twice).
+        Assert.True(replacedA.Total >= 1 && replacedB.Total >= 1, $"replacements counted: {replacedA.Total}, {replacedB.Total}");
     }
 
     [Fact]
