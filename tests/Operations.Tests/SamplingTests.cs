@@ -9,6 +9,7 @@ namespace Live.Operations.Tests;
 /// Head sampling at a ratio plus keeping what failed or was slow: a tracer provider built as the services build
 /// theirs (PlatformSampler, ErrorAndSlowSpanKeeper before the exporter), on a source of the test's own.
 /// </summary>
+[Collection(SamplingAlone.Name)]
 public sealed class SamplingTests
 {
     [Fact]
@@ -115,4 +116,14 @@ public sealed class SamplingTests
             }
         }
     }
+}
+
+/// <summary>
+/// Runs after every parallel collection, alone: a host another test runs in this process listens to every Live.*
+/// source with its own sampler, and an activity is recorded when any listener samples it.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SamplingAlone
+{
+    public const string Name = "Sampling, alone in the process";
 }
