@@ -44,7 +44,7 @@ public sealed class ConsumerLagAlertTests(PlatformEnvironment env)
             Assert.Equal("critical", firing!.Labels["severity"]);
             Assert.Equal(env.LiveMessagesTopic, firing.Labels["topic"]);
 
-            await AlertsPageScreenshot.SaveAsync(prometheus.Address, ExternalTools.RepoPath("docs", "images", "prometheus-consumer-lag-firing.png"));
+            await AlertsPageScreenshot.SaveAsync(prometheus.Address, ExternalTools.RepoPath(".local", "test-results", "prometheus-consumer-lag-firing.png"));
         }
         finally
         {
