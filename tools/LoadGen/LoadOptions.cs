@@ -23,7 +23,10 @@ public sealed record LoadOptions
     public Uri Edge { get; init; } = new("ws://127.0.0.1:5105");
 
     /// <summary>When set, clients go through the Proxy's TLS door instead, with access tokens.</summary>
-    public Uri? Proxy { get; init; }
+    public Uri? Proxy => Proxies.Count > 0 ? Proxies[0] : null;
+
+    /// <summary>Proxy replicas (same configuration); client i goes through Proxies[i mod count].</summary>
+    public IReadOnlyList<Uri> Proxies { get; init; } = [];
 
     /// <summary>The Proxy's certificate (self-signed locally); the only one accepted on the TLS connection.</summary>
     public string? ProxyCertificate { get; init; }
@@ -35,6 +38,15 @@ public sealed record LoadOptions
     public Uri RoomService { get; init; } = new("http://127.0.0.1:5101");
 
     public IReadOnlyList<long> RoomIds { get; init; } = [];
+
+    /// <summary>Room ids shared between runs: read when the file exists, else the created rooms are written there and left live.</summary>
+    public string? RoomIdsFile { get; init; }
+
+    /// <summary>Zipf audiences giving room 1 this share of the viewers, senders spread evenly over rooms; null: round-robin.</summary>
+    public double? ZipfTopShare { get; init; }
+
+    /// <summary>Seeds the Zipf placement's connect order: the same seed places the same viewers in the same order.</summary>
+    public int Seed { get; init; } = 16;
     public int Rooms { get; init; } = 1;
     public int Viewers { get; init; } = 100;
 
@@ -68,7 +80,15 @@ public sealed record LoadOptions
     /// <summary>The P99 (ms) a run must stay within to count as sustained.</summary>
     public double LatencyBudgetMs { get; init; } = 100;
 
-    public int EffectiveSenders => Senders > 0 ? Math.Min(Senders, Viewers) : Math.Min(Viewers, (int)Math.Ceiling(Rate / 5));
+    public int EffectiveSenders => ZipfTopShare is not null ? Rooms * SendersPerRoom
+        : Senders > 0 ? Math.Min(Senders, Viewers) : Math.Min(Viewers, (int)Math.Ceiling(Rate / 5));
+
+    /// <summary>With Zipf audiences every room sends Rate / Rooms, from this many senders of ≤ 5 msg/s each.</summary>
+    public int SendersPerRoom => Math.Max(1, (int)Math.Ceiling(Rate / Rooms / 5));
+
+    public ViewerPlacement Placement() => ZipfTopShare is { } share
+        ? ViewerPlacement.Zipf(Viewers, Rooms, share, SendersPerRoom, Seed)
+        : ViewerPlacement.RoundRobin(Viewers, Rooms, EffectiveSenders);
 
     public const string Usage = """
         Live.LoadGen: N WebSocket viewers in R rooms, S of them sending at a total rate; reports deliveries/s,
@@ -79,10 +99,16 @@ public sealed record LoadOptions
                                          signed with --proxy-secret-file, as the Proxy would add them
           --proxy https://127.0.0.1:8443 through the Proxy's TLS door instead: every client logs in (UserService
           --proxy-cert .local/certs/proxy.crt      Register/Login through the Proxy): senders one account each,
-                                         other viewers one per hundred
+                                         other viewers one per hundred; a comma-separated list spreads the
+                                         clients over several Proxies (client i through the (i mod n)-th)
           --signalr http://127.0.0.1:5116/hub      the SignalR baseline hub
           --room-service http://127.0.0.1:5101     creates and starts the run's rooms (edge target)
           --room-ids 12,13               use these live rooms instead
+          --room-ids-file rooms.txt      reuse the ids in this file; if it is missing, create the rooms, write it
+                                         and leave them live for the next run (same rooms across runs)
+          --zipf-top-share 0.333         Zipf audiences, room 1 with this share; every room sends rate/rooms,
+          --seed 16                      from ceil(rate/rooms/5) senders (connecting first); the rest arrive in a
+                                         seeded random order (default: viewer i in room i mod rooms)
           --rooms 1  --viewers 100  --senders 0 (auto: ≤5 msg/s each)  --rate 100 (msg/s in total)
           --warmup 5  --duration 20      seconds (bounded: ≤ 120 and ≤ 600)
           --content-bytes 32 (moderation allows 100)  --compress (ask the Edge for zstd batches)
@@ -109,11 +135,14 @@ public sealed record LoadOptions
                     var other => throw new ArgumentException($"--target must be edge or signalr, not '{other}'."),
                 } },
                 "--edge" => options with { Edge = LoopbackUri(Value(), name) },
-                "--proxy" => options with { Proxy = LoopbackUri(Value(), name) },
+                "--proxy" => options with { Proxies = Value().Split(',').Select(proxy => LoopbackUri(proxy, name)).ToArray() },
                 "--proxy-cert" => options with { ProxyCertificate = Value() },
                 "--signalr" => options with { SignalR = LoopbackUri(Value(), name) },
                 "--room-service" => options with { RoomService = LoopbackUri(Value(), name) },
                 "--room-ids" => options with { RoomIds = Value().Split(',').Select(id => long.Parse(id, CultureInfo.InvariantCulture)).ToArray() },
+                "--room-ids-file" => options with { RoomIdsFile = Value() },
+                "--zipf-top-share" => options with { ZipfTopShare = Number(Value(), name, 0, 1) },
+                "--seed" => options with { Seed = Int(Value(), name, 0, int.MaxValue) },
                 "--rooms" => options with { Rooms = Int(Value(), name, 1, 1_000) },
                 "--viewers" => options with { Viewers = Int(Value(), name, 1, 18_000) },
                 "--senders" => options with { Senders = Int(Value(), name, 0, 18_000) },
@@ -131,6 +160,11 @@ public sealed record LoadOptions
                 "--label" => options with { Label = Value() },
                 _ => throw new ArgumentException($"Unknown option '{name}'."),
             };
+        }
+
+        if (options.ZipfTopShare is not null)
+        {
+            options.Placement(); // a placement that cannot be made fails here, before anything connects
         }
 
         if (servers.Count == 0)

@@ -74,6 +74,7 @@ public static class LoadRun
     private static async Task<List<IViewer>> ConnectAllAsync(LoadOptions options, IClientFactory clients, LoadCounters counters, TextWriter log,
         CancellationToken cancellationToken)
     {
+        var placement = options.Placement();
         var connected = new IViewer?[options.Viewers];
         var done = 0;
         var reported = 0;
@@ -89,7 +90,7 @@ public static class LoadRun
                 {
                     try
                     {
-                        connected[i] = await clients.ConnectAsync(i, i % options.Rooms, i < options.EffectiveSenders, ct);
+                        connected[i] = await clients.ConnectAsync(i, placement.RoomOf[i], i < placement.Senders, ct);
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
                     {

@@ -14,11 +14,13 @@ namespace Live.Edge.Relay;
 public sealed class RelayClient : BackgroundService, IMessageUplink
 {
     private readonly RelayStream[] streams;
+    private readonly EdgeMetrics metrics;
 
     public RelayClient(MessageServiceConnections connections, IOptions<RelayOptions> options, RoomRegistry registry, EdgeMetrics metrics, ILogger<RelayClient> logger)
     {
         // A connection per stream (Relay:Streams of them, AddMessageServiceConnections): one busy stream does
         // not hold up another's frames.
+        this.metrics = metrics;
         var settings = options.Value;
         streams = new RelayStream[connections.Clients.Count];
         for (var i = 0; i < streams.Length; i++)
@@ -34,9 +36,17 @@ public sealed class RelayClient : BackgroundService, IMessageUplink
 
     public RelaySendResult TrySendMessage(long roomId, RelayUp up) => For(roomId).TrySendMessage(up);
 
-    public void Subscribe(long roomId) => For(roomId).Subscribe(roomId);
+    public void Subscribe(long roomId)
+    {
+        metrics.RoomSubscribed();
+        For(roomId).Subscribe(roomId);
+    }
 
-    public void Unsubscribe(long roomId) => For(roomId).Unsubscribe(roomId);
+    public void Unsubscribe(long roomId)
+    {
+        metrics.RoomUnsubscribed();
+        For(roomId).Unsubscribe(roomId);
+    }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Array.ConvertAll(streams, stream => stream.RunAsync(stoppingToken)));

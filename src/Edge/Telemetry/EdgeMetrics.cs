@@ -23,6 +23,7 @@ public sealed class EdgeMetrics : IDisposable
     private readonly Histogram<double> deliveryLatency;
     private long connections;
     private long dropped;
+    private long subscribedRooms;
 
     public EdgeMetrics(IMeterFactory meterFactory, IOptions<EdgeOptions> options)
     {
@@ -42,6 +43,8 @@ public sealed class EdgeMetrics : IDisposable
         deliveryLatency = meter.CreateHistogram<double>("live.edge.delivery.latency", unit: "ms",
             description: "From MessageService accepting a batch's oldest message to the batch being queued to every local connection of its room.");
         meter.CreateObservableGauge("live.edge.connections", () => Volatile.Read(ref connections), description: "Open WebSocket connections.");
+        meter.CreateObservableGauge("live.edge.rooms", () => Volatile.Read(ref subscribedRooms),
+            description: "Rooms this Edge subscribes on its relay streams (rooms with at least one local connection).");
         var limit = (long)options.Value.MaxConnections;
         meter.CreateObservableGauge("live.edge.connections.limit", () => limit, description: "Edge:MaxConnections, the most connections this process accepts.");
 
@@ -75,6 +78,10 @@ public sealed class EdgeMetrics : IDisposable
         framesSent.Add(1);
         bytesSent.Add(bytes);
     }
+
+    public void RoomSubscribed() => Interlocked.Increment(ref subscribedRooms);
+
+    public void RoomUnsubscribed() => Interlocked.Decrement(ref subscribedRooms);
 
     public void BatchReceived() => batchesReceived.Add(1);
 

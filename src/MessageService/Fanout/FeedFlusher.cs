@@ -106,6 +106,8 @@ public sealed class FeedFlusher(MessageOptions settings, MessageMetrics metrics,
             {
                 target.Enqueue(down);
             }
+
+            metrics.RelayBatchesSent(targets.Length);
         }
         finally
         {

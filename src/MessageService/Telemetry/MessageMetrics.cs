@@ -16,6 +16,7 @@ public sealed class MessageMetrics : IDisposable
     private readonly Counter<long> moderationActions;
     private readonly Counter<long> batches;
     private readonly Counter<long> batchedMessages;
+    private readonly Counter<long> relayBatches;
     private readonly Counter<long> sampledOut;
     private readonly Counter<long> kafkaPublished;
     private readonly Counter<long> kafkaFailed;
@@ -42,6 +43,8 @@ public sealed class MessageMetrics : IDisposable
         moderationActions = meter.CreateCounter<long>("live.message.moderation.actions", description: "Moderation admin calls that changed something, by action.");
         batches = meter.CreateCounter<long>("live.message.batches", description: "Room batches encoded (once each, whatever the number of Edges).");
         batchedMessages = meter.CreateCounter<long>("live.message.batched", description: "Messages that went into room batches.");
+        relayBatches = meter.CreateCounter<long>("live.message.relay.batches",
+            description: "Room batches handed to Edge relay streams: one per subscribed Edge stream per batch (the fan-out factor's numerator).");
         sampledOut = meter.CreateCounter<long>("live.message.sampled_out", description: "Ordinary danmaku not shown because a room was over its display rate.");
         kafkaPublished = meter.CreateCounter<long>("live.message.kafka.published", description: "Records acknowledged by Kafka.");
         kafkaFailed = meter.CreateCounter<long>("live.message.kafka.failed", description: "Kafka deliveries that failed and were queued again.");
@@ -92,6 +95,8 @@ public sealed class MessageMetrics : IDisposable
             sampledOut.Add(sampled);
         }
     }
+
+    public void RelayBatchesSent(int streams) => relayBatches.Add(streams);
 
     public void KafkaQueued(long delta) => Interlocked.Add(ref kafkaQueued, delta);
 

@@ -61,6 +61,11 @@ public sealed class EdgeClients(LoadOptions options, LatencyRecorder recorder, L
         {
             roomIds.AddRange(options.RoomIds);
         }
+        else if (options.RoomIdsFile is { } file && File.Exists(file))
+        {
+            roomIds.AddRange(ReadRoomIds(file, options.Rooms));
+            log.WriteLine($"reusing {roomIds.Count} room(s) from {file}");
+        }
         else
         {
             using var channel = GrpcChannel.ForAddress(options.RoomService);
@@ -69,12 +74,20 @@ public sealed class EdgeClients(LoadOptions options, LatencyRecorder recorder, L
             {
                 var room = await rooms.CreateRoomAsync(new CreateRoomRequest { AnchorUserId = 1, Title = $"load run {i + 1}", Category = "chat" },
                     cancellationToken: cancellationToken);
-                createdRooms.Add(room.Id);
+                if (options.RoomIdsFile is null)
+                {
+                    createdRooms.Add(room.Id);
+                }
+
                 await rooms.StartLiveAsync(new StartLiveRequest { RoomId = room.Id }, cancellationToken: cancellationToken);
                 roomIds.Add(room.Id);
             }
 
             log.WriteLine($"created and started room(s) {string.Join(", ", roomIds)} on {options.RoomService}");
+            if (options.RoomIdsFile is { } idsFile)
+            {
+                await File.WriteAllTextAsync(idsFile, string.Join('\n', roomIds) + "\n", cancellationToken);
+            }
         }
 
         if (options.Proxy is { } proxy)
@@ -85,11 +98,10 @@ public sealed class EdgeClients(LoadOptions options, LatencyRecorder recorder, L
 
     public async Task<IViewer> ConnectAsync(int index, int roomIndex, bool isSender, CancellationToken cancellationToken)
     {
-        var query = $"/ws?room={roomIds[roomIndex]}{(options.Compress ? "&compress=zstd" : string.Empty)}";
         IEnumerable<(string, string)>? identity = null;
-        if (options.Proxy is { } proxy)
+        if (options.Proxies.Count > 0)
         {
-            var uri = new Uri(new Uri(proxy.GetLeftPart(UriPartial.Authority).Replace("https://", "wss://", StringComparison.Ordinal)), query);
+            var uri = SocketUri(options, index, roomIds[roomIndex]);
             identity = [("Authorization", "Bearer " + accountTokens[AccountOf(index)])];
             return await EdgeViewer.ConnectAsync(uri, invoker!, identity, roomIndex, recorder, counters, options.ContentBytes, cancellationToken);
         }
@@ -99,7 +111,7 @@ public sealed class EdgeClients(LoadOptions options, LatencyRecorder recorder, L
             identity = SignedIdentity(proxySecret!, FirstSenderUserId + index, $"load-{index}");
         }
 
-        return await EdgeViewer.ConnectAsync(new Uri(options.Edge, query), invoker!, identity, roomIndex, recorder, counters, options.ContentBytes,
+        return await EdgeViewer.ConnectAsync(SocketUri(options, index, roomIds[roomIndex]), invoker!, identity, roomIndex, recorder, counters, options.ContentBytes,
             cancellationToken);
     }
 
@@ -124,6 +136,29 @@ public sealed class EdgeClients(LoadOptions options, LatencyRecorder recorder, L
         }
 
         invoker?.Dispose();
+    }
+
+    /// <summary>
+    /// Where viewer <paramref name="index"/> opens its socket: the Edge, or the (index mod n)-th Proxy over TLS. The
+    /// room stays in the query (<c>room</c>): the Proxy's RoomAffinity policy places the socket by it.
+    /// </summary>
+    public static Uri SocketUri(LoadOptions options, int index, long roomId)
+    {
+        var query = $"/ws?room={roomId.ToString(CultureInfo.InvariantCulture)}{(options.Compress ? "&compress=zstd" : string.Empty)}";
+        if (options.Proxies.Count == 0)
+        {
+            return new Uri(options.Edge, query);
+        }
+
+        var proxy = options.Proxies[index % options.Proxies.Count];
+        return new Uri(new Uri(proxy.GetLeftPart(UriPartial.Authority).Replace("https://", "wss://", StringComparison.Ordinal)), query);
+    }
+
+    /// <summary>The room ids of an earlier run, one per line; there must be one per room of this run.</summary>
+    public static IReadOnlyList<long> ReadRoomIds(string file, int rooms)
+    {
+        var ids = File.ReadAllLines(file).Where(line => line.Trim().Length > 0).Select(line => long.Parse(line, CultureInfo.InvariantCulture)).ToArray();
+        return ids.Length == rooms ? ids : throw new ArgumentException($"{file} holds {ids.Length} room id(s); this run has {rooms} room(s).");
     }
 
     /// <summary>The identity headers the Proxy adds for a signed-in user, with their proof over /ws.</summary>
