@@ -187,6 +187,20 @@ counters() { # -> key value lines of the counters the ratios divide
   printf 'accepted %s\nrelay_batches %s\nedge_batches_received %s\npublishes %s\n' "$accepted" "$relay" "$received" "$(publishes)"
 }
 
+# The counters once two readings a second apart agree (at most 30 s): under load the MessageServices may still
+# be sequencing and fanning out the last sends when LoadGen exits, and a ratio of half-counted numbers misleads.
+settled_counters() {
+  local previous current
+  previous="$(counters)"
+  for _ in $(seq 1 30); do
+    sleep 1
+    current="$(counters)"
+    [[ "$current" != "$previous" ]] || break
+    previous="$current"
+  done
+  echo "$previous"
+}
+
 # Every 2 s until killed: per Edge its room subscriptions and sockets, and the (MessageService, room) Redis
 # subscriptions of the run's rooms (PUBSUB NUMSUB summed); the summary takes each column's maximum.
 sample_gauges() { # output file
@@ -241,7 +255,7 @@ run_once() {
   done
   wait "$loadgen" || { tail -n 20 "$loadgen_log"; fail "LoadGen ($routing) failed" "$loadgen_log"; }
   [[ -z "$sampler" ]] || kill "$sampler" 2>/dev/null || true
-  counters >"$RESULTS/$routing.counters-after"
+  settled_counters >"$RESULTS/$routing.counters-after"
   sed -n "/^$routing (/,\$p" "$loadgen_log"
   stop_fleet
 }
