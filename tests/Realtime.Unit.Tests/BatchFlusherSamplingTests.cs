@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using Live.MessageService;
 using Live.MessageService.Fanout;
 using Live.MessageService.Relay;
@@ -62,8 +63,22 @@ public sealed class BatchFlusherSamplingTests : IDisposable
 
         var delete = new RelayDown { Control = new RoomControl { RoomId = TestFrames.RoomId } };
         feed.AppendControl(delete);
+        long relayBatches = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (meters.Meters.Contains(instrument.Meter) && instrument.Name == "live.message.relay.batches")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref relayBatches, value));
+        listener.Start();
 
         var (a, b) = await FlushToTwoEdgesAsync(feed);
+
+        // One batch to two Edge streams is two relay batches (the fan-out factor's numerator); controls are not batches.
+        Assert.Equal(2, Interlocked.Read(ref relayBatches));
 
         foreach (var received in new[] { a, b })
         {

@@ -213,6 +213,9 @@ internal sealed class TestMeterFactory : IMeterFactory
 {
     private readonly List<Meter> meters = [];
 
+    /// <summary>The meters this factory made, so a listener can keep to them (other tests' meters share the names).</summary>
+    public IReadOnlyList<Meter> Meters => meters;
+
     public Meter Create(MeterOptions options)
     {
         var meter = new Meter(options);
