@@ -38,6 +38,7 @@ public static class CommerceServiceApp
         services.AddSingleton<CommerceMetrics>();
         services.AddMySqlDbContext<CommerceDbContext>(configuration);
         services.AddProxyIdentity(configuration);
+        services.AddRoomPassOptions(configuration, keyRequired: true);
         services.AddRedis(configuration, ServiceName);
         services.AddKafkaProducer(configuration, ServiceName);
         services.AddRoomServiceClient(configuration);
@@ -47,6 +48,8 @@ public static class CommerceServiceApp
         services.AddSingleton<SoldOutFlags>();
         services.AddSingleton<OrderPublisher>();
         services.AddSingleton<PurchaseHandler>();
+        services.AddSingleton<SaleRooms>();
+        services.AddSingleton<RoomPassGate>();
         services.AddSingleton<SaleReconciler>();
         services.AddScoped<SaleStore>();
         services.AddScoped<BalanceStore>();
