@@ -34,16 +34,14 @@ public sealed class PurchaseHandler(
             RpcErrors.InvalidArgument($"quantity must be 1..{MaxQuantity}; got {quantity}.");
         }
 
-        // Redis is not asked while the flag holds, so a winner's retry that lands here then hears "sold out"
-        // too; its order stands (GetOrder finds it) and a retry after the flag aged out gets its order id.
-        if (soldOut.IsSoldOut(saleId))
-        {
-            metrics.Purchase("sold_out_local");
-            throw SoldOut(saleId, 0, quantity);
-        }
-
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var buyerKey = string.Create(CultureInfo.InvariantCulture, $"{buyerUserId}|{idempotencyKey}");
+        if (soldOut.Lookup(saleId) is { } flagged)
+        {
+            // Sold out, and the sale's used keys are in memory: a winner's retry gets its order, anyone else "sold out".
+            return await AnswerSoldOutAsync(flagged, buyerUserId, quantity, idempotencyKey, buyerKey, nowMs, ct);
+        }
+
         var result = await reservations.ReserveAsync(saleId, buyerUserId, quantity, buyerKey, nowMs);
         switch (result.Outcome)
         {
@@ -110,6 +108,37 @@ public sealed class PurchaseHandler(
         }
 
         throw new InvalidOperationException("unreachable: every outcome above returns or throws");
+    }
+
+    private async Task<PurchaseResponse> AnswerSoldOutAsync(SoldOutSale sale, long buyerUserId, int quantity, string idempotencyKey, string buyerKey,
+        long nowMs, CancellationToken ct)
+    {
+        if (!sale.TryGetOrder(buyerKey, out var order))
+        {
+            metrics.Purchase("sold_out_local");
+            throw SoldOut(sale.SaleId, 0, quantity);
+        }
+
+        if (order.Quantity != quantity)
+        {
+            metrics.Purchase("invalid");
+            RpcErrors.InvalidArgument($"idempotency_key {idempotencyKey} was already used for sale {sale.SaleId} with another quantity.");
+        }
+
+        // As a replay from Redis does: the record goes out again, since the first send may be the one that failed.
+        await PublishAsync(new OrderReservation
+        {
+            SaleId = sale.SaleId,
+            Seq = order.Seq,
+            RoomId = sale.RoomId,
+            BuyerUserId = buyerUserId,
+            Quantity = quantity,
+            UnitPrice = sale.UnitPrice,
+            IdempotencyKey = idempotencyKey,
+            ReservedAtMs = nowMs,
+        }, ct);
+        metrics.Purchase("replayed_local");
+        return new PurchaseResponse { OrderId = OrderIds.Format(sale.SaleId, order.Seq), RemainingStock = 0, Replayed = true };
     }
 
     private async Task PublishAsync(OrderReservation reservation, CancellationToken ct)
