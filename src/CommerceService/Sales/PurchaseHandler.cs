@@ -36,7 +36,7 @@ public sealed class PurchaseHandler(
 
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var buyerKey = string.Create(CultureInfo.InvariantCulture, $"{buyerUserId}|{idempotencyKey}");
-        if (soldOut.Lookup(saleId) is { } flagged)
+        if (await soldOut.LookupAsync(saleId) is { } flagged)
         {
             // Sold out, and the sale's used keys are in memory: a winner's retry gets its order, anyone else "sold out".
             return await AnswerSoldOutAsync(flagged, buyerUserId, quantity, idempotencyKey, buyerKey, nowMs, ct);

@@ -9,30 +9,49 @@ namespace Live.CommerceService.Sales;
 /// <summary>
 /// Sales this node saw sold out, answered from memory for <see cref="CommerceOptions.SoldOutFlagMs"/> so the
 /// presses after the last unit never reach Redis. When a node first sees a sale sold out it also loads the sale's
-/// used idempotency keys once (HSCAN, bounded by the sale's reservations); until that load finishes presses go to
-/// Redis as before, afterwards a known key gets its original order back and any other key "sold out", both from
-/// memory. The flag expires because stock can come back (an unpaid order's units return); its keys go with it.
+/// used idempotency keys once (HSCAN, bounded by the sale's reservations); presses wait for that load (briefly: past
+/// it they go to Redis as before), then a known key gets its original order back and any other key "sold out", both
+/// from memory. The flag expires because stock can come back (an unpaid order's units return); its keys go with it.
 /// Bounded: past <see cref="MaxSales"/> flags or <see cref="MaxKnownKeys"/> loaded keys, flags are forgotten (they only save work).
 /// </summary>
 public sealed class SoldOutFlags(IOptions<CommerceOptions> options, TimeProvider time, IConnectionMultiplexer redis, ILogger<SoldOutFlags> logger)
 {
     private const int MaxSales = 10_000;
     private const int MaxKnownKeys = 2_000_000;
+    private static readonly TimeSpan MaxLoadWait = TimeSpan.FromMilliseconds(500);
     private readonly ConcurrentDictionary<long, SoldOutSale> flags = new();
     private readonly long flagTicks = options.Value.SoldOutFlagMs * TimeSpan.TicksPerMillisecond;
     private int knownKeys;
 
-    /// <summary>What the node can answer for this sale without Redis, or null when Redis must decide.</summary>
-    public SoldOutSale? Lookup(long saleId)
+    /// <summary>
+    /// What the node can answer for this sale without Redis, or null when Redis must decide. A press that meets
+    /// a flag whose keys are still loading waits for them (at most <see cref="MaxLoadWait"/>) rather than adding
+    /// to the crowd at Redis right after the sell-out.
+    /// </summary>
+    public ValueTask<SoldOutSale?> LookupAsync(long saleId)
     {
         if (!flags.TryGetValue(saleId, out var sale))
         {
-            return null;
+            return ValueTask.FromResult<SoldOutSale?>(null);
         }
 
         if (time.GetUtcNow().UtcTicks >= sale.Until)
         {
             Forget(saleId, sale);
+            return ValueTask.FromResult<SoldOutSale?>(null);
+        }
+
+        return sale.Loaded ? ValueTask.FromResult<SoldOutSale?>(sale) : WaitForKeysAsync(sale);
+    }
+
+    private static async ValueTask<SoldOutSale?> WaitForKeysAsync(SoldOutSale sale)
+    {
+        try
+        {
+            await sale.LoadFinished.WaitAsync(MaxLoadWait);
+        }
+        catch (TimeoutException)
+        {
             return null;
         }
 
@@ -40,7 +59,7 @@ public sealed class SoldOutFlags(IOptions<CommerceOptions> options, TimeProvider
     }
 
     /// <summary>True when a flag is up and its keys are loaded (tests wait on it).</summary>
-    public bool IsLoaded(long saleId) => Lookup(saleId) is not null;
+    public bool IsLoaded(long saleId) => flags.TryGetValue(saleId, out var sale) && sale.Loaded;
 
     public void MarkSoldOut(long saleId)
     {
@@ -132,8 +151,12 @@ public readonly record struct KnownOrder(long Seq, int Quantity);
 public sealed class SoldOutSale(long saleId)
 {
     private readonly Lock gate = new();
+    private readonly TaskCompletionSource loadFinished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile IReadOnlyDictionary<string, KnownOrder>? orders;
     private bool retired;
+
+    /// <summary>Completes when the keys are in, or when the flag was dropped without them.</summary>
+    public Task LoadFinished => loadFinished.Task;
 
     public long SaleId { get; } = saleId;
     public long Until { get; set; }
@@ -162,6 +185,7 @@ public sealed class SoldOutSale(long saleId)
             RoomId = roomId;
             UnitPrice = unitPrice;
             orders = loaded;
+            loadFinished.TrySetResult();
             return true;
         }
     }
@@ -174,6 +198,7 @@ public sealed class SoldOutSale(long saleId)
             retired = true;
             var count = KeyCount;
             orders = null;
+            loadFinished.TrySetResult();
             return count;
         }
     }
