@@ -18,18 +18,8 @@ public static class CommerceServiceApp
 {
     public const string ServiceName = "commerce-service";
 
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
-    {
-        var builder = PlatformHost.CreateBuilder(args, ServiceName, configure);
-        builder.Services.AddCommerceServices(builder.Configuration);
-
-        var app = builder.Build();
-        app.UseServedVersionHeader();
-        app.UseGrpcWebForBrowsers();
-        app.MapDefaultEndpoints();
-        app.MapGrpcService<CommerceGrpcService>();
-        return app;
-    }
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null) =>
+        PlatformHost.BuildGrpcService<CommerceGrpcService>(args, ServiceName, configure, (services, configuration) => services.AddCommerceServices(configuration));
 
     private static void AddCommerceServices(this IServiceCollection services, IConfiguration configuration)
     {

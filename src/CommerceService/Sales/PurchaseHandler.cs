@@ -50,17 +50,7 @@ public sealed class PurchaseHandler(
                 var replayed = result.Outcome == ReservationOutcome.Replayed;
                 // A replay sends the record again: the first send may be the one that failed; the writer
                 // inserts each (sale, seq) once.
-                await PublishAsync(new OrderReservation
-                {
-                    SaleId = saleId,
-                    Seq = result.Seq,
-                    RoomId = result.RoomId,
-                    BuyerUserId = buyerUserId,
-                    Quantity = quantity,
-                    UnitPrice = result.UnitPrice,
-                    IdempotencyKey = idempotencyKey,
-                    ReservedAtMs = nowMs,
-                }, ct);
+                await PublishAsync(Record(saleId, result.Seq, result.RoomId, result.UnitPrice, buyerUserId, quantity, idempotencyKey, nowMs), ct);
                 if (!replayed)
                 {
                     announcer.StockChanged(saleId, result.RoomId, result.Remaining, tookLast: result.Remaining == 0);
@@ -126,20 +116,22 @@ public sealed class PurchaseHandler(
         }
 
         // As a replay from Redis does: the record goes out again, since the first send may be the one that failed.
-        await PublishAsync(new OrderReservation
-        {
-            SaleId = sale.SaleId,
-            Seq = order.Seq,
-            RoomId = sale.RoomId,
-            BuyerUserId = buyerUserId,
-            Quantity = quantity,
-            UnitPrice = sale.UnitPrice,
-            IdempotencyKey = idempotencyKey,
-            ReservedAtMs = nowMs,
-        }, ct);
+        await PublishAsync(Record(sale.SaleId, order.Seq, sale.RoomId, sale.UnitPrice, buyerUserId, quantity, idempotencyKey, nowMs), ct);
         metrics.Purchase("replayed_local");
         return new PurchaseResponse { OrderId = OrderIds.Format(sale.SaleId, order.Seq), RemainingStock = 0, Replayed = true };
     }
+
+    private static OrderReservation Record(long saleId, long seq, long roomId, long unitPrice, long buyerUserId, int quantity, string idempotencyKey, long nowMs) => new()
+    {
+        SaleId = saleId,
+        Seq = seq,
+        RoomId = roomId,
+        BuyerUserId = buyerUserId,
+        Quantity = quantity,
+        UnitPrice = unitPrice,
+        IdempotencyKey = idempotencyKey,
+        ReservedAtMs = nowMs,
+    };
 
     private async Task PublishAsync(OrderReservation reservation, CancellationToken ct)
     {
