@@ -18,18 +18,8 @@ public static class CommerceServiceApp
 {
     public const string ServiceName = "commerce-service";
 
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
-    {
-        var builder = PlatformHost.CreateBuilder(args, ServiceName, configure);
-        builder.Services.AddCommerceServices(builder.Configuration);
-
-        var app = builder.Build();
-        app.UseServedVersionHeader();
-        app.UseGrpcWebForBrowsers();
-        app.MapDefaultEndpoints();
-        app.MapGrpcService<CommerceGrpcService>();
-        return app;
-    }
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null) =>
+        PlatformHost.BuildGrpcService<CommerceGrpcService>(args, ServiceName, configure, (services, configuration) => services.AddCommerceServices(configuration));
 
     private static void AddCommerceServices(this IServiceCollection services, IConfiguration configuration)
     {
@@ -38,6 +28,7 @@ public static class CommerceServiceApp
         services.AddSingleton<CommerceMetrics>();
         services.AddMySqlDbContext<CommerceDbContext>(configuration);
         services.AddProxyIdentity(configuration);
+        services.AddRoomPassOptions(configuration, keyRequired: true);
         services.AddRedis(configuration, ServiceName);
         services.AddKafkaProducer(configuration, ServiceName);
         services.AddRoomServiceClient(configuration);
@@ -47,6 +38,8 @@ public static class CommerceServiceApp
         services.AddSingleton<SoldOutFlags>();
         services.AddSingleton<OrderPublisher>();
         services.AddSingleton<PurchaseHandler>();
+        services.AddSingleton<SaleRooms>();
+        services.AddSingleton<RoomPassGate>();
         services.AddSingleton<SaleReconciler>();
         services.AddScoped<SaleStore>();
         services.AddScoped<BalanceStore>();

@@ -1,4 +1,5 @@
 using Live.Edge.Identity;
+using Live.Edge.Passes;
 using Live.Edge.Relay;
 using Live.Edge.Rooms;
 using Live.Edge.Sockets;
@@ -46,6 +47,8 @@ public static class EdgeApp
         services.AddMessageServiceConnections(configuration, (configuration.GetSection(RelayOptions.Section).Get<RelayOptions>() ?? new RelayOptions()).Streams);
         services.AddProxyIdentity(configuration);
         services.AddSingleton<IdentityResolver>();
+        services.AddRoomPassOptions(configuration, keyRequired: false);
+        services.AddSingleton<RoomPassIssuer>();
         services.AddSingleton<RoomRegistry>();
         services.AddSingleton<RelayClient>();
         services.AddHostedService(sp => sp.GetRequiredService<RelayClient>());

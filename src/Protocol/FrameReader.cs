@@ -32,7 +32,7 @@ public static class FrameReader
         }
 
         var rawType = input[FrameLayout.TypeOffset];
-        if (rawType is < (byte)FrameType.Danmaku or > (byte)FrameType.OnlineCount)
+        if (rawType is < (byte)FrameType.Danmaku or > (byte)FrameType.RoomPass)
         {
             return DecodeStatus.UnknownType;
         }

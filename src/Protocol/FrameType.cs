@@ -32,6 +32,12 @@ public enum FrameType : byte
 
     /// <summary>Server to client: the seq slot holds the room's current viewer count.</summary>
     OnlineCount = 0x0C,
+
+    /// <summary>
+    /// Server to client, signed-in connections only: content = the room pass (a token that proves the user is in
+    /// this room, for CommerceService's Purchase), user id slot = its user, seq slot = when it expires (Unix ms).
+    /// </summary>
+    RoomPass = 0x0D,
 }
 
 [Flags]

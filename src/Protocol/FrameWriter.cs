@@ -85,6 +85,10 @@ public static class FrameWriter
     public static byte[] EncodeError(ErrorCode code, long timestampMs, long roomId, string reason, long retryAfterMs = 0) =>
         EncodeMessage(FrameType.Error, timestampMs, retryAfterMs, roomId, (long)code, ErrorCodes.Name(code), reason, null);
 
+    /// <summary>A room pass for one connection: the token as content, its user in the user id slot, its expiry (Unix ms) in the seq slot.</summary>
+    public static byte[] EncodeRoomPass(long timestampMs, long userId, long roomId, long expiresAtMs, string pass) =>
+        EncodeMessage(FrameType.RoomPass, timestampMs, userId, roomId, expiresAtMs, null, pass, null);
+
     public static byte[] EncodeControl(FrameType type, long timestampMs, long roomId, long value) =>
         EncodeMessage(type, timestampMs, 0, roomId, value, null, null, null);
 

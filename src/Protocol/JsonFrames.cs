@@ -29,6 +29,7 @@ public static class JsonFrames
         FrameType.Delete => "delete",
         FrameType.NotRecovered => "not_recovered",
         FrameType.OnlineCount => "online_count",
+        FrameType.RoomPass => "room_pass",
         _ => "unknown",
     };
 
@@ -96,6 +97,12 @@ public static class JsonFrames
             return;
         }
 
+        if (message.Type == FrameType.RoomPass)
+        {
+            WriteRoomPass(json, message);
+            return;
+        }
+
         json.WriteStartObject();
         json.WriteString("type", TypeName(message.Type));
         json.WriteNumber(message.Type switch
@@ -137,6 +144,19 @@ public static class JsonFrames
         json.WriteNumber("ts", error.TimestampMs);
         json.WriteNumber("roomId", error.RoomId);
         WriteText(json, "content", error.Content);
+        json.WriteEndObject();
+    }
+
+    /// <summary>{"type":"room_pass","expiresAt":…(Unix ms),"ts":…,"roomId":…,"userId":…,"pass":"…"}.</summary>
+    private static void WriteRoomPass(Utf8JsonWriter json, in MessageFrame pass)
+    {
+        json.WriteStartObject();
+        json.WriteString("type", TypeName(FrameType.RoomPass));
+        json.WriteNumber("expiresAt", pass.Seq);
+        json.WriteNumber("ts", pass.TimestampMs);
+        json.WriteNumber("roomId", pass.RoomId);
+        json.WriteNumber("userId", pass.UserId);
+        WriteText(json, "pass", pass.Content);
         json.WriteEndObject();
     }
 

@@ -22,18 +22,8 @@ public static class StatsServiceApp
 {
     public const string ServiceName = "stats-service";
 
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
-    {
-        var builder = PlatformHost.CreateBuilder(args, ServiceName, configure);
-        builder.Services.AddStatsServices(builder.Configuration);
-
-        var app = builder.Build();
-        app.UseServedVersionHeader();
-        app.UseGrpcWebForBrowsers();
-        app.MapDefaultEndpoints();
-        app.MapGrpcService<StatsGrpcService>();
-        return app;
-    }
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null) =>
+        PlatformHost.BuildGrpcService<StatsGrpcService>(args, ServiceName, configure, (services, configuration) => services.AddStatsServices(configuration));
 
     private static void AddStatsServices(this IServiceCollection services, IConfiguration configuration)
     {

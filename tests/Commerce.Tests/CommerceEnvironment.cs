@@ -22,6 +22,9 @@ public sealed class CommerceEnvironment : IAsyncLifetime
     private readonly List<TestHost> hosts = [];
     private TestDatabase? database;
 
+    /// <summary>The room pass key of the suite's Edge and CommerceService nodes (RoomPass:Key).</summary>
+    public static readonly byte[] RoomPassKey = System.Text.Encoding.ASCII.GetBytes("commerce-tests-room-pass-key-0123456789");
+
     public string Suffix { get; } = Guid.NewGuid().ToString("N")[..12];
     public string OrdersTopic => "orders-" + Suffix;
     public RealtimeCluster Cluster { get; private set; } = null!;
@@ -38,7 +41,9 @@ public sealed class CommerceEnvironment : IAsyncLifetime
         // PlatformDatabase gives by default, so the suite's databases (and so its hosts) get 20 s.
         Environment.SetEnvironmentVariable("LIVE_TEST_MYSQL",
             new MySqlConnectionStringBuilder(TestEnvironment.MySql) { ConnectionTimeout = 20 }.ConnectionString);
-        Cluster = await new RealtimeClusterBuilder("commerce_test").WithNodes(1).StartAsync();
+        Cluster = await new RealtimeClusterBuilder("commerce_test").WithNodes(1)
+            .WithEdgeSettings(new Dictionary<string, string?> { ["RoomPass:Key"] = Convert.ToBase64String(RoomPassKey) })
+            .StartAsync();
         Rooms = new RoomServiceClient(Cluster.Rooms.Channel);
         database = await TestDatabase.CreateAsync("commerce_test");
         var options = new DbContextOptionsBuilder<CommerceDbContext>();
@@ -68,6 +73,7 @@ public sealed class CommerceEnvironment : IAsyncLifetime
             ["Services:RoomService"] = Cluster.Rooms.GrpcAddress.ToString(),
             ["Services:MessageService"] = Cluster.MessageServices[0].GrpcAddress.ToString(),
             ["Identity:ProxySecret"] = RealtimeCluster.ProxySecret,
+            ["RoomPass:Key"] = Convert.ToBase64String(RoomPassKey),
             ["Commerce:OrdersTopic"] = OrdersTopic,
             ["Commerce:ConsumerGroup"] = "commerce-orders-" + Suffix,
         };

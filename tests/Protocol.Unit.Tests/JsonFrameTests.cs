@@ -36,6 +36,24 @@ public sealed class JsonFrameTests
     }
 
     [Fact]
+    public void A_room_pass_names_its_expiry_user_and_pass_and_reads_back_from_binary()
+    {
+        var frame = FrameWriter.EncodeRoomPass(1, 42, 7, 1_763_840_600_000, "42.7.1763840600.mac");
+
+        Assert.Equal(DecodeStatus.Ok, FrameReader.TryReadSingleMessage(frame, out var read));
+        Assert.Equal(FrameType.RoomPass, read.Type);
+        Assert.Equal(1_763_840_600_000, read.Seq);
+        using var json = JsonDocument.Parse(JsonFrames.ConvertToArray(frame)!);
+        var root = json.RootElement;
+        Assert.Equal("room_pass", root.GetProperty("type").GetString());
+        Assert.Equal(1_763_840_600_000, root.GetProperty("expiresAt").GetInt64());
+        Assert.Equal(42, root.GetProperty("userId").GetInt64());
+        Assert.Equal(7, root.GetProperty("roomId").GetInt64());
+        Assert.Equal("42.7.1763840600.mac", root.GetProperty("pass").GetString());
+        Assert.False(root.TryGetProperty("seq", out _));
+    }
+
+    [Fact]
     public void Resume_and_not_recovered_frames_carry_the_epoch_from_their_user_id_slot_even_when_it_is_zero()
     {
         const long Epoch = 1_763_840_000_123_456;

@@ -19,6 +19,9 @@ public sealed class SdkFixtureTests
     private const long NextEpoch = 1_763_840_000_398_112;
     private const string EpochChangeReason = "the room's message stream was reset (now epoch 1763840000398112): messages after 43 of the previous epoch cannot be recovered";
 
+    private const long PassExpiresAtMs = 1_763_840_600_000;
+    private const string Pass = "12.4503599627370497.1763840600.Zm9yLXRoZS1zZGstZml4dHVyZXMtb25seS0wMTIzNDU2Nzg";
+
     private static readonly ActivityContext SendContext = new(
         ActivityTraceId.CreateFromString("4bf92f3577b34da6a3ce929d0e0e4736"), ActivitySpanId.CreateFromString("00f067aa0ba902b7"), ActivityTraceFlags.Recorded);
 
@@ -56,6 +59,8 @@ public sealed class SdkFixtureTests
             Control("notRecovered-epoch-change", FrameWriter.EncodeMessage(FrameType.NotRecovered, Ts, NextEpoch, Room, 43, null, EpochChangeReason, null),
                 new JsonObject { ["type"] = "notRecovered", ["seq"] = 43, ["epoch"] = NextEpoch, ["reason"] = EpochChangeReason }),
             Control("online", FrameWriter.EncodeControl(FrameType.OnlineCount, Ts, Room, 1834), new JsonObject { ["type"] = "online", ["viewers"] = 1834 }),
+            Control("roomPass", FrameWriter.EncodeRoomPass(Ts, 12, Room, PassExpiresAtMs, Pass),
+                new JsonObject { ["type"] = "roomPass", ["pass"] = Pass, ["expiresAt"] = PassExpiresAtMs, ["userId"] = 12 }),
             Batch("batch-plain", 44, 46, sampledOut: 0, compressed: false),
             Batch("batch-sampled", 47, 60, sampledOut: 4, compressed: false),
             Batch("batch-zstd", 61, 180, sampledOut: 0, compressed: true),

@@ -1,5 +1,7 @@
 using System.Globalization;
 using Grpc.Core;
+using Live.CommerceService;
+using Live.CommerceService.Data;
 using Live.Data;
 using Live.Edge;
 using Live.Gifts.Data;
@@ -42,6 +44,7 @@ public sealed class ProxyEnvironment : IAsyncDisposable
     public TestHost? Messages { get; private set; }
     public TestHost? Edge { get; private set; }
     public TestHost? Stats { get; private set; }
+    public TestHost? Commerce { get; private set; }
     public ProxyHost Proxy { get; private set; } = null!;
 
     public UserServiceClient PublicUsers => new(Proxy.Channel);
@@ -55,12 +58,13 @@ public sealed class ProxyEnvironment : IAsyncDisposable
 
     /// <param name="withRealtime">Put the real Edge (relaying through a real MessageService) behind /ws instead of the echo.</param>
     /// <param name="withStats">Start a StatsService behind the stats routes.</param>
-    public static async Task<ProxyEnvironment> StartAsync(bool withCanary = false, IDictionary<string, string?>? proxySettings = null, bool withRealtime = false, bool withStats = false)
+    public static async Task<ProxyEnvironment> StartAsync(bool withCanary = false, IDictionary<string, string?>? proxySettings = null, bool withRealtime = false, bool withStats = false,
+        bool withCommerce = false)
     {
         var environment = new ProxyEnvironment();
         try
         {
-            await environment.StartCoreAsync(withCanary, proxySettings ?? new Dictionary<string, string?>(), withRealtime, withStats);
+            await environment.StartCoreAsync(withCanary, proxySettings ?? new Dictionary<string, string?>(), withRealtime, withStats, withCommerce);
             return environment;
         }
         catch
@@ -70,7 +74,7 @@ public sealed class ProxyEnvironment : IAsyncDisposable
         }
     }
 
-    private async Task StartCoreAsync(bool withCanary, IDictionary<string, string?> proxySettings, bool withRealtime, bool withStats)
+    private async Task StartCoreAsync(bool withCanary, IDictionary<string, string?> proxySettings, bool withRealtime, bool withStats, bool withCommerce)
     {
         Redis = await PrivateRedis.StartAsync();
         var usersDb = await CreateDatabaseAsync("proxy_users");
@@ -94,6 +98,11 @@ public sealed class ProxyEnvironment : IAsyncDisposable
         if (withStats)
         {
             Stats = await StartStatsServiceAsync();
+        }
+
+        if (withCommerce)
+        {
+            Commerce = await StartCommerceServiceAsync();
         }
 
         Uri edgeAddress;
@@ -124,6 +133,11 @@ public sealed class ProxyEnvironment : IAsyncDisposable
         if (Stats is not null)
         {
             settings["ReverseProxy:Clusters:stats:Destinations:v1:Address"] = Stats.GrpcAddress.ToString();
+        }
+
+        if (Commerce is not null)
+        {
+            settings["ReverseProxy:Clusters:commerce:Destinations:v1:Address"] = Commerce.GrpcAddress.ToString();
         }
 
         if (Messages is not null)
@@ -214,6 +228,30 @@ public sealed class ProxyEnvironment : IAsyncDisposable
         });
     }
 
+    /// <summary>CommerceService on its own database; its sale announcements are not needed here (no MessageService).</summary>
+    private async Task<TestHost> StartCommerceServiceAsync()
+    {
+        var commerceDb = await CreateDatabaseAsync("proxy_commerce");
+        var options = new DbContextOptionsBuilder<CommerceDbContext>();
+        PlatformDatabase.Configure(options, commerceDb.ConnectionString);
+        await using (var db = new CommerceDbContext(options.Options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        return await TestHost.StartAsync(CommerceServiceApp.Build, new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:MySql"] = commerceDb.ConnectionString,
+            ["ConnectionStrings:Redis"] = Redis.ConnectionString,
+            ["Kafka:BootstrapServers"] = TestEnvironment.Kafka,
+            ["Services:RoomService"] = RoomsV1.GrpcAddress.ToString(),
+            ["Services:MessageService"] = RoomsV1.GrpcAddress.ToString(),
+            ["Identity:ProxySecret"] = ProxySecret,
+            ["RoomPass:Key"] = Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes("proxy-tests-room-pass-key-0123456789")),
+            ["Commerce:OrderWriterEnabled"] = "false",
+        });
+    }
+
     private async Task<TestDatabase> CreateDatabaseAsync(string prefix)
     {
         var database = await TestDatabase.CreateAsync(prefix);
@@ -270,7 +308,7 @@ public sealed class ProxyEnvironment : IAsyncDisposable
             await Echo.DisposeAsync();
         }
 
-        foreach (var host in new[] { Stats, Edge, Messages, RoomsV2, RoomsV1, Users })
+        foreach (var host in new[] { Commerce, Stats, Edge, Messages, RoomsV2, RoomsV1, Users })
         {
             if (host is not null)
             {
@@ -309,11 +347,13 @@ public abstract class ProxyEnvironmentFixture : IAsyncLifetime
 
     protected virtual bool WithStats => false;
 
+    protected virtual bool WithCommerce => false;
+
     protected virtual IDictionary<string, string?> ProxySettings => new Dictionary<string, string?>();
 
     public async Task InitializeAsync()
     {
-        Environment = await ProxyEnvironment.StartAsync(WithCanary, ProxySettings, WithRealtime, WithStats);
+        Environment = await ProxyEnvironment.StartAsync(WithCanary, ProxySettings, WithRealtime, WithStats, WithCommerce);
         started = true;
     }
 

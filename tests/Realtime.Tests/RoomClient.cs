@@ -298,11 +298,12 @@ public sealed class RoomClient : IAsyncDisposable
         var type = Enum.GetValues<FrameType>().First(t => JsonFrames.TypeName(t) == typeName);
         long value = element.TryGetProperty("seq", out var seq) ? seq.GetInt64()
             : element.TryGetProperty("code", out var code) ? code.GetInt64()
-            : element.TryGetProperty("viewers", out var viewers) ? viewers.GetInt64() : 0;
+            : element.TryGetProperty("viewers", out var viewers) ? viewers.GetInt64()
+            : element.TryGetProperty("expiresAt", out var expiresAt) ? expiresAt.GetInt64() : 0;
         return new ClientEvent(type, value,
             element.TryGetProperty("userId", out var user) ? user.GetInt64() : element.TryGetProperty("epoch", out var epoch) ? epoch.GetInt64() : 0,
             element.TryGetProperty("userName", out var name) ? name.GetString()! : "",
-            element.TryGetProperty("content", out var content) ? content.GetString()! : "",
+            element.TryGetProperty("content", out var content) ? content.GetString()! : element.TryGetProperty("pass", out var pass) ? pass.GetString()! : "",
             element.TryGetProperty("color", out var color) ? color.GetString()! : "",
             inBatch)
         {

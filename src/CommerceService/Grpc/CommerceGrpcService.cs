@@ -14,6 +14,7 @@ namespace Live.CommerceService.Grpc;
 public sealed class CommerceGrpcService(
     SaleStore sales,
     PurchaseHandler purchases,
+    RoomPassGate roomPasses,
     BalanceStore balances,
     CommerceDbContext db,
     RoomServiceClient rooms,
@@ -82,10 +83,18 @@ public sealed class CommerceGrpcService(
         return new CancelSaleResponse { Sale = await sales.ToProtoAsync(sale, product) };
     }
 
-    public override Task<PurchaseResponse> Purchase(PurchaseRequest request, ServerCallContext context)
+    public override async Task<PurchaseResponse> Purchase(PurchaseRequest request, ServerCallContext context)
     {
-        var buyer = context.RequireSignedIn().ActingFor(request.BuyerUserId, "buyer_user_id");
-        return purchases.PurchaseAsync(request.SaleId, buyer, request.Quantity, request.IdempotencyKey, context.CancellationToken);
+        var caller = context.RequireSignedIn();
+        var buyer = caller.ActingFor(request.BuyerUserId, "buyer_user_id");
+        // Admins and services buying for a named buyer (perf/CommerceLoad, support) are not in the room themselves.
+        if (!(caller.IsPrivileged && request.BuyerUserId != 0))
+        {
+            RpcErrors.RequirePositiveId(request.SaleId, "sale_id");
+            await roomPasses.RequireAsync(request.SaleId, buyer, request.RoomPass, context.CancellationToken);
+        }
+
+        return await purchases.PurchaseAsync(request.SaleId, buyer, request.Quantity, request.IdempotencyKey, context.CancellationToken);
     }
 
     public override async Task<GetOrderResponse> GetOrder(GetOrderRequest request, ServerCallContext context)

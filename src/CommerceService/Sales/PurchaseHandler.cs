@@ -34,16 +34,14 @@ public sealed class PurchaseHandler(
             RpcErrors.InvalidArgument($"quantity must be 1..{MaxQuantity}; got {quantity}.");
         }
 
-        // Redis is not asked while the flag holds, so a winner's retry that lands here then hears "sold out"
-        // too; its order stands (GetOrder finds it) and a retry after the flag aged out gets its order id.
-        if (soldOut.IsSoldOut(saleId))
-        {
-            metrics.Purchase("sold_out_local");
-            throw SoldOut(saleId, 0, quantity);
-        }
-
         var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         var buyerKey = string.Create(CultureInfo.InvariantCulture, $"{buyerUserId}|{idempotencyKey}");
+        if (await soldOut.LookupAsync(saleId) is { } flagged)
+        {
+            // Sold out, and the sale's used keys are in memory: a winner's retry gets its order, anyone else "sold out".
+            return await AnswerSoldOutAsync(flagged, buyerUserId, quantity, idempotencyKey, buyerKey, nowMs, ct);
+        }
+
         var result = await reservations.ReserveAsync(saleId, buyerUserId, quantity, buyerKey, nowMs);
         switch (result.Outcome)
         {
@@ -52,17 +50,7 @@ public sealed class PurchaseHandler(
                 var replayed = result.Outcome == ReservationOutcome.Replayed;
                 // A replay sends the record again: the first send may be the one that failed; the writer
                 // inserts each (sale, seq) once.
-                await PublishAsync(new OrderReservation
-                {
-                    SaleId = saleId,
-                    Seq = result.Seq,
-                    RoomId = result.RoomId,
-                    BuyerUserId = buyerUserId,
-                    Quantity = quantity,
-                    UnitPrice = result.UnitPrice,
-                    IdempotencyKey = idempotencyKey,
-                    ReservedAtMs = nowMs,
-                }, ct);
+                await PublishAsync(Record(saleId, result.Seq, result.RoomId, result.UnitPrice, buyerUserId, quantity, idempotencyKey, nowMs), ct);
                 if (!replayed)
                 {
                     announcer.StockChanged(saleId, result.RoomId, result.Remaining, tookLast: result.Remaining == 0);
@@ -111,6 +99,39 @@ public sealed class PurchaseHandler(
 
         throw new InvalidOperationException("unreachable: every outcome above returns or throws");
     }
+
+    private async Task<PurchaseResponse> AnswerSoldOutAsync(SoldOutSale sale, long buyerUserId, int quantity, string idempotencyKey, string buyerKey,
+        long nowMs, CancellationToken ct)
+    {
+        if (!sale.TryGetOrder(buyerKey, out var order))
+        {
+            metrics.Purchase("sold_out_local");
+            throw SoldOut(sale.SaleId, 0, quantity);
+        }
+
+        if (order.Quantity != quantity)
+        {
+            metrics.Purchase("invalid");
+            RpcErrors.InvalidArgument($"idempotency_key {idempotencyKey} was already used for sale {sale.SaleId} with another quantity.");
+        }
+
+        // As a replay from Redis does: the record goes out again, since the first send may be the one that failed.
+        await PublishAsync(Record(sale.SaleId, order.Seq, sale.RoomId, sale.UnitPrice, buyerUserId, quantity, idempotencyKey, nowMs), ct);
+        metrics.Purchase("replayed_local");
+        return new PurchaseResponse { OrderId = OrderIds.Format(sale.SaleId, order.Seq), RemainingStock = 0, Replayed = true };
+    }
+
+    private static OrderReservation Record(long saleId, long seq, long roomId, long unitPrice, long buyerUserId, int quantity, string idempotencyKey, long nowMs) => new()
+    {
+        SaleId = saleId,
+        Seq = seq,
+        RoomId = roomId,
+        BuyerUserId = buyerUserId,
+        Quantity = quantity,
+        UnitPrice = unitPrice,
+        IdempotencyKey = idempotencyKey,
+        ReservedAtMs = nowMs,
+    };
 
     private async Task PublishAsync(OrderReservation reservation, CancellationToken ct)
     {

@@ -39,4 +39,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 9051, Level = LogLevel.Warning, Message = "Announcement queue full; the message for sale {SaleId} ({Kind}) is dropped")]
     public static partial void AnnouncementDropped(ILogger logger, long saleId, string kind);
+
+    [LoggerMessage(EventId = 9060, Level = LogLevel.Warning, Message = "The used keys of sold-out sale {SaleId} could not be loaded; Redis keeps answering its presses")]
+    public static partial void SoldOutKeysNotLoaded(ILogger logger, long saleId, Exception exception);
 }

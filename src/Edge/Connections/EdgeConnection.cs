@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.WebSockets;
 using Live.Edge.Identity;
+using Live.Edge.Passes;
 using Live.Edge.Telemetry;
 using Live.Protocol;
 
@@ -26,16 +27,18 @@ public sealed class EdgeConnection
     private readonly InboundGate inbound;
     private readonly Lock gate = new();
     private readonly long graceTicks;
+    private readonly RoomPassIssuer? passes;
     private List<OutgoingFrame>? pendingLive = [];
     private volatile bool isLive;
     private long watermark;
     private long lastHeartbeat;
+    private long nextPassAt;
     private long closeRequestedAt;
     private int closeCode;
     private string closeReason = string.Empty;
 
     public EdgeConnection(WebSocket socket, Action abortTransport, ConnectionIdentity identity, long roomId, ClientFormat format,
-        EdgeOptions options, EdgeMetrics metrics, IMessageUplink uplink)
+        EdgeOptions options, EdgeMetrics metrics, IMessageUplink uplink, RoomPassIssuer? passes = null)
     {
         this.socket = socket;
         this.abortTransport = abortTransport;
@@ -45,6 +48,8 @@ public sealed class EdgeConnection
         Format = format;
         graceTicks = options.SlowConsumerGraceMs * Stopwatch.Frequency / 1000;
         lastHeartbeat = Stopwatch.GetTimestamp();
+        // Guests cannot buy: they get no pass, and the sweeper never looks at their pass time.
+        this.passes = passes is { Enabled: true } && !identity.IsGuest ? passes : null;
         outbox = new ConnectionOutbox(socket, this, format, options, metrics);
         inbound = new InboundGate(socket, this, options, metrics, uplink);
     }
@@ -98,6 +103,7 @@ public sealed class EdgeConnection
     public void GoLive(long replayedUpTo, long epoch)
     {
         Enqueue(OutgoingFrame.Control(FrameWriter.EncodeMessage(FrameType.Resume, NowMs(), epoch, RoomId, replayedUpTo, null, null, null)));
+        SendRoomPass(Stopwatch.GetTimestamp());
         lock (gate)
         {
             watermark = replayedUpTo;
@@ -174,6 +180,23 @@ public sealed class EdgeConnection
                 Enqueue(heartbeat);
             }
         }
+
+        if (passes is not null && isLive && now >= Volatile.Read(ref nextPassAt))
+        {
+            SendRoomPass(now);
+        }
+    }
+
+    /// <summary>A fresh room pass for a signed-in connection; the next one is due at half its lifetime.</summary>
+    private void SendRoomPass(long now)
+    {
+        if (passes is null)
+        {
+            return;
+        }
+
+        Volatile.Write(ref nextPassAt, now + passes.RefreshTicks);
+        Enqueue(passes.Issue(Identity.UserId, RoomId));
     }
 
     /// <summary>Drops the TCP connection without a close handshake; for clients that do not finish one in bounds.</summary>

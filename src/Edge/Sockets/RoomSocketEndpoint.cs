@@ -2,6 +2,7 @@ using System.Globalization;
 using Grpc.Core;
 using Live.Edge.Connections;
 using Live.Edge.Identity;
+using Live.Edge.Passes;
 using Live.Edge.Relay;
 using Live.Edge.Rooms;
 using Live.Edge.Telemetry;
@@ -27,6 +28,7 @@ public static class RoomSocketEndpoint
         RoomStatusCache roomStatus,
         ViewerChangeBatcher viewers,
         IdentityResolver identities,
+        RoomPassIssuer passes,
         IOptions<EdgeOptions> options,
         EdgeMetrics metrics,
         ILoggerFactory loggers)
@@ -127,7 +129,7 @@ public static class RoomSocketEndpoint
             SubProtocol = offered.Count > 0 ? Subprotocols.Live : null,
             KeepAliveInterval = TimeSpan.Zero,
         });
-        var connection = new EdgeConnection(socket, context.Abort, identity, roomId, format.Value, settings, metrics, relay);
+        var connection = new EdgeConnection(socket, context.Abort, identity, roomId, format.Value, settings, metrics, relay, passes);
         metrics.ConnectionOpened();
         var (room, firstConnection, firstOfUser) = registry.Join(connection);
         if (firstConnection)

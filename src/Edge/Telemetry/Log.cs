@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3021, Level = LogLevel.Warning, Message = "History for resume of room {RoomId} could not be read: {Reason}")]
     public static partial void HistoryUnavailable(ILogger logger, long roomId, string reason);
+
+    [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "RoomPass:Key is not set: signed-in viewers get no room passes, so they cannot buy in flash sales")]
+    public static partial void RoomPassesDisabled(ILogger logger);
 }

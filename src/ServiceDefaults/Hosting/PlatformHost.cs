@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Live.ServiceDefaults.Hosting;
 
@@ -19,5 +21,25 @@ public static class PlatformHost
         configure?.Invoke(builder);
         builder.AddServiceDefaults(serviceName);
         return builder;
+    }
+
+    /// <summary>
+    /// A gRPC service's host: the builder above, the service's own registrations, then the pipeline every
+    /// canary-routed, browser-reachable gRPC service has (served-version header, gRPC-Web, health, metrics and
+    /// reflection) and <typeparamref name="TService"/> mapped.
+    /// </summary>
+    public static WebApplication BuildGrpcService<TService>(string[] args, string serviceName, Action<WebApplicationBuilder>? configure,
+        Action<IServiceCollection, IConfiguration> addServices)
+        where TService : class
+    {
+        var builder = CreateBuilder(args, serviceName, configure);
+        addServices(builder.Services, builder.Configuration);
+
+        var app = builder.Build();
+        app.UseServedVersionHeader();
+        app.UseGrpcWebForBrowsers();
+        app.MapDefaultEndpoints();
+        app.MapGrpcService<TService>();
+        return app;
     }
 }

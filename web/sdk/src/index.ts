@@ -3,7 +3,7 @@ export { AuthSession, REFRESH_COOKIE_HEADER, type AuthSessionOptions, type Refre
 export {
   RoomConnection, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX,
   type ConnectionState, type NotRecovered, type RoomConnectionEvent, type RoomConnectionEvents, type RoomConnectionOptions,
-  type StateChange, type WebSocketFactory, type WebSocketLike,
+  type RoomPassEvent, type StateChange, type WebSocketFactory, type WebSocketLike,
 } from "./room/connection.js";
 export {
   decodeBinaryFrame, decodeJsonFrame, encodeDanmaku, encodeHeartbeat, encodeJsonDanmaku, FrameType,

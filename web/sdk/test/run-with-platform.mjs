@@ -225,6 +225,8 @@ try {
       Services__MessageService: `http://127.0.0.1:${port.messageGrpc}`,
       Services__RoomService: `http://127.0.0.1:${port.roomGrpc}`,
       Edge__MaxFramesPerSecond: "1000",
+      // Room passes for signed-in connections (room.pass); the key is the run's own.
+      RoomPass__Key: Buffer.from("sdk-tests-room-pass-key-0123456789abcdef").toString("base64"),
     }],
     ["proxy", "Proxy", "Live.Proxy", port.proxyHttp, {
       ...endpoints(undefined, port.proxyHttp),

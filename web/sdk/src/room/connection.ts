@@ -54,6 +54,17 @@ export interface RoomConnectionEvents {
   protocolError: { readonly reason: string };
   /** Ordinary danmaku not shown because the room is hot (server-side sampling); not a loss. */
   sampled: { readonly count: number };
+  /**
+   * A new room pass (signed-in connections only): proof this user is in the room, sent with `Purchase` as
+   * `roomPass`. The Edge sends one when the connection goes live and a fresh one well before it expires.
+   */
+  pass: RoomPassEvent;
+}
+
+export interface RoomPassEvent {
+  readonly pass: string;
+  /** When the pass stops being accepted (Unix ms). */
+  readonly expiresAt: number;
 }
 
 export type RoomConnectionEvent = keyof RoomConnectionEvents;
@@ -115,7 +126,7 @@ export class RoomConnection {
   private readonly options: RoomConnectionOptions;
   private readonly listeners: Listeners = {
     message: new Set(), gift: new Set(), system: new Set(), delete: new Set(), online: new Set(), error: new Set(),
-    notRecovered: new Set(), state: new Set(), protocolError: new Set(), sampled: new Set(),
+    notRecovered: new Set(), state: new Set(), protocolError: new Set(), sampled: new Set(), pass: new Set(),
   };
   private currentState: ConnectionState = "idle";
   private socket: WebSocketLike | undefined;
@@ -133,6 +144,7 @@ export class RoomConnection {
   /** Bumped for every socket, so events of an abandoned socket are ignored. */
   private generation = 0;
   private readonly heartbeatFrame = encodeHeartbeat();
+  private currentPass: RoomPassEvent | undefined;
 
   constructor(options: RoomConnectionOptions) {
     checkTracing(options.tracing);
@@ -153,6 +165,15 @@ export class RoomConnection {
   /** The epoch `lastSeq` belongs to: seqs of different epochs are not comparable (undefined until the server said). */
   get epoch(): number | undefined {
     return this.currentEpoch;
+  }
+
+  /**
+   * The latest room pass, for `CommerceService.Purchase`'s `roomPass`: undefined for guests, before the first
+   * pass arrived, once it expired, and after `close()`. It outlives a reconnect while it is still valid.
+   */
+  get pass(): string | undefined {
+    const current = this.currentPass;
+    return current !== undefined && current.expiresAt > Date.now() ? current.pass : undefined;
   }
 
   get roomId(): number {
@@ -206,6 +227,7 @@ export class RoomConnection {
     }
     this.generation++;
     this.stopTimers();
+    this.currentPass = undefined;
     const socket = this.socket;
     this.socket = undefined;
     if (socket) {
@@ -334,8 +356,15 @@ export class RoomConnection {
       case "error":
         this.emit("error", frame.error);
         break;
+      case "roomPass":
+        if (frame.pass !== this.currentPass?.pass) {
+          this.currentPass = { pass: frame.pass, expiresAt: frame.expiresAt };
+          this.emit("pass", this.currentPass);
+        }
+        break;
       case "heartbeat":
       case "notice":
+      case "unknown":
         break;
     }
   }
@@ -467,6 +496,7 @@ export class RoomConnection {
       this.socket = undefined;
     }
     if (FINAL_CLOSE_CODES.has(code)) {
+      this.currentPass = undefined;
       this.setState({ state: "closed", closeCode: code, closeReason: reason });
       return;
     }

@@ -18,6 +18,7 @@ export const FrameType = {
   Delete: 0x0a,
   NotRecovered: 0x0b,
   OnlineCount: 0x0c,
+  RoomPass: 0x0d,
 } as const;
 
 export const MAGIC = 0xabcd;
@@ -27,6 +28,8 @@ export const BATCH_HEADER_SIZE = HEADER_SIZE + 20;
 /** A batch never inflates beyond this, whatever its header claims. */
 export const MAX_BATCH_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
+/** Types above this are newer than this SDK (decoded as "unknown" and ignored); batches never hold them. */
+const LAST_KNOWN_TYPE = FrameType.RoomPass;
 const FLAG_COMPRESSED = 0x01;
 const FLAG_BATCH = 0x02;
 const FLAG_TRACED = 0x04;
@@ -70,7 +73,11 @@ export type ServerFrame =
   /** Lost up to `seq`; `epoch` is the epoch the connection is in from now on (a different one: the stream was reset). */
   | { readonly type: "notRecovered"; readonly seq: number; readonly epoch: number; readonly reason: string }
   | { readonly type: "online"; readonly viewers: number }
-  | { readonly type: "notice"; readonly kind: "join" | "leave"; readonly userName: string };
+  | { readonly type: "notice"; readonly kind: "join" | "leave"; readonly userName: string }
+  /** Proof that this signed-in user is in the room, for buying in its flash sales; `expiresAt` in Unix ms. */
+  | { readonly type: "roomPass"; readonly pass: string; readonly expiresAt: number; readonly userId: number }
+  /** A frame type newer than this SDK: ignored, so servers can add frames without breaking older clients. */
+  | { readonly type: "unknown"; readonly frameType: string };
 
 export type DecodeResult =
   | { readonly ok: true; readonly frame: ServerFrame }
@@ -96,6 +103,9 @@ function decodeBinaryUnchecked(bytes: Uint8Array): DecodeResult {
   const header = readHeader(bytes);
   if (typeof header === "string") {
     return fail(header);
+  }
+  if (header.type > LAST_KNOWN_TYPE) {
+    return { ok: true, frame: { type: "unknown", frameType: String(header.type) } };
   }
   if (header.type === FrameType.Batch) {
     return decodeBatch(bytes, header.flags);
@@ -127,7 +137,7 @@ function readHeader(bytes: Uint8Array): Header | string {
     return `unsupported protocol version ${bytes[2]}`;
   }
   const type = bytes[3]!;
-  if (type < FrameType.Danmaku || type > FrameType.OnlineCount) {
+  if (type < FrameType.Danmaku) {
     return `unknown frame type ${type}`;
   }
   const flags = bytes[4]!;
@@ -156,6 +166,9 @@ function readMessage(bytes: Uint8Array, start: number): ParsedMessage | string {
   }
   if (header.type === FrameType.Batch) {
     return "a batch inside a batch";
+  }
+  if (start > 0 && header.type > LAST_KNOWN_TYPE) {
+    return `unknown frame type ${header.type}`;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = start + HEADER_SIZE;
@@ -215,6 +228,8 @@ function toFrame(m: ParsedMessage): ServerFrame {
       return { type: "online", viewers: m.seq };
     case FrameType.JoinNotice:
       return { type: "notice", kind: "join", userName: m.userName };
+    case FrameType.RoomPass:
+      return { type: "roomPass", pass: m.content, expiresAt: m.seq, userId: m.userId };
     default:
       return { type: "notice", kind: "leave", userName: m.userName };
   }
@@ -396,8 +411,19 @@ export function decodeJsonFrame(text: string): DecodeResult {
     case "join":
     case "leave":
       return { ok: true, frame: { type: "notice", kind: o["type"], userName: text0(o["userName"]) } };
+    case "room_pass": {
+      const expiresAt = int(o["expiresAt"]);
+      const pass = o["pass"];
+      if (expiresAt === undefined || typeof pass !== "string" || pass === "") {
+        return fail("room_pass without a pass or expiresAt");
+      }
+      return { ok: true, frame: { type: "roomPass", pass, expiresAt, userId: int(o["userId"]) ?? 0 } };
+    }
     default:
-      return fail(`unknown frame type ${JSON.stringify(o["type"])?.slice(0, 40)}`);
+      // A type newer than this SDK is ignored; a frame without one is not a frame.
+      return typeof o["type"] === "string"
+        ? { ok: true, frame: { type: "unknown", frameType: o["type"].slice(0, 40) } }
+        : fail(`a frame without a type ${JSON.stringify(o["type"])?.slice(0, 40)}`);
   }
 }
 

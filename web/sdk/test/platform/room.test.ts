@@ -118,3 +118,30 @@ test("the JSON text form carries the same messages", async () => {
   json.close();
   binary.close();
 });
+
+test("a signed-in viewer gets a room pass for this room through the Proxy, in both forms; a guest gets none", async () => {
+  const { roomId } = await liveRoom();
+  const viewer = await signIn();
+  const binary = connectionTo({ roomId, baseUrl: proxy, auth: viewer.session, createWebSocket: browserSockets().create });
+  const json = connectionTo({ roomId, baseUrl: proxy, auth: viewer.session, format: "json", createWebSocket: browserSockets().create });
+  const guest = connectionTo({ roomId, baseUrl: proxy, createWebSocket: browserSockets().create });
+  const events: { pass: string; expiresAt: number }[] = [];
+  binary.on("pass", (event) => events.push(event));
+  for (const connection of [binary, json, guest]) {
+    connection.connect();
+  }
+  await until(() => binary.pass !== undefined && json.pass !== undefined && guest.state === "live", "passes and a live guest");
+  for (const pass of [binary.pass!, json.pass!]) {
+    const [user, room, expires] = pass.split(".");
+    assert.equal(room, String(roomId));
+    assert.ok(Number(user) > 0);
+    assert.ok(Number(expires) * 1000 > Date.now() + 9 * 60_000, "valid for about ten minutes");
+  }
+  assert.equal(events.length, 1);
+  assert.equal(events[0]!.pass, binary.pass);
+  assert.equal(guest.pass, undefined);
+  binary.close();
+  assert.equal(binary.pass, undefined);
+  json.close();
+  guest.close();
+});

@@ -96,8 +96,17 @@ test("flipped bytes never throw, and header damage is named", () => {
   };
   assert.match(damaged(0, 0x00), /magic/);
   assert.match(damaged(2, 9), /version/);
-  assert.match(damaged(3, 0x7f), /unknown frame type/);
+  assert.match(damaged(3, 0x00), /unknown frame type/);
   assert.match(damaged(4, 0x01), /flags/);
+});
+
+test("frame types newer than the SDK decode as unknown (to be ignored), in both forms", () => {
+  const danmaku = bytesOf(fixtures.find((f) => f.name === "danmaku")!);
+  const future = danmaku.slice();
+  future[3] = 0x7f;
+  assert.deepEqual(decodeBinaryFrame(future), { ok: true, frame: { type: "unknown", frameType: "127" } });
+  assert.deepEqual(decodeJsonFrame('{"type":"hologram","ts":1}'), { ok: true, frame: { type: "unknown", frameType: "hologram" } });
+  assert.equal(decodeJsonFrame('{"ts":1}').ok, false);
 });
 
 test("invalid UTF-8, lying lengths, trailing bytes and wrong counts are refused", () => {
@@ -145,7 +154,7 @@ test("a corrupt or oversized zstd payload is refused without inflating it", () =
 test("malformed JSON frames are reported, never thrown", () => {
   for (const text of ["", "{", "[]", "null", "42", '{"type":"batch"}', '{"type":"danmaku"}', '{"type":"danmaku","seq":"1"}',
     '{"type":"error"}', '{"type":"resume"}', '{"type":"online_count"}', '{"type":"danmaku","seq":1,"content":7}',
-    '{"type":"batch","firstSeq":1,"lastSeq":1,"messages":[{"type":"error","seq":1}]}', '{"type":"nope"}', '{"type":"danmaku","seq":1e400}',
+    '{"type":"batch","firstSeq":1,"lastSeq":1,"messages":[{"type":"error","seq":1}]}', '{"type":7}', '{"type":"room_pass","expiresAt":1}', '{"type":"danmaku","seq":1e400}',
     '{"type":"resume","seq":1,"epoch":-1}', '{"type":"not_recovered","seq":1,"epoch":"1763840000398112"}', '{"type":"resume","seq":1,"epoch":1e16}']) {
     const result = decodeJsonFrame(text);
     assert.equal(result.ok, false, text);
@@ -154,8 +163,8 @@ test("malformed JSON frames are reported, never thrown", () => {
 
 test("frame types keep their wire values", () => {
   assert.deepEqual(
-    [FrameType.Danmaku, FrameType.Heartbeat, FrameType.Gift, FrameType.System, FrameType.Error, FrameType.Batch, FrameType.Resume, FrameType.Delete, FrameType.NotRecovered, FrameType.OnlineCount],
-    [1, 2, 3, 4, 7, 8, 9, 10, 11, 12]);
+    [FrameType.Danmaku, FrameType.Heartbeat, FrameType.Gift, FrameType.System, FrameType.Error, FrameType.Batch, FrameType.Resume, FrameType.Delete, FrameType.NotRecovered, FrameType.OnlineCount, FrameType.RoomPass],
+    [1, 2, 3, 4, 7, 8, 9, 10, 11, 12, 13]);
 });
 
 function reason(bytes: Uint8Array): string {

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { FrameType, RoomConnection } from "../../src/index.js";
 import { nodeSocket, record, scriptedServer, until } from "../support/scripted-server.js";
-import { batchFrame, control, errorFrame } from "../support/server-frames.js";
+import { batchFrame, control, errorFrame, messageFrame } from "../support/server-frames.js";
 
 test("a replay that overlaps what was delivered yields each seq once, in order", async () => {
   const server = await scriptedServer((socket, url, n) => {
@@ -157,4 +157,44 @@ test("the token is offered beside live.v1, and a refused upgrade is retried with
   assert.ok(seen.states.filter((s) => s.state === "reconnecting").every((s) => (s.delayMs ?? 0) < 100));
   nowhere.close();
   assert.equal(nowhere.state, "closed");
+});
+
+test("a room pass is held in room.pass and announced once; unknown frames are ignored; close forgets the pass", async () => {
+  const expiresAt = Date.now() + 600_000;
+  const server = await scriptedServer((socket) => {
+    socket.send(control(FrameType.Resume, 0));
+    socket.send(messageFrame(FrameType.RoomPass, expiresAt, { userId: 12, content: "12.7.1.mac-a" }));
+    socket.send(messageFrame(0x7f, 1, { content: "from a newer server" }));
+    socket.send(messageFrame(FrameType.RoomPass, expiresAt, { userId: 12, content: "12.7.1.mac-a" }));
+    socket.send(messageFrame(FrameType.RoomPass, expiresAt + 1000, { userId: 12, content: "12.7.2.mac-b" }));
+    socket.send(batchFrame([1]));
+  });
+  const room = new RoomConnection({ roomId: 7, baseUrl: server.baseUrl, createWebSocket: nodeSocket, random: () => 0 });
+  const seen = record(room);
+  const passes: { pass: string; expiresAt: number }[] = [];
+  room.on("pass", (p) => passes.push(p));
+  assert.equal(room.pass, undefined);
+  room.connect();
+  await until(() => seen.messages.length >= 1, "the message after the passes");
+  assert.deepEqual(passes, [{ pass: "12.7.1.mac-a", expiresAt }, { pass: "12.7.2.mac-b", expiresAt: expiresAt + 1000 }]);
+  assert.equal(room.pass, "12.7.2.mac-b");
+  assert.equal(seen.protocol.length, 0);
+  room.close();
+  assert.equal(room.pass, undefined);
+  await server.close();
+});
+
+test("an expired pass is not offered, and a guest connection has none", async () => {
+  const server = await scriptedServer((socket) => {
+    socket.send(control(FrameType.Resume, 0));
+    socket.send(messageFrame(FrameType.RoomPass, Date.now() - 1, { userId: 12, content: "12.7.1.old" }));
+    socket.send(batchFrame([1]));
+  });
+  const room = new RoomConnection({ roomId: 7, baseUrl: server.baseUrl, createWebSocket: nodeSocket, random: () => 0 });
+  const seen = record(room);
+  room.connect();
+  await until(() => seen.messages.length >= 1, "a message");
+  assert.equal(room.pass, undefined);
+  room.close();
+  await server.close();
 });
