@@ -24,6 +24,7 @@ public sealed class CommerceEnvironment : IAsyncLifetime
 
     public string Suffix { get; } = Guid.NewGuid().ToString("N")[..12];
     public string OrdersTopic => "orders-" + Suffix;
+    public string SalesTopic => "commerce-sales-" + Suffix;
     public RealtimeCluster Cluster { get; private set; } = null!;
     public TestHost Commerce { get; private set; } = null!;
     public CommerceServiceClient Client { get; private set; } = null!;
@@ -53,6 +54,7 @@ public sealed class CommerceEnvironment : IAsyncLifetime
         }
 
         EnsureTopic(OrdersTopic);
+        EnsureTopic(SalesTopic);
         Commerce = await StartCommerceAsync();
         Client = new CommerceServiceClient(Commerce.Channel);
     }
@@ -69,6 +71,7 @@ public sealed class CommerceEnvironment : IAsyncLifetime
             ["Services:MessageService"] = Cluster.MessageServices[0].GrpcAddress.ToString(),
             ["Identity:ProxySecret"] = RealtimeCluster.ProxySecret,
             ["Commerce:OrdersTopic"] = OrdersTopic,
+            ["Commerce:SalesTopic"] = SalesTopic,
             ["Commerce:ConsumerGroup"] = "commerce-orders-" + Suffix,
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
