@@ -32,6 +32,8 @@ export function openFeed(context: AppContext, roomId: number, listener: FeedList
   connection.connect();
   return {
     send: (content, colour) => connection.send(content, colour),
+    // The SDK's RoomConnection.pass (the room-pass contract); read by name until that SDK change is on main.
+    pass: () => (connection as unknown as { readonly pass?: string }).pass,
     close: () => connection.close(),
   };
 }
