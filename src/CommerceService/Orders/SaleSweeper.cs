@@ -38,10 +38,12 @@ public sealed class SaleSweeper(
             {
                 try
                 {
-                    await SweepAsync(stoppingToken);
+                    // A pass under way is finished at a stop (bounded by the command timeouts): cancelled mid-command,
+                    // EF logs the cancelled statement as a database error. The wait between passes is what a stop ends.
+                    await SweepAsync(CancellationToken.None);
                     if (time.GetUtcNow() >= nextReconcile)
                     {
-                        await reconciler.ReconcileAsync(stoppingToken);
+                        await reconciler.ReconcileAsync(CancellationToken.None);
                         nextReconcile = time.GetUtcNow().AddSeconds(settings.ReconcileIntervalSeconds);
                     }
                 }
