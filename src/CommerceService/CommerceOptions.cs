@@ -10,6 +10,10 @@ public sealed class CommerceOptions
     [Required]
     public string OrdersTopic { get; set; } = "orders";
 
+    /// <summary>Kafka topic of paid orders (key = room id), published from the sale outbox; StatsService counts them.</summary>
+    [Required]
+    public string SalesTopic { get; set; } = "commerce-sales";
+
     [Required]
     public string ConsumerGroup { get; set; } = "commerce-orders";
 

@@ -44,6 +44,8 @@ public static class CommerceServiceApp
         services.AddScoped<SaleStore>();
         services.AddScoped<BalanceStore>();
         services.AddScoped<OrderPayments>();
+        services.AddSingleton<SaleOutboxSignal>();
+        services.AddHostedService<SaleOutboxRelay>();
         services.AddSingleton<SaleAnnouncer>();
         services.AddHostedService(sp => sp.GetRequiredService<SaleAnnouncer>());
         services.AddSingleton<SaleSweeper>();

@@ -96,7 +96,8 @@ public abstract class OutboxRelay<TContext, TRecord>(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         var lockName = Settings.LockName + ".";
-        await db.Database.OpenConnectionAsync(ct);
+        // Not cancelled by a stop: EF logs a cancelled open as a database error; the open is bounded by its connect timeout.
+        await db.Database.OpenConnectionAsync(CancellationToken.None);
         try
         {
             var acquired = await db.Database.SqlQuery<int?>($"SELECT GET_LOCK(CONCAT({lockName}, DATABASE()), 0) AS Value").SingleAsync(ct);

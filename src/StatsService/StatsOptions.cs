@@ -22,6 +22,10 @@ public sealed class StatsOptions
     [Required]
     public string GiftEventsTopic { get; set; } = "gift-events";
 
+    /// <summary>Paid orders of flash sales (CommerceService's sale outbox).</summary>
+    [Required]
+    public string SalesTopic { get; set; } = "commerce-sales";
+
     /// <summary>A batch is applied when it holds this many records...</summary>
     [Range(1, 100_000)]
     public int MaxBatchRecords { get; set; } = 10_000;
@@ -36,7 +40,7 @@ public sealed class StatsOptions
     /// </summary>
     public bool FollowTraces { get; set; } = true;
 
-    /// <summary>How long a gift's idempotency key is remembered; the outbox republishes within minutes, not days.</summary>
+    /// <summary>How long a gift's idempotency key (and a paid order's id) is remembered; the outbox republishes within minutes, not days.</summary>
     [Range(1, 90)]
     public int GiftDedupDays { get; set; } = 7;
 

@@ -27,6 +27,7 @@ public sealed class CommerceEnvironment : IAsyncLifetime
 
     public string Suffix { get; } = Guid.NewGuid().ToString("N")[..12];
     public string OrdersTopic => "orders-" + Suffix;
+    public string SalesTopic => "commerce-sales-" + Suffix;
     public RealtimeCluster Cluster { get; private set; } = null!;
     public TestHost Commerce { get; private set; } = null!;
     public CommerceServiceClient Client { get; private set; } = null!;
@@ -58,6 +59,7 @@ public sealed class CommerceEnvironment : IAsyncLifetime
         }
 
         EnsureTopic(OrdersTopic);
+        EnsureTopic(SalesTopic);
         Commerce = await StartCommerceAsync();
         Client = new CommerceServiceClient(Commerce.Channel);
     }
@@ -75,6 +77,7 @@ public sealed class CommerceEnvironment : IAsyncLifetime
             ["Identity:ProxySecret"] = RealtimeCluster.ProxySecret,
             ["RoomPass:Key"] = Convert.ToBase64String(RoomPassKey),
             ["Commerce:OrdersTopic"] = OrdersTopic,
+            ["Commerce:SalesTopic"] = SalesTopic,
             ["Commerce:ConsumerGroup"] = "commerce-orders-" + Suffix,
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())

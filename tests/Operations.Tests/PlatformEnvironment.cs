@@ -54,6 +54,7 @@ public sealed class PlatformEnvironment : IAsyncLifetime
     public string LiveMessagesTopic => "ops-live-messages-" + Suffix;
     public string RoomEventsTopic => "ops-room-events-" + Suffix;
     public string GiftEventsTopic => "ops-gift-events-" + Suffix;
+    public string SalesTopic => "ops-commerce-sales-" + Suffix;
     public string StatsGroup => "ops-stats-" + Suffix;
 
     public TestHost Users { get; private set; } = null!;
@@ -200,6 +201,7 @@ public sealed class PlatformEnvironment : IAsyncLifetime
             ["Stats:LiveMessagesTopic"] = LiveMessagesTopic,
             ["Stats:RoomEventsTopic"] = RoomEventsTopic,
             ["Stats:GiftEventsTopic"] = GiftEventsTopic,
+            ["Stats:SalesTopic"] = SalesTopic,
             ["Stats:MaxBatchRecords"] = "500",
         });
         statsAddress = Stats.HttpAddress;
@@ -255,7 +257,7 @@ public sealed class PlatformEnvironment : IAsyncLifetime
     {
         KafkaNativeLibrary.Load();
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = TestEnvironment.Kafka }).Build();
-        foreach (var topic in new[] { LiveMessagesTopic, RoomEventsTopic, GiftEventsTopic })
+        foreach (var topic in new[] { LiveMessagesTopic, RoomEventsTopic, GiftEventsTopic, SalesTopic })
         {
             // The broker creates a topic on its first metadata request.
             admin.GetMetadata(topic, TimeSpan.FromSeconds(10));

@@ -36,7 +36,8 @@ public sealed class StatsEnvironment : IAsyncLifetime
     public string LiveMessagesTopic => "live-messages-" + Suffix;
     public string RoomEventsTopic => "room-events-" + Suffix;
     public string GiftEventsTopic => "gift-events-" + Suffix;
-    public IReadOnlyList<string> Topics => [LiveMessagesTopic, RoomEventsTopic, GiftEventsTopic];
+    public string SalesTopic => "commerce-sales-" + Suffix;
+    public IReadOnlyList<string> Topics => [LiveMessagesTopic, RoomEventsTopic, GiftEventsTopic, SalesTopic];
 
     public TestHost? Rooms { get; private set; }
     public TestHost? Gifts { get; private set; }
@@ -150,6 +151,7 @@ public sealed class StatsEnvironment : IAsyncLifetime
         ["Stats:LiveMessagesTopic"] = LiveMessagesTopic,
         ["Stats:RoomEventsTopic"] = RoomEventsTopic,
         ["Stats:GiftEventsTopic"] = GiftEventsTopic,
+        ["Stats:SalesTopic"] = SalesTopic,
         ["Stats:ViewerSampleSeconds"] = "1",
         ["Stats:HeatRankIntervalMs"] = "200",
         ["Stats:MaxBatchRecords"] = "500",

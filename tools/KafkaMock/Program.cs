@@ -5,7 +5,7 @@ using Live.Tools.KafkaMock;
 // Usage: Live.KafkaMock [--brokers N] [--partitions N] [--topics a,b,c] [--bootstrap-file PATH] [--library PATH]
 var brokers = 1;
 var partitions = 4;
-var topics = new[] { "room-events", "live-messages", "gift-events" };
+var topics = new[] { "room-events", "live-messages", "gift-events", "orders", "commerce-sales" };
 string? bootstrapFile = null;
 string? library = null;
 for (var i = 0; i < args.Length; i++)

@@ -1,4 +1,5 @@
 using Live.Data;
+using Live.Outbox;
 using Microsoft.EntityFrameworkCore;
 
 namespace Live.CommerceService.Data;
@@ -10,6 +11,7 @@ public sealed class CommerceDbContext(DbContextOptions<CommerceDbContext> option
     public DbSet<OrderRecord> Orders => Set<OrderRecord>();
     public DbSet<BalanceRecord> Balances => Set<BalanceRecord>();
     public DbSet<LedgerRecord> Ledger => Set<LedgerRecord>();
+    public DbSet<SaleOutboxRecord> SaleOutbox => Set<SaleOutboxRecord>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -89,6 +91,9 @@ public sealed class CommerceDbContext(DbContextOptions<CommerceDbContext> option
             entry.HasIndex(e => e.Reference).IsUnique().HasDatabaseName("ux_ledger_reference");
             entry.HasIndex(e => e.UserId).HasDatabaseName("ix_ledger_user_id");
         });
+
+        // Event ids are order ids, "<sale>-<seq>": two longs and a dash fit in 41 characters.
+        modelBuilder.Entity<SaleOutboxRecord>().MapRoomOutbox("sale_outbox", eventIdLength: 41);
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -1,3 +1,5 @@
+using Live.Outbox;
+
 namespace Live.CommerceService.Data;
 
 public sealed class ProductRecord
@@ -79,3 +81,6 @@ public sealed class LedgerRecord
     public string Reference { get; set; } = string.Empty;
     public DateTime CreatedAt { get; set; }
 }
+
+/// <summary>A row of `sale_outbox`: a paid order's SaleEvent, committed with the payment, waiting for Kafka.</summary>
+public sealed class SaleOutboxRecord : RoomOutboxRecord;

@@ -168,7 +168,7 @@ public sealed class OrderWriter(
         var payments = scope.ServiceProvider.GetRequiredService<OrderPayments>();
         foreach (var r in reservations)
         {
-            await payments.TryPayAsync(r.SaleId, r.Seq, r.BuyerUserId, r.UnitPrice * r.Quantity, CancellationToken.None);
+            await payments.TryPayAsync(new PayableOrder(r.SaleId, r.Seq, r.RoomId, r.BuyerUserId, r.Quantity, r.UnitPrice * r.Quantity), CancellationToken.None);
         }
     }
 

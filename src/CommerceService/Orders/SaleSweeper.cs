@@ -38,10 +38,12 @@ public sealed class SaleSweeper(
             {
                 try
                 {
-                    await SweepAsync(stoppingToken);
+                    // A pass under way is finished at a stop (bounded by the command timeouts): cancelled mid-command,
+                    // EF logs the cancelled statement as a database error. The wait between passes is what a stop ends.
+                    await SweepAsync(CancellationToken.None);
                     if (time.GetUtcNow() >= nextReconcile)
                     {
-                        await reconciler.ReconcileAsync(stoppingToken);
+                        await reconciler.ReconcileAsync(CancellationToken.None);
                         nextReconcile = time.GetUtcNow().AddSeconds(settings.ReconcileIntervalSeconds);
                     }
                 }
@@ -119,12 +121,12 @@ public sealed class SaleSweeper(
             .Join(db.Balances, o => o.BuyerUserId, b => b.UserId, (o, b) => new { Order = o, b.Balance })
             .Where(x => x.Balance >= x.Order.Total)
             .OrderBy(x => x.Order.Id).Take(MaxPerPass)
-            .Select(x => new { x.Order.SaleId, x.Order.Seq, x.Order.BuyerUserId, x.Order.Total }).ToListAsync(ct);
+            .Select(x => new PayableOrder(x.Order.SaleId, x.Order.Seq, x.Order.RoomId, x.Order.BuyerUserId, x.Order.Quantity, x.Order.Total)).ToListAsync(ct);
         foreach (var order in pending)
         {
             // A payment's transaction is never cut off halfway by a stop; the loop stops between payments.
             ct.ThrowIfCancellationRequested();
-            await payments.TryPayAsync(order.SaleId, order.Seq, order.BuyerUserId, order.Total, CancellationToken.None);
+            await payments.TryPayAsync(order, CancellationToken.None);
         }
     }
 

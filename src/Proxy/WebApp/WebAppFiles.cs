@@ -79,13 +79,13 @@ public static class WebAppFiles
 
     /// <summary>
     /// Only what the app needs: its own scripts and styles (no inline script, no eval), images it draws or
-    /// ships, and connections to this origin — gRPC-Web by fetch and the room WebSocket, named explicitly for
+    /// ships and anchors' product images (https only), and connections to this origin — gRPC-Web by fetch and the room WebSocket, named explicitly for
     /// browsers whose 'self' does not cover wss. No framing, no plugins, no base-URI changes.
     /// </summary>
     public static string ContentSecurityPolicy(HttpRequest request)
     {
         var socketScheme = request.IsHttps ? "wss" : "ws";
-        return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; font-src 'self'; "
+        return "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https:; font-src 'self'; "
             + $"connect-src 'self' {socketScheme}://{request.Host.ToUriComponent()}; manifest-src 'self'; "
             + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
     }

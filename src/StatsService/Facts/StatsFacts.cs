@@ -18,6 +18,9 @@ public sealed record DeleteFact(long Offset, long RoomId, long TimeMs, long Seq)
 public sealed record GiftFact(long Offset, long RoomId, long TimeMs, string Key, long SenderUserId, long AnchorUserId, int Count, long Value)
     : StatsFact(Offset, RoomId, TimeMs);
 
+/// <summary>A paid order of a sale in the room (commerce-sales); counted once per order id.</summary>
+public sealed record SaleFact(long Offset, long RoomId, long TimeMs, string OrderId, int Units, long Coins) : StatsFact(Offset, RoomId, TimeMs);
+
 /// <summary>A room's state after a lifecycle change (room-events).</summary>
 public sealed record RoomFact(long Offset, long RoomId, long TimeMs, long AnchorUserId, string Title, string Category, bool Live)
     : StatsFact(Offset, RoomId, TimeMs);
@@ -44,6 +47,7 @@ public enum StatsTopic
     LiveMessages,
     RoomEvents,
     GiftEvents,
+    Sales,
 }
 
 /// <summary>What the Redis step of a batch hands to the MySQL step.</summary>

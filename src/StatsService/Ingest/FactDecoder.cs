@@ -52,6 +52,15 @@ internal static class FactDecoder
 
                     return true;
 
+                case StatsTopic.Sales:
+                    var sale = SaleEvent.Parser.ParseFrom(value);
+                    if (sale.RoomId > 0 && sale.OrderId.Length > 0)
+                    {
+                        fact = new SaleFact(offset, sale.RoomId, sale.PaidAtMs > 0 ? sale.PaidAtMs : recordTimeMs, sale.OrderId, sale.Units, sale.Coins);
+                    }
+
+                    return true;
+
                 default:
                     var evt = RoomEvent.Parser.ParseFrom(value);
                     if (evt.Room is { Id: > 0 })

@@ -4,7 +4,7 @@ using StackExchange.Redis;
 
 namespace Live.StatsService.Ingest;
 
-/// <summary>How one gift, room or sender fact becomes operations in the effects script's argument list.</summary>
+/// <summary>How one gift, sale, room or sender fact becomes operations in the effects script's argument list.</summary>
 public sealed partial class RedisEffectWriter
 {
     private void AppendGift(List<RedisValue> args, GiftFact gift, int dedupSeconds, HashSet<DateOnly> giftDays)
@@ -34,6 +34,17 @@ public sealed partial class RedisEffectWriter
 
         args.Add(Seconds(gift.TimeMs));
         args.Add(giftTau);
+    }
+
+    /// <summary>A paid order: counted by the first record of its order id, within the same window as gifts' keys.</summary>
+    private void AppendSale(List<RedisValue> args, SaleFact sale, int dedupSeconds)
+    {
+        args.Add("sale");
+        args.Add(keys.SaleSeen(sale.OrderId).ToString());
+        args.Add(dedupSeconds);
+        args.Add(keys.Room(sale.RoomId).ToString());
+        args.Add(sale.Units);
+        args.Add(sale.Coins);
     }
 
     private void AppendRoom(List<RedisValue> args, RoomFact room)

@@ -13,7 +13,7 @@ namespace Live.StatsService.Ingest;
 /// in one script call: one round trip per batch, not per event. Each partition's effects are applied together
 /// with that partition's watermark (the last applied offset), atomically, so a replayed record is skipped and
 /// a restart mid-stream changes nothing. Gifts are additionally counted once per idempotency key, because the
-/// gift outbox may republish one at a later offset. The same call returns the unique senders of the batch's
+/// gift outbox may republish one at a later offset; paid orders (sales) likewise, once per order id. The same call returns the unique senders of the batch's
 /// minutes, counted after the apply. A deleted message is taken back (room total, rate of its second) only if
 /// its seq is marked counted, and the mark is cleared: a delete applied twice, or of a message never counted,
 /// changes nothing. Unique senders and heat keep it: the sender did speak, and heat fades anyway.
@@ -41,6 +41,7 @@ public sealed partial class RedisEffectWriter(IConnectionMultiplexer redis, Stat
         StatsKeys.Field.Heat, StatsKeys.Field.Messages, StatsKeys.Field.MessageDecayed, StatsKeys.Field.MessageDecayedAt,
         StatsKeys.Field.GiftValue, StatsKeys.Field.GiftCount, StatsKeys.Field.GiftDecayed, StatsKeys.Field.GiftDecayedAt,
         UserSeenTtlSeconds, DayBoardTtlSeconds,
+        StatsKeys.Field.SaleOrders, StatsKeys.Field.SaleUnits, StatsKeys.Field.SaleRevenue,
     ];
 
     private readonly StatsOptions settings = options.Value;
@@ -285,6 +286,9 @@ public sealed partial class RedisEffectWriter(IConnectionMultiplexer redis, Stat
                     AppendGift(args, gift, giftDedupSeconds, giftDays);
                     giftedRooms.Add(gift.RoomId);
                     Seen(seen, gift.SenderUserId, gift.RoomId, gift.TimeMs);
+                    break;
+                case SaleFact sale:
+                    AppendSale(args, sale, giftDedupSeconds);
                     break;
                 case RoomFact room:
                     AppendRoom(args, room);

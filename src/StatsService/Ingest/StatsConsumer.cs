@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Live.StatsService.Ingest;
 
 /// <summary>
-/// Consumes `live-messages`, `room-events` and `gift-events` in one consumer group. Records are gathered into
+/// Consumes `live-messages`, `room-events`, `gift-events` and `commerce-sales` in one consumer group. Records are gathered into
 /// a batch (<see cref="StatsOptions.MaxBatchRecords"/> or <see cref="StatsOptions.MaxBatchDelayMs"/>), the
 /// batch's effects are applied to Redis and MySQL — each store idempotent through per-partition watermarks —
 /// and only then are the offsets committed. A crash anywhere re-reads from the last commit and the watermarks
@@ -33,6 +33,7 @@ public sealed class StatsConsumer(
         [options.Value.LiveMessagesTopic] = StatsTopic.LiveMessages,
         [options.Value.RoomEventsTopic] = StatsTopic.RoomEvents,
         [options.Value.GiftEventsTopic] = StatsTopic.GiftEvents,
+        [options.Value.SalesTopic] = StatsTopic.Sales,
     };
 
     // Batches under way at most: one in Redis, one in MySQL, and one more so that a slow batch in either store

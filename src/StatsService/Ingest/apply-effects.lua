@@ -15,10 +15,16 @@ local F_ANCHOR, F_TITLE, F_CATEGORY, F_LIVE, F_EVENT_TIME, F_HEAT = a[1], a[2], 
 local F_MESSAGES, F_MESSAGE_DECAYED, F_MESSAGE_DECAYED_AT = a[7], a[8], a[9]
 local F_GIFT_VALUE, F_GIFT_COUNT, F_GIFT_DECAYED, F_GIFT_DECAYED_AT = a[10], a[11], a[12], a[13]
 local USER_SEEN_TTL, DAY_BOARD_TTL = a[14], a[15]
-local FIRST_GROUP = 16
+local F_SALE_ORDERS, F_SALE_UNITS, F_SALE_REVENUE = a[16], a[17], a[18]
+local FIRST_GROUP = 19
 local n = #a
 local i = FIRST_GROUP
 local split = {}
+-- Gifts and sales may be published twice at different offsets (their outboxes deliver at least once): each is
+-- counted only by the call that first sets its key.
+local function first_time(key, ttl)
+  return redis.call('SET', key, '1', 'NX', 'EX', ttl)
+end
 -- Σ exp(-(now - t)/τ) kept in two hash fields, value and time; events may arrive out of order.
 local function decay(k, fv, ft, sum, t, tau)
   local old = redis.call('HMGET', k, fv, ft)
@@ -110,7 +116,7 @@ while i <= n do
       elseif op == 'gift' then
         -- once key, its TTL, room, room's gifters, value, count, sender, anchor (0: none), top anchors,
         -- top anchors of the day, time, tau
-        if redis.call('SET', a[j + 1], '1', 'NX', 'EX', a[j + 2]) then
+        if first_time(a[j + 1], a[j + 2]) then
           local room, value = a[j + 3], a[j + 5]
           redis.call('ZINCRBY', a[j + 4], value, a[j + 7])
           if a[j + 8] ~= '0' then
@@ -123,6 +129,14 @@ while i <= n do
           decay(room, F_GIFT_DECAYED, F_GIFT_DECAYED_AT, tonumber(value), tonumber(a[j + 11]), tonumber(a[j + 12]))
         end
         j = j + 13
+      elseif op == 'sale' then
+        -- once key (the order id), its TTL, room, units, coins
+        if first_time(a[j + 1], a[j + 2]) then
+          redis.call('HINCRBY', a[j + 3], F_SALE_ORDERS, 1)
+          redis.call('HINCRBY', a[j + 3], F_SALE_UNITS, a[j + 4])
+          redis.call('HINCRBY', a[j + 3], F_SALE_REVENUE, a[j + 5])
+        end
+        j = j + 6
       elseif op == 'rm' then
         local room, ets = a[j + 1], tonumber(a[j + 5])
         if ets >= tonumber(redis.call('HGET', room, F_EVENT_TIME) or '-1') then

@@ -13,7 +13,8 @@ public sealed class RoomStatsReader(IConnectionMultiplexer redis, StatsKeys keys
     private static readonly RedisValue[] Fields =
     [
         StatsKeys.Field.Viewers, StatsKeys.Field.GiftValue, StatsKeys.Field.GiftCount, StatsKeys.Field.Heat,
-        StatsKeys.Field.Live, StatsKeys.Field.Category,
+        StatsKeys.Field.Live, StatsKeys.Field.Category, StatsKeys.Field.SaleOrders, StatsKeys.Field.SaleUnits,
+        StatsKeys.Field.SaleRevenue,
     ];
 
     public async Task<RoomStats> ReadAsync(long roomId) => (await ReadAsync([roomId]))[0];
@@ -68,6 +69,9 @@ public sealed class RoomStatsReader(IConnectionMultiplexer redis, StatsKeys keys
                 Live = room[4] == "1",
                 Category = room[5].IsNull ? string.Empty : room[5].ToString(),
                 ComputedAt = Timestamp.FromDateTimeOffset(now),
+                Orders = (long)HeatRanker.Number(room[6]),
+                UnitsSold = (long)HeatRanker.Number(room[7]),
+                SalesRevenueCoins = (long)HeatRanker.Number(room[8]),
             };
         }
 

@@ -27,6 +27,9 @@ public sealed class StatsKeys(IOptions<StatsOptions> options)
         public const string GiftDecayed = "gdv";
         public const string GiftDecayedAt = "gdt";
         public const string Heat = "heat";
+        public const string SaleOrders = "so";
+        public const string SaleUnits = "su";
+        public const string SaleRevenue = "sr";
     }
 
     private readonly string prefix = options.Value.KeyPrefix;
@@ -56,6 +59,9 @@ public sealed class StatsKeys(IOptions<StatsOptions> options)
     public RedisKey TopAnchorsOfDay(DateOnly day) => prefix + "lb:a:" + day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
     public RedisKey GiftSeen(string idempotencyKey) => prefix + "g:" + idempotencyKey;
+
+    /// <summary>Set once a paid order (by id, "sale-seq") is counted in its room's sales.</summary>
+    public RedisKey SaleSeen(string orderId) => prefix + "s:" + orderId;
 
     /// <summary>Sorted set room → last interaction (Unix ms) of one user.</summary>
     public RedisKey UserSeenRooms(long userId) => prefix + "u:" + Id(userId) + ":seen";

@@ -1,4 +1,5 @@
 import './styles.css';
+import './sale.css';
 import { App, type Route } from './app';
 import { renderConsole } from './views/console';
 import { renderDashboard } from './views/dashboard';

@@ -39,5 +39,7 @@ export interface FeedListener {
 export interface RoomFeed {
   /** False when the message could not be handed to the connection (not live). */
   send(content: string, colour: string): boolean;
+  /** The room pass the Edge gave this signed-in connection (for Purchase); undefined for guests and until one came. */
+  pass(): string | undefined;
   close(): void;
 }

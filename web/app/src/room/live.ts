@@ -32,6 +32,7 @@ export function openFeed(context: AppContext, roomId: number, listener: FeedList
   connection.connect();
   return {
     send: (content, colour) => connection.send(content, colour),
+    pass: () => connection.pass,
     close: () => connection.close(),
   };
 }

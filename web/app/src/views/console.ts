@@ -6,6 +6,7 @@ import { LiveRoom } from '../room/live-room';
 import { openFeed } from '../room/live';
 import { CATEGORIES } from './lobby';
 import { roomModeration } from './room';
+import { salesPanel } from './sale-console';
 import { historyChart, statsPanel } from './stats';
 
 const MAX_PAGES = 10;
@@ -176,6 +177,7 @@ function mountLiveConsole(context: AppContext, room: Room, area: HTMLElement, vi
         'div',
         { class: 'console-panels' },
         statsPanel(context, room.id, view),
+        salesPanel(context, room.id, view),
         slowModePanel(context, room.id, view),
         wordListPanel(context, room.id, view),
         rejectionsPanel(context, room.id, view),

@@ -9,6 +9,7 @@ import type { FeedMessage, FeedRejection, RoomFeed } from '../room/feed';
 import { LiveRoom } from '../room/live-room';
 import { openFeed } from '../room/live';
 import { Follows } from './cards';
+import { SalePanel } from './sale';
 
 const COLOUR_NAMES: Record<string, string> = {
   '#FFFFFF': 'White', '#FE0302': 'Red', '#FF7204': 'Orange', '#FFAA02': 'Amber', '#FFD302': 'Yellow',
@@ -102,13 +103,17 @@ function mountLive(
   const sendBox = new SendBox(user !== null, context);
   const leaderboard = new LeaderboardPanel(context, roomId, view);
   const gifts = user !== null ? new GiftBar(context, roomId, view) : null;
+  let sale: SalePanel | null = null;
   const live = new LiveRoom({
     title: room?.title ?? `Room ${roomId}`,
     selfId,
     moderation,
     nameOf: (id) => context.names.label(BigInt(id)),
     onRejected: (rejection) => sendBox.showRejection(rejection),
-    onMessage: (message) => sendBox.noticeEcho(message, selfId),
+    onMessage: (message) => {
+      sendBox.noticeEcho(message, selfId);
+      sale?.onMessage(message);
+    },
     onGift: () => leaderboard.soon(),
   });
   view.add(() => live.destroy());
@@ -118,11 +123,12 @@ function mountLive(
   const feed: RoomFeed = openFeed(context, Number(roomId), live);
   view.add(() => feed.close());
   sendBox.bind(feed);
+  sale = new SalePanel(context, roomId, () => feed.pass(), view);
 
   const signInHint = el('p', { class: 'hint' }, context.link(`/signin?next=${encodeURIComponent(location.pathname)}`, 'Sign in'), ' to chat and send gifts.');
   replaceChildren(
     parts.body,
-    el('section', { class: 'stage-column', attrs: { 'aria-label': 'Stage' } }, live.stage, gifts?.element ?? signInHint),
+    el('section', { class: 'stage-column', attrs: { 'aria-label': 'Stage' } }, live.stage, sale.element, gifts?.element ?? signInHint),
     el('section', { class: 'chat-column', attrs: { 'aria-label': 'Chat' } }, el('h2', { class: 'visually-hidden' }, 'Chat'), live.chat.element, sendBox.element),
     leaderboard.element,
   );

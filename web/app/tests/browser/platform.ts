@@ -15,6 +15,7 @@ export const PASSWORD = 'correct horse battery';
 export const INTERNAL = {
   users: '127.0.0.1:5102',
   messages: '127.0.0.1:5103',
+  commerce: '127.0.0.1:5106',
 } as const;
 
 /** A call on an internal port with `buf curl` (tools/buf; schema from server reflection), e.g. coins for a viewer, the admin role. */
