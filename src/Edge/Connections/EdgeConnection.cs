@@ -203,7 +203,14 @@ public sealed class EdgeConnection
     internal void AbortTransport()
     {
         socket.Abort();
-        abortTransport();
+        try
+        {
+            abortTransport();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The request ended between the caller's look at this connection and now: nothing is left to drop.
+        }
     }
 
     /// <summary>The socket's writer until the close frame is out; see <see cref="ConnectionOutbox"/>.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Live.Edge.Connections;
 using Live.Edge.Rooms;
+using Live.Edge.Telemetry;
 using Live.Protocol;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace Live.Edge.Sockets;
 /// One timer for all connections (never one per connection): idle timeouts, heartbeats, slow consumers that
 /// stayed over their cap, closes that did not finish; and the periodic online-count push per room.
 /// </summary>
-public sealed class ConnectionSweeper(RoomRegistry registry, IOptions<EdgeOptions> options) : BackgroundService
+public sealed class ConnectionSweeper(RoomRegistry registry, IOptions<EdgeOptions> options, ILogger<ConnectionSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -27,7 +28,16 @@ public sealed class ConnectionSweeper(RoomRegistry registry, IOptions<EdgeOption
                     default, 0, 0, isBatch: false, hasPriority: false);
                 foreach (var connection in registry.Connections)
                 {
-                    connection.Sweep(now, heartbeat);
+                    try
+                    {
+                        connection.Sweep(now, heartbeat);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // One connection's fault must not end the sweep of every other one, nor (as a background
+                        // service's exception would) stop the Edge.
+                        Log.SweepFailed(logger, connection.Id, ex);
+                    }
                 }
 
                 if (now - lastCountPush >= countInterval)

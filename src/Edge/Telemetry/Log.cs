@@ -19,4 +19,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "RoomPass:Key is not set: signed-in viewers get no room passes, so they cannot buy in flash sales")]
     public static partial void RoomPassesDisabled(ILogger logger);
+
+    [LoggerMessage(EventId = 3040, Level = LogLevel.Error, Message = "Sweeping connection {ConnectionId} failed; the other connections are swept as usual")]
+    public static partial void SweepFailed(ILogger logger, long connectionId, Exception exception);
 }
