@@ -116,7 +116,7 @@ public static class PurchaseLoad
         var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan };
         if (settings.CaCert is { } path)
         {
-            var trusted = X509Certificate2.CreateFromPemFile(path);
+            var trusted = X509Certificate2.CreateFromPem(File.ReadAllText(path));
             handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
                 errors == System.Net.Security.SslPolicyErrors.None
                 || (certificate is not null && certificate.GetCertHash().AsSpan().SequenceEqual(trusted.GetCertHash()));
