@@ -33,24 +33,37 @@ public sealed class TestHost : IAsyncDisposable
         Func<string[], Action<WebApplicationBuilder>, WebApplication> build,
         IDictionary<string, string?> settings)
     {
-        var grpcPort = TestEnvironment.FreeTcpPort();
-        var httpPort = TestEnvironment.FreeTcpPort();
-        var logs = new LogCollector();
-        var all = new Dictionary<string, string?>(settings)
+        // A probed port can be taken by another test process before Kestrel binds it: probe again and retry.
+        for (var attempt = 1; ; attempt++)
         {
-            ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{grpcPort}",
-            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
-            ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{httpPort}",
-            ["Kestrel:Endpoints:Http:Protocols"] = "Http1AndHttp2",
-        };
-        var app = build([], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(all);
-            builder.Logging.ClearProviders();
-            builder.Logging.AddProvider(logs);
-        });
-        await app.StartAsync();
-        return new TestHost(app, grpcPort, httpPort, logs);
+            var grpcPort = TestEnvironment.FreeTcpPort();
+            var httpPort = TestEnvironment.FreeTcpPort();
+            var logs = new LogCollector();
+            var all = new Dictionary<string, string?>(settings)
+            {
+                ["Kestrel:Endpoints:Grpc:Url"] = $"http://127.0.0.1:{grpcPort}",
+                ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+                ["Kestrel:Endpoints:Http:Url"] = $"http://127.0.0.1:{httpPort}",
+                ["Kestrel:Endpoints:Http:Protocols"] = "Http1AndHttp2",
+            };
+            var app = build([], builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(all);
+                builder.Logging.ClearProviders();
+                builder.Logging.AddProvider(logs);
+            });
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException && attempt < 3)
+            {
+                await app.DisposeAsync();
+                continue;
+            }
+
+            return new TestHost(app, grpcPort, httpPort, logs);
+        }
     }
 
     public async ValueTask DisposeAsync()
