@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace Live.Redis;
@@ -20,7 +21,7 @@ public static class RedisServiceCollectionExtensions
     public static IServiceCollection AddRedis(this IServiceCollection services, IConfiguration configuration, string clientName)
     {
         var options = CreateOptions(configuration.RequireConnectionString("Redis"), clientName);
-        services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(options));
+        services.AddSingleton<IConnectionMultiplexer>(sp => ConnectWithLogging(options, sp.GetRequiredService<ILoggerFactory>()));
         services.AddHealthChecks().Add(new HealthCheckRegistration(
             "redis",
             sp => new RedisHealthCheck(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IHostApplicationLifetime>()),
@@ -30,6 +31,24 @@ public static class RedisServiceCollectionExtensions
         services.AddDependencyFailure<RedisConnectionException>(StatusCode.Unavailable, RedisUnavailable);
         services.AddDependencyFailure<RedisTimeoutException>(StatusCode.Unavailable, RedisUnavailable);
         return services;
+    }
+
+    /// <summary>
+    /// Connects, and logs every connection the multiplexer loses or gets back: with fail-fast commands a dropped
+    /// connection shows as UNAVAILABLE answers, and this says why and when it happened.
+    /// </summary>
+    private static ConnectionMultiplexer ConnectWithLogging(ConfigurationOptions options, ILoggerFactory loggerFactory)
+    {
+        var logger = loggerFactory.CreateLogger("Live.Redis.Connection");
+        var multiplexer = ConnectionMultiplexer.Connect(options);
+        multiplexer.ConnectionFailed += (_, e) => RedisLog.ConnectionFailed(logger, e.EndPoint?.ToString(), e.ConnectionType, e.FailureType, e.Exception?.Message);
+        multiplexer.ConnectionRestored += (_, e) => RedisLog.ConnectionRestored(logger, e.EndPoint?.ToString(), e.ConnectionType);
+        if (!multiplexer.IsConnected)
+        {
+            RedisLog.NotConnectedAtStart(logger, multiplexer.GetStatus());
+        }
+
+        return multiplexer;
     }
 
     public static ConfigurationOptions CreateOptions(string connectionString, string clientName)
@@ -72,4 +91,16 @@ internal sealed class RedisHealthCheck(IConnectionMultiplexer redis, IHostApplic
                 : HealthCheckResult.Unhealthy("Redis ping failed", ex);
         }
     }
+}
+
+internal static partial class RedisLog
+{
+    [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Redis connection to {EndPoint} ({ConnectionType}) failed: {FailureType}: {Reason}")]
+    public static partial void ConnectionFailed(ILogger logger, string? endPoint, ConnectionType connectionType, ConnectionFailureType failureType, string? reason);
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Redis connection to {EndPoint} ({ConnectionType}) restored")]
+    public static partial void ConnectionRestored(ILogger logger, string? endPoint, ConnectionType connectionType);
+
+    [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "Redis was not reachable when the process started; commands fail fast until it is: {Status}")]
+    public static partial void NotConnectedAtStart(ILogger logger, string status);
 }

@@ -22,7 +22,10 @@ public sealed class LogCollector : ILoggerProvider
         var errors = Errors.ToList();
         if (errors.Count > 0)
         {
-            throw new Xunit.Sdk.XunitException("Unexpected errors were logged:\n" + string.Join("\n", errors));
+            // The warnings before an error usually say why it happened (a dropped connection, a retry).
+            var warnings = entries.Where(e => e.Level == LogLevel.Warning).TakeLast(20);
+            throw new Xunit.Sdk.XunitException("Unexpected errors were logged:\n" + string.Join("\n", errors)
+                + "\nThe host's last warnings:\n" + string.Join("\n", warnings));
         }
     }
 

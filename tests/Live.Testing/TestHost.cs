@@ -11,6 +11,18 @@ namespace Live.Testing;
 /// </summary>
 public sealed class TestHost : IAsyncDisposable
 {
+    /// <summary>
+    /// A test process runs several service hosts, each sized for a process of its own, on one thread pool whose
+    /// minimum is the core count (2 here). Their start-up blocking (a Redis or MySQL connect, migrations) then
+    /// waits for the pool to grow, and localhost connects time out under that starvation (seen as "Redis was not
+    /// reachable when the process started" in StatsService.Tests). A test process starts with room for them.
+    /// </summary>
+    static TestHost()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(completionPorts, 64));
+    }
+
     private TestHost(WebApplication app, int grpcPort, int httpPort, LogCollector logs)
     {
         App = app;
