@@ -30,8 +30,21 @@ public static class RedisServiceCollectionExtensions
             TimeSpan.FromSeconds(3)));
         services.AddDependencyFailure<RedisConnectionException>(StatusCode.Unavailable, RedisUnavailable);
         services.AddDependencyFailure<RedisTimeoutException>(StatusCode.Unavailable, RedisUnavailable);
+        services.AddDependencyFailure<RedisServerException>(StatusCode.Unavailable, RedisUnavailable, IsPassingClusterState);
         return services;
     }
+
+    /// <summary>
+    /// Errors a Redis node answers while a cluster or a replica changes state — a master just demoted to replica
+    /// (READONLY, seen when a failover promotes its replica), a node loading its data, a cluster without a
+    /// majority or mid-resharding. They pass within seconds and a retry succeeds: UNAVAILABLE, not INTERNAL.
+    /// </summary>
+    private static bool IsPassingClusterState(RedisServerException exception) =>
+        exception.Message.StartsWith("READONLY", StringComparison.Ordinal)
+        || exception.Message.StartsWith("LOADING", StringComparison.Ordinal)
+        || exception.Message.StartsWith("MASTERDOWN", StringComparison.Ordinal)
+        || exception.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal)
+        || exception.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal);
 
     /// <summary>
     /// Connects, and logs every connection the multiplexer loses or gets back: with fail-fast commands a dropped

@@ -14,6 +14,9 @@ public static class TestEnvironment
     public static string Redis => Require("LIVE_TEST_REDIS");
     public static string Kafka => Require("LIVE_TEST_KAFKA");
 
+    /// <summary>True in the pass of `./platform test` that runs suites against a 3-master Redis Cluster.</summary>
+    public static bool RedisIsCluster => Environment.GetEnvironmentVariable("LIVE_TEST_REDIS_CLUSTER") == "1";
+
     /// <summary>The redis-server binary, for tests that need a Redis of their own to stop and start.</summary>
     public static string RedisServerBinary => Environment.GetEnvironmentVariable("LIVE_TEST_REDIS_SERVER") is { Length: > 0 } path ? path : "redis-server";
 

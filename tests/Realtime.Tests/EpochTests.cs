@@ -67,8 +67,8 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         foreach (var viewer in new[] { viewerA, viewerB })
         {
             var seen = await viewer.UntilAsync(e => e.Content == "after 11", Patience);
-            AssertNoSilentGapOrRepeat(seen, startEpoch: oldEpoch, startSeq: 10);
-            Assert.Equal(Enumerable.Range(1, 11).Select(n => "after " + n), seen.Where(IsMessage).Select(e => e.Content));
+            StreamWalk.AssertNoSilentGapOrRepeat(seen, startEpoch: oldEpoch, startSeq: 10);
+            Assert.Equal(Enumerable.Range(1, 11).Select(n => "after " + n), seen.Where(StreamWalk.IsMessage).Select(e => e.Content));
             var notRecovered = seen.First(e => e.Type == FrameType.NotRecovered);
             Assert.Equal(10, notRecovered.Seq);
             Assert.NotEqual(oldEpoch, notRecovered.Epoch);
@@ -100,7 +100,7 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         var notRecovered = Assert.Single(seen, e => e.Type == FrameType.NotRecovered);
         Assert.Equal(10, notRecovered.Seq);
         Assert.NotEqual(oldEpoch, notRecovered.Epoch);
-        Assert.Equal(Enumerable.Range(1, 12).Select(n => "after " + n), seen.Where(IsMessage).Select(e => e.Content));
+        Assert.Equal(Enumerable.Range(1, 12).Select(n => "after " + n), seen.Where(StreamWalk.IsMessage).Select(e => e.Content));
         Assert.Equal((12L, notRecovered.Epoch), (seen[^1].Seq, seen[^1].Epoch));
         Assert.Equal(await EpochAsync(room.Id), notRecovered.Epoch);
 
@@ -112,7 +112,7 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         var (current, resumed) = await ResumeAsync(edgeA, room.Id, $"last_seq=11&epoch={notRecovered.Epoch}", 205);
         await using var currentConnection = current;
         Assert.DoesNotContain(resumed, e => e.Type == FrameType.NotRecovered);
-        Assert.Equal([12L, 13L], resumed.Where(IsMessage).Select(e => e.Seq));
+        Assert.Equal([12L, 13L], resumed.Where(StreamWalk.IsMessage).Select(e => e.Seq));
         Assert.Equal((13L, notRecovered.Epoch), (resumed[^1].Seq, resumed[^1].Epoch));
     }
 
@@ -142,11 +142,11 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         foreach (var (viewer, index) in new[] { (viewerA, 0), (viewerB, 1) })
         {
             var seen = untilNewEpoch[index].Concat(await UntilAsync(viewer, e => e.Content == "after 2")).ToList();
-            AssertNoSilentGapOrRepeat(seen, startEpoch: oldEpoch, startSeq: 10);
+            StreamWalk.AssertNoSilentGapOrRepeat(seen, startEpoch: oldEpoch, startSeq: 10);
             // The lagged messages are the new epoch's 6..8: published while the nodes were replacing the epoch, held
             // and sent right after its announcement, never skipped by a resume frame that starts past them.
-            Assert.Equal(["lagged 1", "lagged 2", "lagged 3", "after 1", "after 2"], seen.Where(IsMessage).Select(e => e.Content));
-            Assert.Equal([6L, 7L, 8L, 9L, 10L], seen.Where(IsMessage).Select(e => e.Seq));
+            Assert.Equal(["lagged 1", "lagged 2", "lagged 3", "after 1", "after 2"], seen.Where(StreamWalk.IsMessage).Select(e => e.Content));
+            Assert.Equal([6L, 7L, 8L, 9L, 10L], seen.Where(StreamWalk.IsMessage).Select(e => e.Seq));
             var notRecovered = Assert.Single(seen, e => e.Type == FrameType.NotRecovered);
             Assert.Equal(10, notRecovered.Seq);
             Assert.NotEqual(oldEpoch, notRecovered.Epoch);
@@ -180,7 +180,7 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         Assert.Equal((3L, 0L), (joined[^1].Seq, joined[^1].Epoch));
         var (resumer, replayed) = await ResumeAsync(edgeB, room.Id, "last_seq=1", 210);
         await using var resumerConnection = resumer;
-        Assert.Equal(["old 2", "old 3"], replayed.Where(IsMessage).Select(e => e.Content));
+        Assert.Equal(["old 2", "old 3"], replayed.Where(StreamWalk.IsMessage).Select(e => e.Content));
         var history = await messages.GetHistoryAsync(new GetHistoryRequest { RoomId = room.Id, AfterSeq = 0 });
         Assert.Equal((3L, 0L, 3), (history.LatestSeq, history.Epoch, history.Messages.Count));
 
@@ -188,7 +188,7 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         // that loses nothing (the announcement's not-recovered frame has seq 0).
         Assert.Equal([4L], await PublishAsync(room.Id, "new", 1));
         var seen = await UntilAsync(viewer, e => e.Content == "new 1");
-        AssertNoSilentGapOrRepeat(seen, startEpoch: 0, startSeq: 3);
+        StreamWalk.AssertNoSilentGapOrRepeat(seen, startEpoch: 0, startSeq: 3);
         var epoch = await EpochAsync(room.Id);
         var notRecovered = Assert.Single(seen, e => e.Type == FrameType.NotRecovered);
         Assert.Equal((0L, epoch), (notRecovered.Seq, notRecovered.Epoch));
@@ -200,7 +200,7 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
         }
 
         var resumed = await UntilAsync(resumer, e => e.Content == "new 1");
-        AssertNoSilentGapOrRepeat(resumed, startEpoch: 0, startSeq: 3);
+        StreamWalk.AssertNoSilentGapOrRepeat(resumed, startEpoch: 0, startSeq: 3);
     }
 
     /// <summary>
@@ -231,38 +231,6 @@ public sealed class EpochTests(RealtimeFixture fixture) : IAsyncLifetime
 
     /// <summary>The epoch of the last resume frame among what a client saw.</summary>
     private static long EpochOf(List<ClientEvent> seen) => seen.Last(e => e.Type == FrameType.Resume).Epoch;
-
-    private static bool IsMessage(ClientEvent e) => e.Type is FrameType.Danmaku or FrameType.Gift or FrameType.System;
-
-    /// <summary>
-    /// Walks what a client saw: each message must be the one right after the client's position in its epoch
-    /// (from the last resume frame, or the start of an epoch a not-recovered frame moved it to, as a replay of
-    /// that epoch follows); only a not-recovered frame followed by a resume frame may move it elsewhere.
-    /// </summary>
-    private static void AssertNoSilentGapOrRepeat(List<ClientEvent> seen, long startEpoch, long startSeq)
-    {
-        var epoch = startEpoch;
-        var position = startSeq;
-        var told = false;
-        foreach (var e in seen)
-        {
-            if (e.Type == FrameType.NotRecovered)
-            {
-                (epoch, position) = e.Epoch != epoch ? (e.Epoch, 0) : (epoch, Math.Max(position, e.Seq));
-                told = true;
-            }
-            else if (e.Type == FrameType.Resume)
-            {
-                Assert.True(told || (e.Epoch == epoch && e.Seq == position), $"a resume to seq {e.Seq} of epoch {e.Epoch} from {position} of {epoch} without a not-recovered frame");
-                (epoch, position, told) = (e.Epoch, e.Seq, false);
-            }
-            else if (IsMessage(e))
-            {
-                Assert.True(e.Seq == position + 1, $"'{e.Content}' has seq {e.Seq} in epoch {epoch} after {position}: {(e.Seq <= position ? "a repeated seq" : "a silent gap")}");
-                position = e.Seq;
-            }
-        }
-    }
 
     /// <summary>A live viewer; its first resume frame stays in its events, for the walk from its start.</summary>
     private async Task<RoomClient> ViewerAsync(TestHost edge, long roomId, long userId) =>

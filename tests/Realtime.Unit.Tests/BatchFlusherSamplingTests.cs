@@ -30,7 +30,7 @@ public sealed class BatchFlusherSamplingTests : IDisposable
         {
             var type = seq % 11 == 0 ? (seq == 22 ? FrameType.System : FrameType.Gift) : FrameType.Danmaku;
             sent.Add((type, seq, "m" + seq));
-            feed.Append(TestFrames.Message(type, seq, "m" + seq), seq, type != FrameType.Danmaku, out _, out _);
+            feed.Append(TestFrames.Message(type, seq, "m" + seq), seq, type != FrameType.Danmaku, out _, out _, out _);
         }
 
         var (a, b) = await FlushToTwoEdgesAsync(feed);
@@ -58,7 +58,7 @@ public sealed class BatchFlusherSamplingTests : IDisposable
         {
             var frame = TestFrames.Message(FrameType.Danmaku, seq, "m" + seq);
             appended.Write(frame);
-            feed.Append(frame, seq, isPriority: false, out _, out _);
+            feed.Append(frame, seq, isPriority: false, out _, out _, out _);
         }
 
         var delete = new RelayDown { Control = new RoomControl { RoomId = TestFrames.RoomId } };
@@ -100,7 +100,7 @@ public sealed class BatchFlusherSamplingTests : IDisposable
         using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(1_000, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
         for (var seq = 1; seq <= 20; seq++)
         {
-            feed.Append(TestFrames.Message(FrameType.Danmaku, seq, "the same words again and again"), seq, false, out _, out _);
+            feed.Append(TestFrames.Message(FrameType.Danmaku, seq, "the same words again and again"), seq, false, out _, out _, out _);
         }
 
         var (a, _) = await FlushToTwoEdgesAsync(feed);
@@ -120,10 +120,10 @@ public sealed class BatchFlusherSamplingTests : IDisposable
     {
         using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
         feed.LearnEpoch(1_000);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 7, "old 7"), 7, false, out _, out _);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 8, "old 8"), 8, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 7, "old 7"), 7, false, out _, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 8, "old 8"), 8, false, out _, out _, out _);
         feed.ChangeEpoch(2_000, startsAfter: 0, timestampMs: 1);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "new 1"), 1, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "new 1"), 1, false, out _, out _, out _);
 
         var (sent, _) = await FlushToTwoEdgesAsync(feed);
 
@@ -143,11 +143,11 @@ public sealed class BatchFlusherSamplingTests : IDisposable
     {
         using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
         feed.LearnEpoch(1_000);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "old 10"), 10, false, out _, out _);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 6, "lagged 6"), 6, false, out _, out var regressed);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 7, "lagged 7"), 7, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "old 10"), 10, false, out _, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 6, "lagged 6"), 6, false, out _, out var regressed, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 7, "lagged 7"), 7, false, out _, out _, out _);
         feed.ChangeEpoch(2_000, startsAfter: 7, timestampMs: 1);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 8, "new 8"), 8, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 8, "new 8"), 8, false, out _, out _, out _);
 
         var (sent, _) = await FlushToTwoEdgesAsync(feed);
 
@@ -164,13 +164,13 @@ public sealed class BatchFlusherSamplingTests : IDisposable
     public void A_room_nobody_subscribes_is_emptied_without_a_batch()
     {
         using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "a"), 1, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "a"), 1, false, out _, out _, out _);
         using var flusher = new FeedFlusher(options, metrics, TimeProvider.System);
 
         flusher.Flush(feed);
 
         Assert.False(feed.TryTake(out _, out _, out _, out _));
-        Assert.True(feed.Append(TestFrames.Message(FrameType.Danmaku, 2, "b"), 2, false, out _, out _));
+        Assert.True(feed.Append(TestFrames.Message(FrameType.Danmaku, 2, "b"), 2, false, out _, out _, out _));
     }
 
     public void Dispose()

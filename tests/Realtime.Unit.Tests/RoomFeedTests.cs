@@ -24,9 +24,9 @@ public sealed class RoomFeedTests : IDisposable
         using var edge = Session();
         feed.AddSubscriber(edge);
 
-        Assert.True(feed.Append(danmaku, 1, isPriority: false, out var pendingBytes, out _));
+        Assert.True(feed.Append(danmaku, 1, isPriority: false, out var pendingBytes, out _, out _));
         Assert.Equal(danmaku.Length, pendingBytes);
-        Assert.False(feed.Append(gift, 2, isPriority: true, out pendingBytes, out _));
+        Assert.False(feed.Append(gift, 2, isPriority: true, out pendingBytes, out _, out _));
         Assert.Equal(danmaku.Length + gift.Length, pendingBytes);
 
         Assert.True(feed.TryTake(out var frames, out var messages, out var targets, out _));
@@ -37,20 +37,20 @@ public sealed class RoomFeedTests : IDisposable
         // Taken: the next message makes the room dirty again, and there is nothing more to take until then.
         feed.Recycle(frames, messages);
         Assert.False(feed.TryTake(out _, out _, out _, out _));
-        Assert.True(feed.Append(TestFrames.Message(FrameType.Danmaku, 3, "again"), 3, isPriority: false, out _, out _));
+        Assert.True(feed.Append(TestFrames.Message(FrameType.Danmaku, 3, "again"), 3, isPriority: false, out _, out _, out _));
     }
 
     [Fact]
     public void The_pending_buffer_is_swapped_for_the_recycled_one_so_a_busy_room_does_not_allocate_per_batch()
     {
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "a"), 1, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "a"), 1, false, out _, out _, out _);
         Assert.True(feed.TryTake(out var first, out var firstMessages, out _, out _));
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 2, "b"), 2, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 2, "b"), 2, false, out _, out _, out _);
         feed.Recycle(first, firstMessages);
 
         Assert.True(feed.TryTake(out var second, out var secondMessages, out _, out _));
         Assert.NotSame(first, second);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 3, "c"), 3, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 3, "c"), 3, false, out _, out _, out _);
         feed.Recycle(second, secondMessages);
 
         Assert.True(feed.TryTake(out var third, out var thirdMessages, out _, out _));
@@ -67,7 +67,7 @@ public sealed class RoomFeedTests : IDisposable
 
         Assert.Null(feed.TakeControls());
         Assert.True(feed.AppendControl(delete));
-        Assert.False(feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "a"), 1, false, out _, out _));
+        Assert.False(feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "a"), 1, false, out _, out _, out _));
 
         Assert.Equal([delete], feed.TakeControls());
         Assert.Null(feed.TakeControls());
@@ -77,20 +77,20 @@ public sealed class RoomFeedTests : IDisposable
     public void A_seq_not_above_the_highest_forwarded_is_reported_once_and_frames_are_held_for_the_next_epoch()
     {
         feed.LearnEpoch(1_000);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 9, "a"), 9, false, out _, out var regressed);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 9, "a"), 9, false, out _, out var regressed, out _);
         Assert.False(regressed);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "b"), 10, false, out _, out regressed);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "b"), 10, false, out _, out regressed, out _);
         Assert.False(regressed);
 
-        Assert.False(feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "again"), 10, false, out _, out regressed));
+        Assert.False(feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "again"), 10, false, out _, out regressed, out _));
         Assert.True(regressed);
-        Assert.False(feed.Append(TestFrames.Message(FrameType.Danmaku, 11, "in the new lineage"), 11, false, out _, out regressed));
+        Assert.False(feed.Append(TestFrames.Message(FrameType.Danmaku, 11, "in the new lineage"), 11, false, out _, out regressed, out _));
         Assert.False(regressed);
         Assert.Equal(1_000, feed.Epoch);
 
         feed.ChangeEpoch(2_000, startsAfter: 11, timestampMs: 1);
         Assert.Equal(2_000, feed.Epoch);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 12, "c"), 12, false, out _, out regressed);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 12, "c"), 12, false, out _, out regressed, out _);
         Assert.False(regressed);
         Assert.True(feed.TryTake(out var frames, out var messages, out _, out var boundary));
         Assert.Equal([9L, 10L], boundary!.Messages.Select(m => m.Seq));
@@ -105,11 +105,11 @@ public sealed class RoomFeedTests : IDisposable
     public void Held_frames_past_the_cap_are_dropped_and_told_as_not_recovered_in_the_new_epoch()
     {
         feed.LearnEpoch(1_000);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "old"), 10, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "old"), 10, false, out _, out _, out _);
         var big = new string('x', 400);
         for (var seq = 4; seq <= 8; seq++)
         {
-            feed.Append(TestFrames.Message(FrameType.Danmaku, seq, big), seq, false, out _, out _);
+            feed.Append(TestFrames.Message(FrameType.Danmaku, seq, big), seq, false, out _, out _, out _);
         }
 
         feed.ChangeEpoch(2_000, startsAfter: 8, timestampMs: 1);
@@ -118,7 +118,7 @@ public sealed class RoomFeedTests : IDisposable
         Assert.Empty(messages);
         Assert.Equal([(FrameType.NotRecovered, 10L, 2_000L), (FrameType.Resume, 3L, 2_000L), (FrameType.NotRecovered, 8L, 2_000L)],
             boundary!.Announcement.Select(Read));
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 9, "next"), 9, false, out _, out var regressed);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 9, "next"), 9, false, out _, out var regressed, out _);
         Assert.False(regressed);
     }
 
@@ -126,16 +126,16 @@ public sealed class RoomFeedTests : IDisposable
     public void Held_frames_of_a_lineage_that_is_gone_are_not_taken_into_a_new_epoch_that_starts_below_them()
     {
         feed.LearnEpoch(1_000);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "old"), 10, false, out _, out _);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 6, "lagged"), 6, false, out _, out var regressed);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "old"), 10, false, out _, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 6, "lagged"), 6, false, out _, out var regressed, out _);
         Assert.True(regressed);
         // The room's state vanished before the replacement ran: the next message makes an epoch starting at 0.
         feed.RegressionUnresolved();
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 7, "lagged"), 7, false, out _, out regressed);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 7, "lagged"), 7, false, out _, out regressed, out _);
         Assert.True(regressed);
 
         feed.ChangeEpoch(2_000, startsAfter: 0, timestampMs: 1);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "new"), 1, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "new"), 1, false, out _, out _, out _);
 
         Assert.True(feed.TryTake(out _, out var messages, out _, out var boundary));
         Assert.Equal([(FrameType.NotRecovered, 10L, 2_000L), (FrameType.Resume, 0L, 2_000L)], boundary!.Announcement.Select(Read));
@@ -146,7 +146,7 @@ public sealed class RoomFeedTests : IDisposable
     public void An_epoch_for_a_feed_that_knew_none_loses_nothing_when_its_seqs_continue()
     {
         // A seq key from before epochs gets its epoch with its next message, continuing the seqs.
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 41, "a"), 41, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 41, "a"), 41, false, out _, out _, out _);
         feed.ChangeEpoch(2_000, startsAfter: 41, timestampMs: 1);
 
         feed.TryTake(out _, out _, out _, out var boundary);
@@ -160,14 +160,14 @@ public sealed class RoomFeedTests : IDisposable
         feed.LearnEpoch(3_000);
         Assert.Equal(1_000, feed.Epoch);
         Assert.False(feed.ChangeEpoch(1_000, 0, 1));
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 5, "a"), 5, false, out _, out _);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 5, "a"), 5, false, out _, out _, out _);
 
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 4, "b"), 4, false, out _, out var regressed);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 4, "b"), 4, false, out _, out var regressed, out _);
         Assert.True(regressed);
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 5, "c"), 5, false, out _, out regressed);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 5, "c"), 5, false, out _, out regressed, out _);
         Assert.False(regressed);
         feed.RegressionUnresolved();
-        feed.Append(TestFrames.Message(FrameType.Danmaku, 6, "d"), 6, false, out _, out regressed);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 6, "d"), 6, false, out _, out regressed, out _);
         Assert.True(regressed);
         Assert.True(feed.TryTake(out _, out var messages, out _, out var boundary));
         Assert.Null(boundary);
@@ -193,7 +193,7 @@ public sealed class RoomFeedTests : IDisposable
     {
         feed.Dispose();
 
-        Assert.False(feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "a"), 1, false, out var pendingBytes, out _));
+        Assert.False(feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "a"), 1, false, out var pendingBytes, out _, out _));
         Assert.Equal(0, pendingBytes);
         Assert.False(feed.AppendControl(new RelayDown { Control = new RoomControl() }));
         Assert.False(feed.TryTake(out _, out _, out _, out _));
@@ -213,4 +213,21 @@ public sealed class RoomFeedTests : IDisposable
     }
 
     private EdgeSession Session() => new(16, metrics, NullLogger.Instance, CancellationToken.None, CancellationToken.None);
+
+    [Fact]
+    public void A_seq_that_skips_the_next_one_in_its_epoch_is_reported_as_a_gap_and_nothing_else_is()
+    {
+        using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
+        feed.LearnEpoch(1_000);
+        bool Gapped(long seq)
+        {
+            feed.Append(TestFrames.Message(FrameType.Danmaku, seq, "m" + seq), seq, false, out _, out _, out var gapped);
+            return gapped;
+        }
+
+        // The first frame a feed sees may start anywhere; after it, seqs go one by one.
+        Assert.Equal([false, false, false, true], new[] { 41L, 42L, 43L, 45L }.Select(Gapped));
+        feed.ChangeEpoch(2_000, startsAfter: 0, timestampMs: 1);
+        Assert.Equal([false, false], new[] { 1L, 2L }.Select(Gapped));
+    }
 }

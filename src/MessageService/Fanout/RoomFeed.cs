@@ -113,17 +113,26 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldByt
     /// Adds a published frame. Returns whether the room just became dirty (must be queued for flushing).
     /// <paramref name="regressed"/> is true for the first frame whose seq is not above the highest forwarded in
     /// this epoch (and for the next one after a replacement that did not resolve): the caller has the epoch
-    /// replaced. Until its announcement arrives, frames are held for the new epoch.
+    /// replaced. Until its announcement arrives, frames are held for the new epoch. <paramref name="gapped"/> is true
+    /// when the seq skips past the next one in this epoch: frames were lost on the way to this node.
     /// </summary>
-    public bool Append(ReadOnlySpan<byte> frame, long seq, bool isPriority, out int pendingBytes, out bool regressed)
+    public bool Append(ReadOnlySpan<byte> frame, long seq, bool isPriority, out int pendingBytes, out bool regressed, out bool gapped)
     {
         lock (gate)
         {
             pendingBytes = 0;
             regressed = false;
+            gapped = false;
             if (closed)
             {
                 return false;
+            }
+
+            // The script that numbers a room's messages also publishes them, so within an epoch the channel carries
+            // every seq in order: a skipped one was published while this node's subscription was not listening.
+            if (!regressing && highestSeq > 0 && seq > highestSeq + 1)
+            {
+                gapped = true;
             }
 
             if (!regressing && seq <= highestSeq)

@@ -138,13 +138,19 @@ public sealed class RoomHub(
     /// streams that subscribed it end, as when the node stops: the Edges subscribe again, to fresh feeds, and
     /// their clients resume from history with last_seq and epoch, where every message is.
     /// </summary>
-    public async Task InterruptAllAsync()
+    /// <param name="onlyIfCurrent">A feed that found a gap: nothing is done if an interruption already replaced it.</param>
+    public async Task InterruptAllAsync(RoomFeed? onlyIfCurrent = null)
     {
         var dropped = new List<RoomFeed>();
         var sessions = new HashSet<EdgeSession>();
         await membership.WaitAsync(CancellationToken.None);
         try
         {
+            if (onlyIfCurrent is not null && (!feeds.TryGetValue(onlyIfCurrent.RoomId, out var current) || current != onlyIfCurrent))
+            {
+                return;
+            }
+
             epochsBeforeInterruption.Clear();
             foreach (var (roomId, feed) in feeds)
             {
@@ -252,9 +258,18 @@ public sealed class RoomHub(
             return;
         }
 
-        if (feed.Append(frame.Span, seq, type != FrameType.Danmaku, out var pendingBytes, out var regressed))
+        if (feed.Append(frame.Span, seq, type != FrameType.Danmaku, out var pendingBytes, out var regressed, out var gapped))
         {
             dirty.Enqueue(feed);
+        }
+
+        if (gapped)
+        {
+            // Without a dropped connection to show it (a failover can move the subscription to another node
+            // while frames are in flight): the node missed frames, of this room and maybe of others.
+            Log.SubscriptionGap(logger, feed.RoomId, seq);
+            _ = InterruptAllAsync(onlyIfCurrent: feed);
+            return;
         }
 
         if (regressed)

@@ -41,6 +41,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 7035, Level = LogLevel.Warning, Message = "The Redis subscription was interrupted: {Rooms} room(s) dropped and {Streams} Edge stream(s) ended, so their clients resume from history")]
     public static partial void SubscriptionInterrupted(ILogger logger, int rooms, int streams);
 
+    [LoggerMessage(EventId = 7036, Level = LogLevel.Warning, Message = "Room {RoomId}: seq {Seq} skipped past the next one; this node missed published frames and treats its subscription as interrupted")]
+    public static partial void SubscriptionGap(ILogger logger, long roomId, long seq);
+
     [LoggerMessage(EventId = 7040, Level = LogLevel.Information, Message = "Moderation: {Caller} did {Action} in room {RoomId}: {Detail}")]
     public static partial void ModerationAction(ILogger logger, string caller, string action, long roomId, string detail);
 
