@@ -42,10 +42,16 @@ public sealed class InboxSweeper(
             var cutoff = reader.RetentionCutoffMs();
             long deleted = 0;
             int batch;
+            await using var db = await contexts.CreateDbContextAsync(ct);
+            // The connection itself, not EF's commands: a sweep that fails is a warning here, not EF's error log.
+            var connection = (MySqlConnection)db.Database.GetDbConnection();
+            await connection.OpenAsync(ct);
+            await using var command = new MySqlCommand("DELETE FROM inbox_messages WHERE created_ms < @cutoff LIMIT @batch", connection);
+            command.Parameters.AddWithValue("@cutoff", cutoff);
+            command.Parameters.AddWithValue("@batch", settings.SweepBatch);
             do
             {
-                await using var db = await contexts.CreateDbContextAsync(ct);
-                batch = await db.Database.ExecuteSqlAsync($"DELETE FROM inbox_messages WHERE created_ms < {cutoff} LIMIT {settings.SweepBatch}", ct);
+                batch = await command.ExecuteNonQueryAsync(ct);
                 deleted += batch;
             }
             while (batch == settings.SweepBatch);
