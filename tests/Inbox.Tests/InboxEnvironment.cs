@@ -1,6 +1,7 @@
 using System.Globalization;
 using Grpc.Core;
 using Live.Data;
+using Live.Gifts.Data;
 using Live.MessageService;
 using Live.MessageService.Inbox.Data;
 using Live.Moderation.Data;
@@ -26,12 +27,12 @@ public sealed class InboxCollection : ICollectionFixture<InboxEnvironment>
 /// <summary>
 /// The inbox on real processes: two MessageServices on one MariaDB database and the shared Redis, a UserService
 /// (recipients and names), RoomService on the class's own topics and a StatsService whose went-live consumer calls
-/// the first MessageService. Small bounds (cap 20, 5 whispers a minute) so tests reach them quickly.
+/// the first MessageService. Small bounds (cap 100, 5 whispers a minute) so tests reach them quickly.
 /// </summary>
 public sealed class InboxEnvironment : IAsyncLifetime
 {
     public const string ProxySecret = "inbox-tests-proxy-secret-0123456789abcdef";
-    public const int MaxPerUser = 20;
+    public const int MaxPerUser = 100;
     public const int WhispersPerMinute = 5;
 
     private readonly List<IAsyncDisposable> owned = [];
@@ -62,6 +63,13 @@ public sealed class InboxEnvironment : IAsyncLifetime
 
         await InboxDatabase.MigrateAsync(messages.ConnectionString);
         var gifts = await OwnDatabaseAsync("inbox_gifts");
+        var giftOptions = new DbContextOptionsBuilder<GiftsDbContext>();
+        PlatformDatabase.Configure(giftOptions, gifts.ConnectionString);
+        await using (var db = new GiftsDbContext(giftOptions.Options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
         var nodes = new List<TestHost>();
         for (var node = 0; node < 2; node++)
         {

@@ -56,6 +56,7 @@ public sealed class InboxStoreTests(InboxEnvironment env)
     public async Task Concurrent_senders_on_two_nodes_get_distinct_gapless_seqs()
     {
         var (user, _) = await env.RegisterAsync("race");
+        // Fewer than the cap: the key guards a message while it is kept (docs/inbox.md).
         const int perNode = 40;
         var sends = Enumerable.Range(0, 2 * perNode)
             .Select(i => env.Inbox(i % 2).SendToUserAsync(System(user, $"message {i}", $"race-{i}")).ResponseAsync)
@@ -82,7 +83,7 @@ public sealed class InboxStoreTests(InboxEnvironment env)
             await env.Inbox(i % 2).SendToUserAsync(System(user, $"message {i}", $"cap-{i}"));
         }
 
-        var list = await env.Inbox().ListInboxAsync(new ListInboxRequest { UserId = user, Limit = 200 });
+        var list = await env.Inbox().ListInboxAsync(new ListInboxRequest { UserId = user, Limit = InboxEnvironment.MaxPerUser });
         Assert.Equal(Enumerable.Range(6, InboxEnvironment.MaxPerUser).Select(i => (long)i), list.Messages.Select(m => m.Seq));
         Assert.Equal((5L, (long)sent, (long)InboxEnvironment.MaxPerUser), (list.Dropped, list.LatestSeq, list.Unread));
         Assert.Equal(InboxEnvironment.MaxPerUser, await env.QueryAsync($"SELECT COUNT(*) FROM inbox_messages WHERE user_id = {user}"));
