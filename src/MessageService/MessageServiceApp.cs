@@ -6,6 +6,7 @@ using Live.MessageService.Fanout;
 using Live.MessageService.Gifts;
 using Live.MessageService.Grpc;
 using Live.MessageService.History;
+using Live.MessageService.Inbox;
 using Live.MessageService.Ingest;
 using Live.MessageService.Telemetry;
 using Live.Moderation;
@@ -32,6 +33,7 @@ public static class MessageServiceApp
         app.MapGrpcService<MessageGrpcService>();
         app.MapGrpcService<ModerationAdminService>();
         app.MapGiftService();
+        app.MapInbox();
         return app;
     }
 
@@ -82,5 +84,8 @@ public static class MessageServiceApp
         services.AddSingleton<GiftComboAnnouncer>();
         services.AddSingleton<IGiftAnnouncer>(sp => sp.GetRequiredService<GiftComboAnnouncer>());
         services.AddHostedService(sp => sp.GetRequiredService<GiftComboAnnouncer>());
+
+        // Messages to one user (ADR 0012): stored in MySQL, announced on the user's Redis channel.
+        services.AddInbox(configuration);
     }
 }

@@ -38,6 +38,10 @@ public static class RejectReasonTable
         Row(RejectReason.ControlChars, ErrorCode.ControlChars, StatusCode.InvalidArgument),
         Row(RejectReason.Flooding, ErrorCode.Flooding, StatusCode.ResourceExhausted),
         Row(RejectReason.Empty, ErrorCode.Empty, StatusCode.InvalidArgument),
+
+        // Inbox sends (InboxService) are gRPC only: no frame of their own, the closest frame code.
+        new(RejectReason.WhispersOff, new Refusal(ErrorCode.NotAllowed, StatusCode.PermissionDenied, "whispers_off")),
+        new(RejectReason.UserNotFound, new Refusal(ErrorCode.NotAllowed, StatusCode.NotFound, "user_not_found")),
     ]);
 
     public static Refusal Of(RejectReason reason) => (uint)reason < (uint)Rows.Length ? Rows[(int)reason] : Other;

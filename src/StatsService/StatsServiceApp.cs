@@ -14,6 +14,7 @@ using Live.StatsService.Rollups;
 using Live.StatsService.Rooms;
 using Live.StatsService.Storage;
 using Live.StatsService.Telemetry;
+using Live.StatsService.WentLive;
 
 namespace Live.StatsService;
 
@@ -55,5 +56,17 @@ public static class StatsServiceApp
         services.AddScoped<RoomHistoryReader>();
         services.AddScoped<FollowStore>();
         services.AddScoped<RoomRecommender>();
+
+        // Went-live notices to followers (ADR 0012), where MessageService's inbox can be reached: ./platform and
+        // appsettings.json name it; a StatsService without it (some test hosts) only counts.
+        if (!string.IsNullOrEmpty(configuration[$"{ServiceAddresses.Section}:{nameof(ServiceAddresses.MessageService)}"]))
+        {
+            services.AddValidatedOptions<WentLiveOptions>(configuration, WentLiveOptions.Section);
+            services.AddInboxServiceClient(configuration);
+            services.AddSingleton<FollowerPages>();
+            services.AddSingleton<WentLiveFanout>();
+            services.AddSingleton<WentLiveConsumer>();
+            services.AddHostedService(sp => sp.GetRequiredService<WentLiveConsumer>());
+        }
     }
 }

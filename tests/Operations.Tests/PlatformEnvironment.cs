@@ -105,6 +105,8 @@ public sealed class PlatformEnvironment : IAsyncLifetime
             await db.Database.MigrateAsync();
         }
 
+        await Live.MessageService.Inbox.Data.InboxDatabase.MigrateAsync(messagesDb.ConnectionString);
+
         await SeparateRoomIdsAsync(roomsDb.ConnectionString);
 
         // The first host carries the span capture: its tracer provider sees every host's spans.

@@ -181,6 +181,8 @@ public sealed class ProxyEnvironment : IAsyncDisposable
             await db.Database.MigrateAsync();
         }
 
+        await Live.MessageService.Inbox.Data.InboxDatabase.MigrateAsync(messagesDb.ConnectionString);
+
         var giftOptions = new DbContextOptionsBuilder<GiftsDbContext>();
         PlatformDatabase.Configure(giftOptions, giftsDb.ConnectionString);
         await using (var db = new GiftsDbContext(giftOptions.Options))

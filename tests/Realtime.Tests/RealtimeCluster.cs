@@ -234,13 +234,14 @@ public sealed class RealtimeCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>MessageService's own database: moderation's word lists (what `--migrate` applies).</summary>
+    /// <summary>MessageService's own database: moderation's word lists and the inbox (what `--migrate` applies).</summary>
     private static async Task MigrateMessagesDatabaseAsync(string mysql)
     {
         var options = new DbContextOptionsBuilder<ModerationDbContext>();
         ModerationDatabase.Configure(options, mysql);
         await using var db = new ModerationDbContext(options.Options);
         await db.Database.MigrateAsync();
+        await Live.MessageService.Inbox.Data.InboxDatabase.MigrateAsync(mysql);
     }
 
     /// <summary>The gift database MessageService's GiftService uses (what `--migrate` also applies).</summary>

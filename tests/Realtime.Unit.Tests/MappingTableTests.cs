@@ -29,6 +29,8 @@ public sealed class MappingTableTests
         { RejectReason.ControlChars, ErrorCode.ControlChars, StatusCode.InvalidArgument, "control_chars" },
         { RejectReason.Flooding, ErrorCode.Flooding, StatusCode.ResourceExhausted, "flooding" },
         { RejectReason.Empty, ErrorCode.Empty, StatusCode.InvalidArgument, "empty" },
+        { RejectReason.WhispersOff, ErrorCode.NotAllowed, StatusCode.PermissionDenied, "whispers_off" },
+        { RejectReason.UserNotFound, ErrorCode.NotAllowed, StatusCode.NotFound, "user_not_found" },
     };
 
     [Theory]

@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Live.MessageService.Inbox;
 using Live.MessageService.Ingest;
 using Live.MessageService.Telemetry;
 using Live.Moderation.Limits;
@@ -22,6 +23,7 @@ public sealed class ModerationAdminService(
     WordStore words,
     MessageDeleter deleter,
     RejectionLog rejections,
+    ModerationNotices notices,
     MessageMetrics metrics,
     ILogger<ModerationAdminService> logger) : ModerationAdmin.ModerationAdminBase
 {
@@ -30,6 +32,7 @@ public sealed class ModerationAdminService(
     public const int DefaultRejections = 50;
     public const int MaxRejections = 100;
     public const int DefaultWordPage = 100;
+    public const int MaxReasonLength = 256;
 
     public override async Task<RoomModeration> SetSlowMode(SetSlowModeRequest request, ServerCallContext context)
     {
@@ -64,9 +67,24 @@ public sealed class ModerationAdminService(
             RpcErrors.InvalidArgument($"duration_seconds must be 1..{MaxTimeoutSeconds}; got {request.DurationSeconds}.");
         }
 
+        if (request.Reason.Length > MaxReasonLength)
+        {
+            RpcErrors.InvalidArgument($"reason must be at most {MaxReasonLength} characters; got {request.Reason.Length}.");
+        }
+
+        var before = await controls.GetTimeoutAsync(request.RoomId, request.UserId);
         await controls.TimeOutAsync(request.RoomId, request.UserId, TimeSpan.FromSeconds(request.DurationSeconds));
         var until = await controls.GetTimeoutAsync(request.RoomId, request.UserId);
         Done(caller, "timeout", request.RoomId, $"user {request.UserId} for {request.DurationSeconds} s");
+
+        // After the timeout is in force: a failed notice fails the call, and the admin's retry (which the
+        // notice's key recognises) sends it once.
+        if (until is { } end)
+        {
+            await notices.TimedOutAsync(request.RoomId, request.UserId, request.DurationSeconds, request.Reason,
+                ModerationNotices.EndOfTimeout(before, end), context.CancellationToken);
+        }
+
         return new TimeOutUserResponse { UntilMs = until?.ToUnixTimeMilliseconds() ?? 0 };
     }
 

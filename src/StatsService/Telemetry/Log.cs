@@ -39,4 +39,17 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4013, Level = LogLevel.Warning, Message = "Room stats feed could not read {Count} room(s); watchers keep their last value")]
     public static partial void FeedReadFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "Went-live notices of room {RoomId}: a page of {Followers} follower(s) failed (attempt {Attempt}, {Status}); sending it again in {DelayMs} ms")]
+    public static partial void WentLivePageFailed(ILogger logger, long roomId, int followers, int attempt, string status, int delayMs);
+
+    [LoggerMessage(EventId = 4021, Level = LogLevel.Information, Message = "Went-live notices of room {RoomId} (event {EventId}): {Stored} follower(s) notified")]
+    public static partial void WentLiveDone(ILogger logger, long roomId, string eventId, long stored);
+
+    [LoggerMessage(EventId = 4022, Level = LogLevel.Warning, Message = "Went-live notices of room {RoomId} (event {EventId}) failed; the event is read again in {DelayMs} ms")]
+    public static partial void WentLiveFailed(ILogger logger, long roomId, string eventId, int delayMs, Exception exception);
+
+    [LoggerMessage(EventId = 4023, Level = LogLevel.Error, Message = "Went-live notices of room {RoomId} (event {EventId}) were refused and are skipped: {Status}: {Detail}")]
+    public static partial void WentLiveRefused(ILogger logger, long roomId, string eventId, string status, string detail);
+
 }
