@@ -6,6 +6,7 @@ using Live.MessageService.Fanout;
 using Live.MessageService.Gifts;
 using Live.MessageService.Grpc;
 using Live.MessageService.History;
+using Live.MessageService.Inbox;
 using Live.MessageService.Ingest;
 using Live.MessageService.Telemetry;
 using Live.Moderation;
@@ -63,6 +64,7 @@ public static class MessageServiceApp
         services.AddSingleton<HistoryReader>();
         services.AddSingleton<EpochReplacer>();
         services.AddSingleton<RoomHub>();
+        services.AddSingleton<UserRoutes>();
         services.AddHostedService<BatchFlusher>();
         services.AddHostedService<SubscriptionLossWatcher>();
 
