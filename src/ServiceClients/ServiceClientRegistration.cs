@@ -59,6 +59,20 @@ public static class ServiceClientRegistration
         return services;
     }
 
+    /// <summary><see cref="Live.V1.InboxService.InboxServiceClient"/> at Services:MessageService (which hosts InboxService), shared by everything in the process.</summary>
+    public static IServiceCollection AddInboxServiceClient(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(Live.V1.InboxService.InboxServiceClient)))
+        {
+            return services;
+        }
+
+        services.RequireAddress(configuration, MessageService);
+        services.AddGrpcClient<Live.V1.InboxService.InboxServiceClient>((sp, options) => options.Address = MessageService.Of(sp))
+            .RemoveAllLoggers();
+        return services;
+    }
+
     /// <summary>
     /// <paramref name="connections"/> MessageService clients at Services:MessageService, each on an HTTP/2
     /// connection of its own (<see cref="MessageServiceConnections"/>), for long-lived streams that must not

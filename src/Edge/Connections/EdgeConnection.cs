@@ -65,6 +65,9 @@ public sealed class EdgeConnection
     /// </summary>
     public StreamPosition? Joined { get; set; }
 
+    /// <summary>The user messages of a signed-in connection (docs/inbox.md); null for guests.</summary>
+    public Inbox.ConnectionInbox? Inbox { get; set; }
+
     public int CloseCode => Volatile.Read(ref closeCode);
     public string CloseReason => closeReason;
     public long QueuedBytes => outbox.QueuedBytes;
