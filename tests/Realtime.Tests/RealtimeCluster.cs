@@ -10,6 +10,7 @@ using Live.RoomService.Data;
 using Live.UserService;
 using Live.UserService.Data;
 using Live.Testing;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,6 +27,7 @@ public sealed class RealtimeClusterBuilder(string databasePrefix)
     private readonly Dictionary<int, IDictionary<string, string?>> messageNodeSettings = [];
     private readonly Dictionary<int, IDictionary<string, string?>> edgeNodeSettings = [];
     private int nodes = 2;
+    private Func<string[], Action<WebApplicationBuilder>, WebApplication> buildMessageService = MessageServiceApp.Build;
 
     public RealtimeClusterBuilder WithNodes(int count)
     {
@@ -41,6 +43,13 @@ public sealed class RealtimeClusterBuilder(string databasePrefix)
         return this;
     }
 
+    /// <summary>How every MessageService host is built (e.g. with an extra gRPC service mapped); MessageServiceApp.Build by default.</summary>
+    public RealtimeClusterBuilder WithMessageServiceHost(Func<string[], Action<WebApplicationBuilder>, WebApplication> build)
+    {
+        buildMessageService = build;
+        return this;
+    }
+
     /// <param name="node">Only this node (0-based); every node when null.</param>
     public RealtimeClusterBuilder WithEdgeSettings(IDictionary<string, string?> settings, int? node = null)
     {
@@ -50,7 +59,7 @@ public sealed class RealtimeClusterBuilder(string databasePrefix)
 
     public async Task<RealtimeCluster> StartAsync()
     {
-        var cluster = new RealtimeCluster(messageSettings, edgeSettings);
+        var cluster = new RealtimeCluster(messageSettings, edgeSettings, buildMessageService);
         try
         {
             await cluster.StartAsync(databasePrefix, nodes, messageNodeSettings, edgeNodeSettings);
@@ -98,6 +107,7 @@ public sealed class RealtimeCluster : IAsyncDisposable
 
     private readonly IReadOnlyDictionary<string, string?> messageSettings;
     private readonly IReadOnlyDictionary<string, string?> edgeSettings;
+    private readonly Func<string[], Action<WebApplicationBuilder>, WebApplication> buildMessageService;
     private readonly List<TestHost> messageServices = [];
     private readonly List<TestHost> edges = [];
     private TestDatabase? roomsDatabase;
@@ -105,10 +115,12 @@ public sealed class RealtimeCluster : IAsyncDisposable
     private TestDatabase? giftsDatabase;
     private TestDatabase? usersDatabase;
 
-    internal RealtimeCluster(IReadOnlyDictionary<string, string?> messageSettings, IReadOnlyDictionary<string, string?> edgeSettings)
+    internal RealtimeCluster(IReadOnlyDictionary<string, string?> messageSettings, IReadOnlyDictionary<string, string?> edgeSettings,
+        Func<string[], Action<WebApplicationBuilder>, WebApplication> buildMessageService)
     {
         this.messageSettings = messageSettings;
         this.edgeSettings = edgeSettings;
+        this.buildMessageService = buildMessageService;
     }
 
     public TestHost Rooms { get; private set; } = null!;
@@ -179,7 +191,7 @@ public sealed class RealtimeCluster : IAsyncDisposable
         };
         RealtimeClusterBuilder.Merge(settings, messageSettings);
         RealtimeClusterBuilder.Merge(settings, overrides);
-        return await TestHost.StartAsync(MessageServiceApp.Build, settings);
+        return await TestHost.StartAsync(buildMessageService, settings);
     }
 
     /// <summary>An Edge relaying through <paramref name="messages"/>; the caller disposes it.</summary>
