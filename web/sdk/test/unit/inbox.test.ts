@@ -37,7 +37,7 @@ test("acks are the bytes and JSON the server's codec reads", () => {
   }
 });
 
-test("a user message frame without its tail is refused, and one inside nothing else is ignored as unknown by older types", () => {
+test("a user message frame without its tail, or a JSON one without a seq, is refused", () => {
   const whole = userMessage(3, "hi");
   assert.equal(decodeBinaryFrame(whole.subarray(0, whole.length - 1)).ok, false);
   assert.deepEqual(decodeJsonFrame('{"type":"user_message","ts":1}'), { ok: false, reason: "user_message without a positive seq" });
