@@ -65,8 +65,8 @@ public sealed class EdgeConnection
     /// </summary>
     public StreamPosition? Joined { get; set; }
 
-    /// <summary>The user messages of a signed-in connection (docs/inbox.md); null for guests.</summary>
-    public Inbox.ConnectionInbox? Inbox { get; set; }
+    /// <summary>Where acks of user messages go (docs/inbox.md); null for guests, who get none.</summary>
+    public IUserAcks? UserAcks { get; set; }
 
     public int CloseCode => Volatile.Read(ref closeCode);
     public string CloseReason => closeReason;

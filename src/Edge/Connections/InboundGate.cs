@@ -247,7 +247,7 @@ internal sealed class InboundGate
     /// <summary>A cumulative ack of user messages (docs/inbox.md); guests get none, so they have nothing to ack.</summary>
     private bool OnAck(long seq)
     {
-        if (connection.Inbox is not { } inbox)
+        if (connection.UserAcks is not { } acks)
         {
             connection.SendError(ErrorCode.NotAllowed, "guests get no user messages; sign in first");
             return true;
@@ -255,10 +255,11 @@ internal sealed class InboundGate
 
         if (seq < 0)
         {
-            return Invalid(DecodeStatus.BadLength);
+            connection.SendError(ErrorCode.InvalidContent, "an ack's seq is the highest user seq received; it cannot be negative");
+            return true;
         }
 
-        inbox.OnAck(seq);
+        acks.OnAck(seq);
         return true;
     }
 

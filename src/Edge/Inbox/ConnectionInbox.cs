@@ -13,7 +13,7 @@ namespace Live.Edge.Inbox;
 /// live publications otherwise. Everything is sent under one lock, so the two sources cannot interleave out of order.
 /// </summary>
 public sealed class ConnectionInbox(EdgeConnection connection, InboxService.InboxServiceClient client, ReadMarker marker, InboxOptions options,
-    ILogger logger)
+    ILogger logger) : IUserAcks
 {
     private readonly Lock gate = new();
     private long lastSent;

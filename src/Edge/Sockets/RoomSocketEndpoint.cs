@@ -147,10 +147,11 @@ public static class RoomSocketEndpoint
 
         var logger = loggers.CreateLogger("Live.Edge.Connections");
         // Guests get no user messages: they have no inbox.
-        if (!identity.IsGuest)
+        var inbox = identity.IsGuest ? null : inboxes.Create(connection);
+        if (inbox is not null)
         {
-            connection.Inbox = inboxes.Create(connection);
-            if (users.Add(connection, connection.Inbox))
+            connection.UserAcks = inbox;
+            if (users.Add(connection, inbox))
             {
                 relay.AnnounceUser(identity.UserId);
             }
@@ -161,7 +162,7 @@ public static class RoomSocketEndpoint
         try
         {
             await StartAsync(connection, room, lastSeq, epoch, relay, settings, logger);
-            if (connection.Inbox is { } inbox && connection.CloseCode == 0)
+            if (inbox is not null && connection.CloseCode == 0)
             {
                 // After the resume frame: the unacked messages from the store first, then live ones.
                 await inbox.StartAsync(users.Routed(identity.UserId), TimeSpan.FromMilliseconds(settings.SubscribeTimeoutMs));
@@ -171,7 +172,7 @@ public static class RoomSocketEndpoint
         }
         finally
         {
-            if (connection.Inbox is not null && users.Remove(connection))
+            if (inbox is not null && users.Remove(connection))
             {
                 relay.WithdrawUser(identity.UserId);
             }
