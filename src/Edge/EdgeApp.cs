@@ -1,4 +1,5 @@
 using Live.Edge.Identity;
+using Live.Edge.Inbox;
 using Live.Edge.Passes;
 using Live.Edge.Relay;
 using Live.Edge.Rooms;
@@ -50,6 +51,11 @@ public static class EdgeApp
         services.AddRoomPassOptions(configuration, keyRequired: false);
         services.AddSingleton<RoomPassIssuer>();
         services.AddSingleton<RoomRegistry>();
+        services.AddValidatedOptions<InboxOptions>(configuration, InboxOptions.Section);
+        services.AddInboxServiceClient(configuration);
+        services.AddSingleton<ReadMarker>();
+        services.AddSingleton<InboxConnector>();
+        services.AddSingleton<UserRegistry>();
         services.AddSingleton<RelayClient>();
         services.AddHostedService(sp => sp.GetRequiredService<RelayClient>());
         services.AddSingleton<ViewerChangeBatcher>();

@@ -41,6 +41,13 @@ public sealed class MessageOptions
     [Range(16, 1_000_000)]
     public int EdgeQueueCapacity { get; set; } = 16_384;
 
+    /// <summary>
+    /// Users one Edge stream may announce (docs/inbox.md, Delivery); an announcement beyond it is refused with a
+    /// warning, and that user's messages wait for the next connection. An Edge holds at most Edge:MaxConnections.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int MaxUsersPerStream { get; set; } = 200_000;
+
     /// <summary>Client messages of one Edge stream being ingested at once (pipelined to Redis).</summary>
     [Range(1, 100_000)]
     public int MaxInFlightPerStream { get; set; } = 1_024;

@@ -65,6 +65,7 @@ public static class MessageServiceApp
         services.AddSingleton<HistoryReader>();
         services.AddSingleton<EpochReplacer>();
         services.AddSingleton<RoomHub>();
+        services.AddSingleton<UserRoutes>();
         services.AddHostedService<BatchFlusher>();
         services.AddHostedService<SubscriptionLossWatcher>();
 

@@ -27,6 +27,9 @@ public static class FrameLayout
     /// <summary>A traced message frame's trace context: trace id (16 bytes), parent span id (8), trace flags (1).</summary>
     public const int TraceContextSize = 16 + 8 + 1;
 
+    /// <summary>What follows a user message frame's text fields: kind (1 byte) and duration in seconds (8).</summary>
+    public const int UserMessageTailSize = 1 + 8;
+
     public const int BatchBodySize = 8 + 2 + 2 + 4 + 4;
     public const int BatchHeaderSize = HeaderSize + BatchBodySize;
 

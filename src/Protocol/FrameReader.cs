@@ -32,7 +32,7 @@ public static class FrameReader
         }
 
         var rawType = input[FrameLayout.TypeOffset];
-        if (rawType is < (byte)FrameType.Danmaku or > (byte)FrameType.RoomPass)
+        if (rawType is < (byte)FrameType.Danmaku or > (byte)FrameType.Ack)
         {
             return DecodeStatus.UnknownType;
         }
@@ -42,7 +42,7 @@ public static class FrameReader
         var isBatch = type == FrameType.Batch;
         var valid = isBatch
             ? (flags & ~(FrameFlags.Batch | FrameFlags.Compressed)) == 0 && (flags & FrameFlags.Batch) != 0
-            : flags is FrameFlags.None or FrameFlags.Traced;
+            : flags is FrameFlags.None || (flags is FrameFlags.Traced && type != FrameType.UserMessage);
         return valid ? DecodeStatus.Ok : DecodeStatus.BadFlags;
     }
 
@@ -82,6 +82,18 @@ public static class FrameReader
             offset += FrameLayout.TraceContextSize;
         }
 
+        var userMessageTail = ReadOnlySpan<byte>.Empty;
+        if (type == FrameType.UserMessage)
+        {
+            if (input.Length - offset < FrameLayout.UserMessageTailSize)
+            {
+                return DecodeStatus.Truncated;
+            }
+
+            userMessageTail = input.Slice(offset, FrameLayout.UserMessageTailSize);
+            offset += FrameLayout.UserMessageTailSize;
+        }
+
         frame = new MessageFrame(
             type,
             BinaryPrimitives.ReadInt64BigEndian(input[FrameLayout.TimestampOffset..]),
@@ -91,7 +103,8 @@ public static class FrameReader
             userName,
             content,
             color,
-            traceContext);
+            traceContext,
+            userMessageTail);
         consumed = offset;
         return DecodeStatus.Ok;
     }

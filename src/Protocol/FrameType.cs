@@ -38,6 +38,17 @@ public enum FrameType : byte
     /// this room, for CommerceService's Purchase), user id slot = its user, seq slot = when it expires (Unix ms).
     /// </summary>
     RoomPass = 0x0D,
+
+    /// <summary>
+    /// Server to client, signed-in connections only: a message to this user (docs/inbox.md). Seq slot = the user's own
+    /// seq, user id slot = the sender (0: the platform), room id = the room it is about (0: none), timestamp = when it
+    /// was accepted; fields: sender name, content, colour (empty); then <see cref="FrameLayout.UserMessageTailSize"/>
+    /// bytes: kind (u8, <see cref="UserMessageKinds"/>) and duration in seconds (i64).
+    /// </summary>
+    UserMessage = 0x0E,
+
+    /// <summary>Client to server: every user message up to the seq slot was handed to the user (cumulative).</summary>
+    Ack = 0x0F,
 }
 
 [Flags]
@@ -111,6 +122,25 @@ public static class ErrorCodes
         ErrorCode.Flooding => "flooding",
         ErrorCode.Empty => "empty",
         _ => "error",
+    };
+}
+
+/// <summary>The kind byte of a user message frame: the values of <c>live.v1.InboxKind</c>, which never change meaning.</summary>
+public static class UserMessageKinds
+{
+    public const byte System = 1;
+    public const byte Moderation = 2;
+    public const byte Whisper = 3;
+    public const byte Follow = 4;
+
+    /// <summary>The stable name of a kind, as JSON's "kind"; a kind newer than this codec is "unknown".</summary>
+    public static string Name(byte kind) => kind switch
+    {
+        System => "system",
+        Moderation => "moderation",
+        Whisper => "whisper",
+        Follow => "follow",
+        _ => "unknown",
     };
 }
 

@@ -66,8 +66,16 @@ public static class FrameWriter
     }
 
     /// <summary>Copies a parsed frame (e.g. to re-batch a subset of a batch).</summary>
-    public static int WriteMessage(IBufferWriter<byte> output, in MessageFrame frame) =>
-        WriteMessage(output, frame.Type, frame.TimestampMs, frame.UserId, frame.RoomId, frame.Seq, frame.UserName, frame.Content, frame.Color);
+    public static int WriteMessage(IBufferWriter<byte> output, in MessageFrame frame) => frame.Type == FrameType.UserMessage
+        ? WriteBytes(output, EncodeUserMessage(frame.Seq, frame.UserMessageKind, frame.UserId, Encoding.UTF8.GetString(frame.UserName), frame.RoomId,
+            frame.DurationSeconds, frame.TimestampMs, Encoding.UTF8.GetString(frame.Content)))
+        : WriteMessage(output, frame.Type, frame.TimestampMs, frame.UserId, frame.RoomId, frame.Seq, frame.UserName, frame.Content, frame.Color);
+
+    private static int WriteBytes(IBufferWriter<byte> output, byte[] bytes)
+    {
+        output.Write(bytes);
+        return bytes.Length;
+    }
 
     /// <summary>A control frame with no text (heartbeat, resume, online count): just the header and empty fields.</summary>
     public static int WriteControl(IBufferWriter<byte> output, FrameType type, long timestampMs, long roomId, long value) =>
@@ -88,6 +96,24 @@ public static class FrameWriter
     /// <summary>A room pass for one connection: the token as content, its user in the user id slot, its expiry (Unix ms) in the seq slot.</summary>
     public static byte[] EncodeRoomPass(long timestampMs, long userId, long roomId, long expiresAtMs, string pass) =>
         EncodeMessage(FrameType.RoomPass, timestampMs, userId, roomId, expiresAtMs, null, pass, null);
+
+    /// <summary>
+    /// A message to one user (docs/protocol.md, User messages): <paramref name="userSeq"/> in the seq slot, the sender
+    /// in the user id slot, then the kind and duration after the text fields. Fields over 65,535 UTF-8 bytes throw.
+    /// </summary>
+    public static byte[] EncodeUserMessage(long userSeq, byte kind, long fromUserId, string? fromUserName, long roomId, long durationSeconds,
+        long createdMs, string? content)
+    {
+        var untailed = EncodeMessage(FrameType.UserMessage, createdMs, fromUserId, roomId, userSeq, fromUserName, content, null);
+        var frame = new byte[untailed.Length + FrameLayout.UserMessageTailSize];
+        untailed.CopyTo(frame, 0);
+        frame[untailed.Length] = kind;
+        BinaryPrimitives.WriteInt64BigEndian(frame.AsSpan(untailed.Length + 1), durationSeconds);
+        return frame;
+    }
+
+    /// <summary>A client's cumulative acknowledgement of its user messages up to <paramref name="userSeq"/>.</summary>
+    public static byte[] EncodeAck(long userSeq) => EncodeMessage(FrameType.Ack, 0, 0, 0, userSeq, null, null, null);
 
     public static byte[] EncodeControl(FrameType type, long timestampMs, long roomId, long value) =>
         EncodeMessage(type, timestampMs, 0, roomId, value, null, null, null);

@@ -3,9 +3,11 @@ using System.Text.Json;
 
 namespace Live.Protocol;
 
-/// <summary>What a client may send as a JSON text frame.</summary>
-/// <summary>A client's JSON frame; <paramref name="TraceParent"/> is the sender's W3C traceparent, when it sent one.</summary>
-public readonly record struct ClientJsonMessage(FrameType Type, string? Content, string? Color, string? TraceParent = null);
+/// <summary>
+/// A client's JSON frame; <paramref name="TraceParent"/> is the sender's W3C traceparent, when it sent one;
+/// <paramref name="Seq"/> the user seq an ack covers.
+/// </summary>
+public readonly record struct ClientJsonMessage(FrameType Type, string? Content, string? Color, string? TraceParent = null, long Seq = 0);
 
 /// <summary>
 /// The JSON text form of the same frames, for simple clients: one object per frame, a batch is an object with
@@ -30,6 +32,8 @@ public static class JsonFrames
         FrameType.NotRecovered => "not_recovered",
         FrameType.OnlineCount => "online_count",
         FrameType.RoomPass => "room_pass",
+        FrameType.UserMessage => "user_message",
+        FrameType.Ack => "ack",
         _ => "unknown",
     };
 
@@ -103,6 +107,12 @@ public static class JsonFrames
             return;
         }
 
+        if (message.Type == FrameType.UserMessage)
+        {
+            WriteUserMessage(json, message);
+            return;
+        }
+
         json.WriteStartObject();
         json.WriteString("type", TypeName(message.Type));
         json.WriteNumber(message.Type switch
@@ -160,6 +170,37 @@ public static class JsonFrames
         json.WriteEndObject();
     }
 
+    /// <summary>
+    /// {"type":"user_message","seq":…(the user's),"ts":…,"roomId":…,"kind":"moderation","durationSeconds":600,
+    /// "fromUserId":…,"fromUserName":"…","content":"…"}; roomId, durationSeconds and the sender only when not 0/empty.
+    /// </summary>
+    private static void WriteUserMessage(Utf8JsonWriter json, in MessageFrame message)
+    {
+        json.WriteStartObject();
+        json.WriteString("type", TypeName(FrameType.UserMessage));
+        json.WriteNumber("seq", message.Seq);
+        json.WriteNumber("ts", message.TimestampMs);
+        json.WriteString("kind", UserMessageKinds.Name(message.UserMessageKind));
+        if (message.RoomId != 0)
+        {
+            json.WriteNumber("roomId", message.RoomId);
+        }
+
+        if (message.DurationSeconds != 0)
+        {
+            json.WriteNumber("durationSeconds", message.DurationSeconds);
+        }
+
+        if (message.UserId != 0)
+        {
+            json.WriteNumber("fromUserId", message.UserId);
+        }
+
+        WriteText(json, "fromUserName", message.UserName);
+        WriteText(json, "content", message.Content);
+        json.WriteEndObject();
+    }
+
     /// <summary>Parses a client's JSON text frame: {"type":"danmaku","content":"...","color":"#ffffff"} or {"type":"heartbeat"}.</summary>
     public static DecodeStatus TryParseClient(ReadOnlySpan<byte> utf8Json, out ClientJsonMessage message)
     {
@@ -168,6 +209,7 @@ public static class JsonFrames
         string? content = null;
         string? color = null;
         string? traceParent = null;
+        long seq = 0;
         try
         {
             var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 4 });
@@ -200,6 +242,13 @@ public static class JsonFrames
                 {
                     traceParent = reader.GetString();
                 }
+                else if (name.SequenceEqual("seq"u8) && reader.TokenType == JsonTokenType.Number)
+                {
+                    if (!reader.TryGetInt64(out seq) || seq < 0)
+                    {
+                        return DecodeStatus.BadJson;
+                    }
+                }
                 else
                 {
                     reader.Skip();
@@ -226,7 +275,7 @@ public static class JsonFrames
             return DecodeStatus.UnknownType;
         }
 
-        message = new ClientJsonMessage(type.Value, content, color, traceParent);
+        message = new ClientJsonMessage(type.Value, content, color, traceParent, seq);
         return DecodeStatus.Ok;
     }
 
@@ -236,6 +285,7 @@ public static class JsonFrames
         "heartbeat" => FrameType.Heartbeat,
         "gift" => FrameType.Gift,
         "system" => FrameType.System,
+        "ack" => FrameType.Ack,
         _ => null,
     };
 

@@ -13,8 +13,16 @@ public readonly ref struct MessageFrame
 
     public MessageFrame(FrameType type, long timestampMs, long userId, long roomId, long seq,
         ReadOnlySpan<byte> userName, ReadOnlySpan<byte> content, ReadOnlySpan<byte> color, ReadOnlySpan<byte> traceContext)
+        : this(type, timestampMs, userId, roomId, seq, userName, content, color, traceContext, ReadOnlySpan<byte>.Empty)
+    {
+    }
+
+    public MessageFrame(FrameType type, long timestampMs, long userId, long roomId, long seq,
+        ReadOnlySpan<byte> userName, ReadOnlySpan<byte> content, ReadOnlySpan<byte> color, ReadOnlySpan<byte> traceContext,
+        ReadOnlySpan<byte> userMessageTail)
     {
         TraceContext = traceContext;
+        UserMessageTail = userMessageTail;
         Type = type;
         TimestampMs = timestampMs;
         UserId = userId;
@@ -42,6 +50,15 @@ public readonly ref struct MessageFrame
 
     /// <summary>The trace context as an <see cref="ActivityContext"/>; default when absent or when an id is all zeros (invalid in W3C).</summary>
     public ActivityContext ParentContext => TraceContextCodec.Read(TraceContext);
+
+    /// <summary>A user message frame's kind and duration (<see cref="FrameLayout.UserMessageTailSize"/> bytes); empty for other types.</summary>
+    public ReadOnlySpan<byte> UserMessageTail { get; }
+
+    /// <summary>A user message's kind (<see cref="UserMessageKinds"/>); 0 for other frames.</summary>
+    public byte UserMessageKind => UserMessageTail.IsEmpty ? (byte)0 : UserMessageTail[0];
+
+    /// <summary>A user message's duration in seconds (a timeout's length); 0 when none.</summary>
+    public long DurationSeconds => UserMessageTail.IsEmpty ? 0 : System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(UserMessageTail[1..]);
 
     /// <summary>Gifts and system messages are never sampled out or dropped for slow readers.</summary>
     public bool IsPriority => Type != FrameType.Danmaku;

@@ -102,7 +102,7 @@ public sealed class MessageFrameTests
         Assert.Equal(DecodeStatus.BadMagic, Read(Mutate(good, 0, 0xAC)));
         Assert.Equal(DecodeStatus.UnsupportedVersion, Read(Mutate(good, 2, 2)));
         Assert.Equal(DecodeStatus.UnknownType, Read(Mutate(good, 3, 0)));
-        Assert.Equal(DecodeStatus.UnknownType, Read(Mutate(good, 3, 0x0E)));
+        Assert.Equal(DecodeStatus.UnknownType, Read(Mutate(good, 3, (byte)FrameType.Ack + 1)));
         Assert.Equal(DecodeStatus.BadFlags, Read(Mutate(good, 4, (byte)FrameFlags.Compressed)));
         Assert.Equal(DecodeStatus.BadFlags, Read(Mutate(good, 4, (byte)FrameFlags.Batch)));
         Assert.Equal(DecodeStatus.BadFlags, Read(Mutate(good, 4, 0x80)));

@@ -61,6 +61,9 @@ public sealed class SdkFixtureTests
             Control("online", FrameWriter.EncodeControl(FrameType.OnlineCount, Ts, Room, 1834), new JsonObject { ["type"] = "online", ["viewers"] = 1834 }),
             Control("roomPass", FrameWriter.EncodeRoomPass(Ts, 12, Room, PassExpiresAtMs, Pass),
                 new JsonObject { ["type"] = "roomPass", ["pass"] = Pass, ["expiresAt"] = PassExpiresAtMs, ["userId"] = 12 }),
+            UserMessage("userMessage-moderation", 7, UserMessageKinds.Moderation, 42, "mod amy", Room, 600, "timed out in this room for 10 minutes: spam"),
+            UserMessage("userMessage-system", 8, UserMessageKinds.System, 0, "", 0, 0, "Your gift was refunded 👍"),
+            UserMessage("userMessage-newer-kind", 9, 200, 0, "", 0, 0, "a kind this SDK does not know"),
             Batch("batch-plain", 44, 46, sampledOut: 0, compressed: false),
             Batch("batch-sampled", 47, 60, sampledOut: 4, compressed: false),
             Batch("batch-zstd", 61, 180, sampledOut: 0, compressed: true),
@@ -74,6 +77,10 @@ public sealed class SdkFixtureTests
                 ClientDanmaku("danmaku", "hi 👋 弹幕", "#ff0000", default),
                 ClientDanmaku("danmaku-traced", "traced hello", "#ffffff", SendContext),
             },
+            ["clientAcks"] = new JsonArray
+            {
+                new JsonObject { ["name"] = "ack", ["seq"] = 9, ["base64"] = Convert.ToBase64String(FrameWriter.EncodeAck(9)), ["json"] = """{"type":"ack","seq":9}""" },
+            },
         };
         return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
@@ -85,6 +92,24 @@ public sealed class SdkFixtureTests
     }
 
     private static JsonObject Control(string name, byte[] frame, JsonObject expected) => Entry(name, frame, expected);
+
+    /// <summary>A message to one user; the SDK names the kind, and a kind newer than it is "unknown".</summary>
+    private static JsonObject UserMessage(string name, long seq, byte kind, long fromUserId, string fromUserName, long roomId, long durationSeconds, string content) =>
+        Entry(name, FrameWriter.EncodeUserMessage(seq, kind, fromUserId, fromUserName, roomId, durationSeconds, Ts, content), new JsonObject
+        {
+            ["type"] = "inbox",
+            ["message"] = new JsonObject
+            {
+                ["seq"] = seq,
+                ["kind"] = UserMessageKinds.Name(kind),
+                ["fromUserId"] = fromUserId,
+                ["fromUserName"] = fromUserName,
+                ["roomId"] = roomId,
+                ["durationSeconds"] = durationSeconds,
+                ["createdMs"] = Ts,
+                ["content"] = content,
+            },
+        });
 
     private static JsonObject Batch(string name, long firstSeq, long lastSeq, int sampledOut, bool compressed)
     {

@@ -121,7 +121,11 @@ public sealed class RoomClient : IAsyncDisposable
     }
 
     /// <summary>Collects room messages (danmaku, gift, system) until <paramref name="count"/> arrived or the time is up.</summary>
-    public async Task<List<ClientEvent>> CollectMessagesAsync(int count, TimeSpan timeout)
+    public Task<List<ClientEvent>> CollectMessagesAsync(int count, TimeSpan timeout) =>
+        CollectAsync(e => e.Type is FrameType.Danmaku or FrameType.Gift or FrameType.System, count, timeout);
+
+    /// <summary>The next <paramref name="count"/> events that match, in arrival order; fewer when the timeout ends first.</summary>
+    public async Task<List<ClientEvent>> CollectAsync(Func<ClientEvent, bool> match, int count, TimeSpan timeout)
     {
         var collected = new List<ClientEvent>();
         using var cts = new CancellationTokenSource(timeout);
@@ -130,7 +134,7 @@ public sealed class RoomClient : IAsyncDisposable
             while (collected.Count < count)
             {
                 var next = await events.Reader.ReadAsync(cts.Token);
-                if (next.Type is FrameType.Danmaku or FrameType.Gift or FrameType.System)
+                if (match(next))
                 {
                     collected.Add(next);
                 }

@@ -65,6 +65,9 @@ public sealed class EdgeConnection
     /// </summary>
     public StreamPosition? Joined { get; set; }
 
+    /// <summary>Where acks of user messages go (docs/inbox.md); null for guests, who get none.</summary>
+    public IUserAcks? UserAcks { get; set; }
+
     public int CloseCode => Volatile.Read(ref closeCode);
     public string CloseReason => closeReason;
     public long QueuedBytes => outbox.QueuedBytes;

@@ -167,6 +167,11 @@ internal sealed class InboundGate
         if (type == WebSocketMessageType.Text)
         {
             var status = JsonFrames.TryParseClient(data, out var json);
+            if (status == DecodeStatus.Ok && json.Type == FrameType.Ack)
+            {
+                return OnAck(json.Seq);
+            }
+
             return status == DecodeStatus.Ok ? OnMessage(json.Type, json.Content, json.Color, MessageTracing.Parse(json.TraceParent)) : Invalid(status);
         }
 
@@ -179,6 +184,7 @@ internal sealed class InboundGate
         return frame.Type switch
         {
             FrameType.Heartbeat => true,
+            FrameType.Ack => OnAck(frame.Seq),
             FrameType.Danmaku => OnMessage(FrameType.Danmaku, Encoding.UTF8.GetString(frame.Content), Encoding.UTF8.GetString(frame.Color), frame.ParentContext),
             _ => OnMessage(frame.Type, null, null, default),
         };
@@ -235,6 +241,25 @@ internal sealed class InboundGate
         }
 
         MessageTracing.End(activity, refusal);
+        return true;
+    }
+
+    /// <summary>A cumulative ack of user messages (docs/inbox.md); guests get none, so they have nothing to ack.</summary>
+    private bool OnAck(long seq)
+    {
+        if (connection.UserAcks is not { } acks)
+        {
+            connection.SendError(ErrorCode.NotAllowed, "guests get no user messages; sign in first");
+            return true;
+        }
+
+        if (seq < 0)
+        {
+            connection.SendError(ErrorCode.InvalidContent, "an ack's seq is the highest user seq received; it cannot be negative");
+            return true;
+        }
+
+        acks.OnAck(seq);
         return true;
     }
 

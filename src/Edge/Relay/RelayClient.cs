@@ -1,4 +1,5 @@
 using Live.Edge.Connections;
+using Live.Edge.Inbox;
 using Live.Edge.Rooms;
 using Live.Edge.Telemetry;
 using Live.ServiceClients;
@@ -9,14 +10,15 @@ namespace Live.Edge.Relay;
 
 /// <summary>
 /// This Edge's fixed set of relay streams to MessageService (Services:MessageService). A room always uses
-/// the same stream (by id), so each room batch reaches this Edge exactly once.
+/// the same stream (by id), so each room batch reaches this Edge exactly once; so does a signed-in user.
 /// </summary>
 public sealed class RelayClient : BackgroundService, IMessageUplink
 {
     private readonly RelayStream[] streams;
     private readonly EdgeMetrics metrics;
 
-    public RelayClient(MessageServiceConnections connections, IOptions<RelayOptions> options, RoomRegistry registry, EdgeMetrics metrics, ILogger<RelayClient> logger)
+    public RelayClient(MessageServiceConnections connections, IOptions<RelayOptions> options, RoomRegistry registry, UserRegistry users,
+        EdgeMetrics metrics, ILogger<RelayClient> logger)
     {
         // A connection per stream (Relay:Streams of them, AddMessageServiceConnections): one busy stream does
         // not hold up another's frames.
@@ -25,7 +27,7 @@ public sealed class RelayClient : BackgroundService, IMessageUplink
         streams = new RelayStream[connections.Clients.Count];
         for (var i = 0; i < streams.Length; i++)
         {
-            streams[i] = new RelayStream(i, connections.Clients[i], connections.Address.Authority, registry, settings, metrics, logger);
+            streams[i] = new RelayStream(i, connections.Clients[i], connections.Address.Authority, registry, users, settings, metrics, logger);
         }
 
         History = connections.Clients[0];
@@ -48,8 +50,18 @@ public sealed class RelayClient : BackgroundService, IMessageUplink
         For(roomId).Unsubscribe(roomId);
     }
 
+    /// <summary>
+    /// The user has a first connection on this Edge: one stream, chosen by user id, tells its MessageService, so
+    /// each (Edge, user) is routed by one node and each publication reaches this Edge once.
+    /// </summary>
+    public void AnnounceUser(long userId) => ForUser(userId).AnnounceUser(userId);
+
+    public void WithdrawUser(long userId) => ForUser(userId).WithdrawUser(userId);
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Array.ConvertAll(streams, stream => stream.RunAsync(stoppingToken)));
+
+    private RelayStream ForUser(long userId) => streams[(int)((ulong)userId % (ulong)streams.Length)];
 
     private RelayStream For(long roomId) => streams[(int)((ulong)roomId % (ulong)streams.Length)];
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Grpc.Core;
 using Live.Edge.Connections;
+using Live.Edge.Inbox;
 using Live.Edge.Rooms;
 using Live.Edge.Telemetry;
 using Live.Protocol;
@@ -13,18 +14,21 @@ namespace Live.Edge.Relay;
 /// <summary>
 /// One bidi Relay stream to MessageService carrying every room mapped to it. One loop writes (the stream's
 /// only writer), one loop reads and hands batches to the rooms. When the stream breaks it reconnects with
-/// backoff and resubscribes its rooms; clients of those rooms are closed with 1001 and resume from history.
+/// backoff, resubscribes its rooms (their clients are closed with 1001 and resume from history) and announces its
+/// users again (their connections then catch up from the inbox store).
 /// </summary>
 public sealed class RelayStream(
     int index,
     MessageServiceClient client,
     string target,
     RoomRegistry registry,
+    UserRegistry users,
     RelayOptions options,
     EdgeMetrics metrics,
     ILogger logger)
 {
     private readonly ConcurrentDictionary<long, byte> rooms = new();
+    private readonly ConcurrentDictionary<long, byte> announcedUsers = new();
     private Channel<RelayUp>? current;
     private int queuedMessages;
 
@@ -64,6 +68,22 @@ public sealed class RelayStream(
         if (rooms.TryRemove(roomId, out _))
         {
             Volatile.Read(ref current)?.Writer.TryWrite(new RelayUp { Unsubscribe = new RoomRef { RoomId = roomId } });
+        }
+    }
+
+    public void AnnounceUser(long userId)
+    {
+        if (announcedUsers.TryAdd(userId, 0))
+        {
+            Volatile.Read(ref current)?.Writer.TryWrite(new RelayUp { UserOnline = new UserRef { UserId = userId } });
+        }
+    }
+
+    public void WithdrawUser(long userId)
+    {
+        if (announcedUsers.TryRemove(userId, out _))
+        {
+            Volatile.Read(ref current)?.Writer.TryWrite(new RelayUp { UserOffline = new UserRef { UserId = userId } });
         }
     }
 
@@ -122,6 +142,12 @@ public sealed class RelayStream(
             queue.Writer.TryWrite(new RelayUp { Subscribe = new RoomRef { RoomId = roomId } });
         }
 
+        foreach (var userId in announcedUsers.Keys)
+        {
+            // As for rooms: a user announced twice is routed once by the server.
+            queue.Writer.TryWrite(new RelayUp { UserOnline = new UserRef { UserId = userId } });
+        }
+
         Log.RelayConnected(logger, index, target, rooms.Count);
         var writer = WriteLoopAsync(call.RequestStream, queue.Reader, broken);
         try
@@ -141,6 +167,8 @@ public sealed class RelayStream(
             {
                 registry.Find(roomId)?.OnRelayLost();
             }
+
+            users.OnRouteLost(announcedUsers.Keys);
         }
     }
 
@@ -168,6 +196,12 @@ public sealed class RelayStream(
                 break;
             case RelayDown.KindOneofCase.Control:
                 OnControl(down.Control);
+                break;
+            case RelayDown.KindOneofCase.User:
+                users.Deliver(down.User.UserId, down.User.Seq, OutgoingFrame.Control(down.User.Frame.Memory));
+                break;
+            case RelayDown.KindOneofCase.UserSubscribed:
+                users.OnRouted(down.UserSubscribed.UserId);
                 break;
         }
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Grpc.Core;
 using Live.Edge.Connections;
 using Live.Edge.Identity;
+using Live.Edge.Inbox;
 using Live.Edge.Passes;
 using Live.Edge.Relay;
 using Live.Edge.Rooms;
@@ -29,6 +30,8 @@ public static class RoomSocketEndpoint
         ViewerChangeBatcher viewers,
         IdentityResolver identities,
         RoomPassIssuer passes,
+        UserRegistry users,
+        InboxConnector inboxes,
         IOptions<EdgeOptions> options,
         EdgeMetrics metrics,
         ILoggerFactory loggers)
@@ -143,15 +146,37 @@ public static class RoomSocketEndpoint
         }
 
         var logger = loggers.CreateLogger("Live.Edge.Connections");
+        // Guests get no user messages: they have no inbox.
+        var inbox = identity.IsGuest ? null : inboxes.Create(connection);
+        if (inbox is not null)
+        {
+            connection.UserAcks = inbox;
+            if (users.Add(connection, inbox))
+            {
+                relay.AnnounceUser(identity.UserId);
+            }
+        }
+
         var send = connection.SendLoopAsync();
         var receive = connection.ReceiveLoopAsync();
         try
         {
             await StartAsync(connection, room, lastSeq, epoch, relay, settings, logger);
+            if (inbox is not null && connection.CloseCode == 0)
+            {
+                // After the resume frame: the unacked messages from the store first, then live ones.
+                await inbox.StartAsync(users.Routed(identity.UserId), TimeSpan.FromMilliseconds(settings.SubscribeTimeoutMs));
+            }
+
             await Task.WhenAll(send, receive);
         }
         finally
         {
+            if (inbox is not null && users.Remove(connection))
+            {
+                relay.WithdrawUser(identity.UserId);
+            }
+
             var (roomEmpty, lastOfUser) = registry.Leave(connection);
             if (roomEmpty)
             {

@@ -22,4 +22,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 3040, Level = LogLevel.Error, Message = "Sweeping connection {ConnectionId} failed; the other connections are swept as usual")]
     public static partial void SweepFailed(ILogger logger, long connectionId, Exception exception);
+
+    [LoggerMessage(EventId = 3050, Level = LogLevel.Warning, Message = "MarkRead of user {UserId} up to {Seq} failed: {Reason}")]
+    public static partial void MarkReadFailed(ILogger logger, long userId, long seq, string reason);
+
+    [LoggerMessage(EventId = 3051, Level = LogLevel.Warning, Message = "Too many users with a MarkRead waiting; the ack of user {UserId} up to {Seq} is dropped (a later ack carries it)")]
+    public static partial void ReadMarkDropped(ILogger logger, long userId, long seq);
+
+    [LoggerMessage(EventId = 3052, Level = LogLevel.Warning, Message = "ListInbox for user {UserId} (connection {ConnectionId}) failed: {Reason}; unsent messages follow on the next live message, ack or connection")]
+    public static partial void ListInboxFailed(ILogger logger, long userId, long connectionId, string reason);
 }

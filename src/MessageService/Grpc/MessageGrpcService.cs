@@ -4,6 +4,7 @@ using System.Globalization;
 using Grpc.Core;
 using Live.MessageService.Fanout;
 using Live.MessageService.History;
+using Live.MessageService.Inbox;
 using Live.MessageService.Ingest;
 using Live.MessageService.Relay;
 using Live.MessageService.Telemetry;
@@ -18,6 +19,7 @@ namespace Live.MessageService.Grpc;
 public sealed class MessageGrpcService(
     IngestPipeline ingest,
     RoomHub hub,
+    UserRoutes users,
     HistoryReader history,
     IOptions<MessageOptions> options,
     MessageMetrics metrics,
@@ -67,6 +69,12 @@ public sealed class MessageGrpcService(
                     case RelayUp.KindOneofCase.Message:
                         await ingests.EnqueueAsync(up.Message);
                         break;
+                    case RelayUp.KindOneofCase.UserOnline:
+                        users.Online(session, up.UserOnline.UserId);
+                        break;
+                    case RelayUp.KindOneofCase.UserOffline:
+                        users.Offline(session, up.UserOffline.UserId);
+                        break;
                 }
             }
         }
@@ -82,6 +90,7 @@ public sealed class MessageGrpcService(
         {
             ingests.Complete();
             rooms = session.Rooms.Count;
+            users.Release(session);
             await hub.ReleaseAsync(session);
             await reporter;
             session.Complete();

@@ -36,6 +36,9 @@ public sealed class EdgeSession : IDisposable
     /// <summary>Rooms this stream subscribed; touched only by the stream's read loop.</summary>
     public HashSet<long> Rooms { get; } = [];
 
+    /// <summary>Users this stream announced (docs/inbox.md, Delivery); touched only by the stream's read loop.</summary>
+    public HashSet<long> Users { get; } = [];
+
     /// <summary>Cancelled when the call ends, the node stops, the session overflowed or was interrupted.</summary>
     public CancellationToken Aborted => aborted.Token;
 

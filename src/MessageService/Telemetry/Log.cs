@@ -55,4 +55,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7051, Level = LogLevel.Warning, Message = "Gift sender {UserId}'s display name could not be looked up; the gift is shown without it: {Reason}")]
     public static partial void SenderNameFailed(ILogger logger, long userId, string reason);
+
+    [LoggerMessage(EventId = 7080, Level = LogLevel.Warning, Message = "The inbox channel of user {UserId} could not be subscribed; the user's messages wait for their next connection")]
+    public static partial void UserSubscribeFailed(ILogger logger, long userId, Exception exception);
+
+    [LoggerMessage(EventId = 7081, Level = LogLevel.Warning, Message = "Edge relay stream {StreamId} announced more than {Max} users; user {UserId} is not routed")]
+    public static partial void TooManyUsers(ILogger logger, long streamId, int max, long userId);
+
+    [LoggerMessage(EventId = 7082, Level = LogLevel.Warning, Message = "A publication on the inbox channel of user {UserId} is not an InboxMessage for that user; dropped")]
+    public static partial void BadInboxPublication(ILogger logger, long userId);
 }

@@ -9,6 +9,7 @@ export {
   decodeBinaryFrame, decodeJsonFrame, encodeDanmaku, encodeHeartbeat, encodeJsonDanmaku, FrameType,
   type DecodeResult, type RoomMessage, type RoomMessageKind, type ServerError, type ServerFrame,
 } from "./room/frames.js";
+export { encodeAck, encodeJsonAck, type InboxKind, type InboxMessage } from "./room/inbox.js";
 export { formatTraceparent, newTraceContext, parseTraceparent, type TraceContext, type TracingOptions } from "./room/trace.js";
 export { fullJitterDelay, type BackoffOptions } from "./room/backoff.js";
 export { describeError } from "./errors.js";

@@ -2,6 +2,7 @@ import type { AccessTokenSource } from "../clients.js";
 import { defaultBaseUrl } from "../clients.js";
 import { fullJitterDelay, type BackoffOptions } from "./backoff.js";
 import { decodeBinaryFrame, decodeJsonFrame, encodeDanmaku, encodeHeartbeat, encodeJsonDanmaku, type DecodeResult, type RoomMessage, type ServerError, type ServerFrame } from "./frames.js";
+import { encodeAck, encodeJsonAck, InboxReceiver, type InboxMessage } from "./inbox.js";
 import { checkContext, checkTracing, formatTraceparent, sampleTrace, type TraceContext, type TracingOptions } from "./trace.js";
 
 /** The subprotocol the Edge selects; the token rides beside it as `access_token.<jwt>` and is never echoed. */
@@ -59,6 +60,11 @@ export interface RoomConnectionEvents {
    * `roomPass`. The Edge sends one when the connection goes live and a fresh one well before it expires.
    */
   pass: RoomPassEvent;
+  /**
+   * A message to the signed-in user (docs/inbox.md), whatever room this connection is in: each seq once, in order.
+   * It is acknowledged to the server after the listeners return (cumulatively, debounced), so it is not sent again.
+   */
+  inbox: InboxMessage;
 }
 
 export interface RoomPassEvent {
@@ -110,6 +116,8 @@ export interface RoomConnectionOptions {
   random?: () => number;
   /** Have a share of sends traced through the services (docs/operations.md, "Following one message"). Default: none. */
   tracing?: TracingOptions;
+  /** How long after a user message its ack waits for more to cover (default 200 ms). */
+  inboxAckDelayMs?: number;
 }
 
 type Listeners = { [K in RoomConnectionEvent]: Set<(event: RoomConnectionEvents[K]) => void> };
@@ -126,8 +134,9 @@ export class RoomConnection {
   private readonly options: RoomConnectionOptions;
   private readonly listeners: Listeners = {
     message: new Set(), gift: new Set(), system: new Set(), delete: new Set(), online: new Set(), error: new Set(),
-    notRecovered: new Set(), state: new Set(), protocolError: new Set(), sampled: new Set(), pass: new Set(),
+    notRecovered: new Set(), state: new Set(), protocolError: new Set(), sampled: new Set(), pass: new Set(), inbox: new Set(),
   };
+  private readonly inbox: InboxReceiver;
   private currentState: ConnectionState = "idle";
   private socket: WebSocketLike | undefined;
   private last: number | undefined;
@@ -149,6 +158,7 @@ export class RoomConnection {
   constructor(options: RoomConnectionOptions) {
     checkTracing(options.tracing);
     this.options = options;
+    this.inbox = new InboxReceiver((seq) => this.sendAck(seq), options.inboxAckDelayMs ?? 200);
     this.last = options.lastSeq;
     this.currentEpoch = options.lastSeq === undefined ? undefined : options.epoch;
   }
@@ -174,6 +184,15 @@ export class RoomConnection {
   get pass(): string | undefined {
     const current = this.currentPass;
     return current !== undefined && current.expiresAt > Date.now() ? current.pass : undefined;
+  }
+
+  /** User messages handed to the app since the last `clearUnread()`: a bell's badge. */
+  get unreadCount(): number {
+    return this.inbox.unreadCount;
+  }
+
+  clearUnread(): void {
+    this.inbox.clearUnread();
   }
 
   get roomId(): number {
@@ -227,6 +246,7 @@ export class RoomConnection {
     }
     this.generation++;
     this.stopTimers();
+    this.inbox.stop();
     this.currentPass = undefined;
     const socket = this.socket;
     this.socket = undefined;
@@ -362,6 +382,9 @@ export class RoomConnection {
           this.emit("pass", this.currentPass);
         }
         break;
+      case "inbox":
+        this.inbox.receive(frame.message, (message) => this.emit("inbox", message));
+        break;
       case "heartbeat":
       case "notice":
       case "unknown":
@@ -440,6 +463,7 @@ export class RoomConnection {
     // A live connection's epoch change comes with a resume frame too: it stays live, nothing to announce.
     if (this.currentState !== "live") {
       this.setState({ state: "live" });
+      this.inbox.resumed();
     }
   }
 
@@ -528,6 +552,20 @@ export class RoomConnection {
       clearTimeout(this.connectTimer);
       this.connectTimer = undefined;
     }
+  }
+
+  /** False when it could not go out (not live); the receiver then tries again on the next message or resume. */
+  private sendAck(seq: number): boolean {
+    if (this.currentState !== "live" || !this.socket) {
+      return false;
+    }
+    try {
+      this.socket.send(this.options.format === "json" ? encodeJsonAck(seq) : encodeAck(seq));
+    } catch {
+      return false;
+    }
+    this.lastSentAt = Date.now();
+    return true;
   }
 
   private setState(change: StateChange): void {

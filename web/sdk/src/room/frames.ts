@@ -1,4 +1,5 @@
 import { decompress } from "fzstd";
+import { inboxKind, jsonInboxMessage, USER_MESSAGE_TAIL_SIZE, type InboxMessage } from "./inbox.js";
 import { checkContext, formatTraceparent, TRACE_CONTEXT_SIZE, writeTraceContext, type TraceContext } from "./trace.js";
 
 /**
@@ -19,6 +20,8 @@ export const FrameType = {
   NotRecovered: 0x0b,
   OnlineCount: 0x0c,
   RoomPass: 0x0d,
+  UserMessage: 0x0e,
+  Ack: 0x0f,
 } as const;
 
 export const MAGIC = 0xabcd;
@@ -29,7 +32,7 @@ export const BATCH_HEADER_SIZE = HEADER_SIZE + 20;
 export const MAX_BATCH_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
 /** Types above this are newer than this SDK (decoded as "unknown" and ignored); batches never hold them. */
-const LAST_KNOWN_TYPE = FrameType.RoomPass;
+const LAST_KNOWN_TYPE = FrameType.UserMessage;
 const FLAG_COMPRESSED = 0x01;
 const FLAG_BATCH = 0x02;
 const FLAG_TRACED = 0x04;
@@ -76,6 +79,8 @@ export type ServerFrame =
   | { readonly type: "notice"; readonly kind: "join" | "leave"; readonly userName: string }
   /** Proof that this signed-in user is in the room, for buying in its flash sales; `expiresAt` in Unix ms. */
   | { readonly type: "roomPass"; readonly pass: string; readonly expiresAt: number; readonly userId: number }
+  /** A message to this signed-in user (not to the room), numbered in the user's own seq. */
+  | { readonly type: "inbox"; readonly message: InboxMessage }
   /** A frame type newer than this SDK: ignored, so servers can add frames without breaking older clients. */
   | { readonly type: "unknown"; readonly frameType: string };
 
@@ -113,6 +118,9 @@ function decodeBinaryUnchecked(bytes: Uint8Array): DecodeResult {
   const parsed = readMessage(bytes, 0);
   if (typeof parsed === "string") {
     return fail(parsed);
+  }
+  if (header.type === FrameType.UserMessage) {
+    return userMessage(bytes, parsed);
   }
   if (parsed.end !== bytes.length) {
     return fail("bytes follow the end of the frame");
@@ -167,7 +175,7 @@ function readMessage(bytes: Uint8Array, start: number): ParsedMessage | string {
   if (header.type === FrameType.Batch) {
     return "a batch inside a batch";
   }
-  if (start > 0 && header.type > LAST_KNOWN_TYPE) {
+  if (start > 0 && (header.type > LAST_KNOWN_TYPE || header.type === FrameType.UserMessage)) {
     return `unknown frame type ${header.type}`;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -233,6 +241,30 @@ function toFrame(m: ParsedMessage): ServerFrame {
     default:
       return { type: "notice", kind: "leave", userName: m.userName };
   }
+}
+
+/** A user message frame: the message fields, then the kind byte and the duration (i64). */
+function userMessage(bytes: Uint8Array, m: ParsedMessage): DecodeResult {
+  if (bytes.length !== m.end + USER_MESSAGE_TAIL_SIZE) {
+    return fail("a user message frame must end with its kind and duration (9 bytes)");
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    ok: true,
+    frame: {
+      type: "inbox",
+      message: {
+        seq: m.seq,
+        kind: inboxKind(bytes[m.end]!),
+        fromUserId: m.userId,
+        fromUserName: m.userName,
+        roomId: m.roomId,
+        durationSeconds: Number(view.getBigInt64(m.end + 1)),
+        createdMs: m.timestampMs,
+        content: m.content,
+      },
+    },
+  };
 }
 
 function decodeBatch(bytes: Uint8Array, flags: number): DecodeResult {
@@ -418,6 +450,10 @@ export function decodeJsonFrame(text: string): DecodeResult {
         return fail("room_pass without a pass or expiresAt");
       }
       return { ok: true, frame: { type: "roomPass", pass, expiresAt, userId: int(o["userId"]) ?? 0 } };
+    }
+    case "user_message": {
+      const message = jsonInboxMessage(o);
+      return typeof message === "string" ? fail(message) : { ok: true, frame: { type: "inbox", message } };
     }
     default:
       // A type newer than this SDK is ignored; a frame without one is not a frame.

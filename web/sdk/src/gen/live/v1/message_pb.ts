@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file live/v1/message.proto.
  */
 export const file_live_v1_message: GenFile = /*@__PURE__*/
-  fileDesc("ChVsaXZlL3YxL21lc3NhZ2UucHJvdG8SB2xpdmUudjEiqQEKC1Jvb21NZXNzYWdlEg8KB3Jvb21faWQYASABKAMSCwoDc2VxGAIgASgDEg8KB3VzZXJfaWQYAyABKAMSEQoJdXNlcl9uYW1lGAQgASgJEg8KB2NvbnRlbnQYBSABKAkSIgoEa2luZBgGIAEoDjIULmxpdmUudjEuTWVzc2FnZUtpbmQSDQoFY29sb3IYByABKAkSFAoMdGltZXN0YW1wX21zGAggASgDIokBCg5QdWJsaXNoUmVxdWVzdBIPCgdyb29tX2lkGAEgASgDEiIKBGtpbmQYAiABKA4yFC5saXZlLnYxLk1lc3NhZ2VLaW5kEg8KB3VzZXJfaWQYAyABKAMSEQoJdXNlcl9uYW1lGAQgASgJEg8KB2NvbnRlbnQYBSABKAkSDQoFY29sb3IYBiABKAkiNAoPUHVibGlzaFJlc3BvbnNlEgsKA3NlcRgBIAEoAxIUCgx0aW1lc3RhbXBfbXMYAiABKAMiWAoRR2V0SGlzdG9yeVJlcXVlc3QSDwoHcm9vbV9pZBgBIAEoAxIRCglhZnRlcl9zZXEYAiABKAMSDQoFbGltaXQYAyABKAUSEAoIYXNfYmF0Y2gYBCABKAgiiwEKEkdldEhpc3RvcnlSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULmxpdmUudjEuUm9vbU1lc3NhZ2USGwoTZmlyc3RfYXZhaWxhYmxlX3NlcRgCIAEoAxISCgpsYXRlc3Rfc2VxGAMgASgDEg0KBWJhdGNoGAQgASgMEg0KBWVwb2NoGAUgASgDIowBCgdSZWxheVVwEiUKCXN1YnNjcmliZRgBIAEoCzIQLmxpdmUudjEuUm9vbVJlZkgAEicKC3Vuc3Vic2NyaWJlGAIgASgLMhAubGl2ZS52MS5Sb29tUmVmSAASKQoHbWVzc2FnZRgDIAEoCzIWLmxpdmUudjEuQ2xpZW50TWVzc2FnZUgAQgYKBGtpbmQiGgoHUm9vbVJlZhIPCgdyb29tX2lkGAEgASgDItsBCg1DbGllbnRNZXNzYWdlEhUKDWNvbm5lY3Rpb25faWQYASABKAMSDwoHcm9vbV9pZBgCIAEoAxIPCgd1c2VyX2lkGAMgASgDEhEKCXVzZXJfbmFtZRgEIAEoCRIiCgRraW5kGAUgASgOMhQubGl2ZS52MS5NZXNzYWdlS2luZBIPCgdjb250ZW50GAYgASgJEg0KBWNvbG9yGAcgASgJEhIKCnVzZXJfbGV2ZWwYCCABKAUSEQoJY2xpZW50X2lwGAkgASgMEhMKC3RyYWNlcGFyZW50GAogASgJIuMBCglSZWxheURvd24SIwoFYmF0Y2gYASABKAsyEi5saXZlLnYxLlJvb21CYXRjaEgAEikKCnN1YnNjcmliZWQYAiABKAsyEy5saXZlLnYxLlN1YnNjcmliZWRIABIsCghyZWplY3RlZBgDIAEoCzIYLmxpdmUudjEuTWVzc2FnZVJlamVjdGVkSAASJwoDb3duGAQgASgLMhgubGl2ZS52MS5Db25uZWN0aW9uRnJhbWVIABInCgdjb250cm9sGAUgASgLMhQubGl2ZS52MS5Sb29tQ29udHJvbEgAQgYKBGtpbmQiSAoPQ29ubmVjdGlvbkZyYW1lEhUKDWNvbm5lY3Rpb25faWQYASABKAMSDwoHcm9vbV9pZBgCIAEoAxINCgVmcmFtZRgDIAEoDCItCgtSb29tQ29udHJvbBIPCgdyb29tX2lkGAEgASgDEg0KBWZyYW1lGAIgASgMIkAKClN1YnNjcmliZWQSDwoHcm9vbV9pZBgBIAEoAxISCgpsYXRlc3Rfc2VxGAIgASgDEg0KBWVwb2NoGAMgASgDIrMBCglSb29tQmF0Y2gSDwoHcm9vbV9pZBgBIAEoAxIRCglmaXJzdF9zZXEYAiABKAMSEAoIbGFzdF9zZXEYAyABKAMSDQoFZnJhbWUYBCABKAwSGAoQY29tcHJlc3NlZF9mcmFtZRgFIAEoDBIUCgxoYXNfcHJpb3JpdHkYBiABKAgSFQoNbWVzc2FnZV9jb3VudBgHIAEoBRIaChJvbGRlc3RfYWNjZXB0ZWRfbXMYCCABKAMinAEKD01lc3NhZ2VSZWplY3RlZBIVCg1jb25uZWN0aW9uX2lkGAEgASgDEg8KB3Jvb21faWQYAiABKAMSJQoGcmVhc29uGAMgASgOMhUubGl2ZS52MS5SZWplY3RSZWFzb24SDgoGZGV0YWlsGAQgASgJEhYKDnJldHJ5X2FmdGVyX21zGAUgASgDEhIKCmRpc2Nvbm5lY3QYBiABKAgqjgEKC01lc3NhZ2VLaW5kEhwKGE1FU1NBR0VfS0lORF9VTlNQRUNJRklFRBAAEhgKFE1FU1NBR0VfS0lORF9EQU5NQUtVEAESFQoRTUVTU0FHRV9LSU5EX0dJRlQQAhIXChNNRVNTQUdFX0tJTkRfU1lTVEVNEAMSFwoTTUVTU0FHRV9LSU5EX0RFTEVURRAEKtQECgxSZWplY3RSZWFzb24SHQoZUkVKRUNUX1JFQVNPTl9VTlNQRUNJRklFRBAAEiEKHVJFSkVDVF9SRUFTT05fSU5WQUxJRF9DT05URU5UEAESHwobUkVKRUNUX1JFQVNPTl9ST09NX05PVF9MSVZFEAISHQoZUkVKRUNUX1JFQVNPTl9VTkFWQUlMQUJMRRADEh0KGVJFSkVDVF9SRUFTT05fTk9UX0FMTE9XRUQQBBIeChpSRUpFQ1RfUkVBU09OX1JBVEVfTElNSVRFRBAFEiAKHFJFSkVDVF9SRUFTT05fUk9PTV9OT1RfRk9VTkQQBhIYChRSRUpFQ1RfUkVBU09OX0JBTk5FRBAHEhsKF1JFSkVDVF9SRUFTT05fSVBfQkFOTkVEEAgSGwoXUkVKRUNUX1JFQVNPTl9USU1FRF9PVVQQCRIbChdSRUpFQ1RfUkVBU09OX1NMT1dfTU9ERRAKEhsKF1JFSkVDVF9SRUFTT05fRFVQTElDQVRFEAsSIwofUkVKRUNUX1JFQVNPTl9EVVBMSUNBVEVfSU5fUk9PTRAMEh4KGlJFSkVDVF9SRUFTT05fQkxPQ0tFRF9XT1JEEA0SGgoWUkVKRUNUX1JFQVNPTl9UT09fTE9ORxAOEhwKGFJFSkVDVF9SRUFTT05fQkFEX0NPTE9VUhAPEh8KG1JFSkVDVF9SRUFTT05fQ09OVFJPTF9DSEFSUxAQEhoKFlJFSkVDVF9SRUFTT05fRkxPT0RJTkcQERIXChNSRUpFQ1RfUkVBU09OX0VNUFRZEBIyyAEKDk1lc3NhZ2VTZXJ2aWNlEjEKBVJlbGF5EhAubGl2ZS52MS5SZWxheVVwGhIubGl2ZS52MS5SZWxheURvd24oATABEjwKB1B1Ymxpc2gSFy5saXZlLnYxLlB1Ymxpc2hSZXF1ZXN0GhgubGl2ZS52MS5QdWJsaXNoUmVzcG9uc2USRQoKR2V0SGlzdG9yeRIaLmxpdmUudjEuR2V0SGlzdG9yeVJlcXVlc3QaGy5saXZlLnYxLkdldEhpc3RvcnlSZXNwb25zZUIKqgIHTGl2ZS5WMWIGcHJvdG8z");
+  fileDesc("ChVsaXZlL3YxL21lc3NhZ2UucHJvdG8SB2xpdmUudjEiqQEKC1Jvb21NZXNzYWdlEg8KB3Jvb21faWQYASABKAMSCwoDc2VxGAIgASgDEg8KB3VzZXJfaWQYAyABKAMSEQoJdXNlcl9uYW1lGAQgASgJEg8KB2NvbnRlbnQYBSABKAkSIgoEa2luZBgGIAEoDjIULmxpdmUudjEuTWVzc2FnZUtpbmQSDQoFY29sb3IYByABKAkSFAoMdGltZXN0YW1wX21zGAggASgDIokBCg5QdWJsaXNoUmVxdWVzdBIPCgdyb29tX2lkGAEgASgDEiIKBGtpbmQYAiABKA4yFC5saXZlLnYxLk1lc3NhZ2VLaW5kEg8KB3VzZXJfaWQYAyABKAMSEQoJdXNlcl9uYW1lGAQgASgJEg8KB2NvbnRlbnQYBSABKAkSDQoFY29sb3IYBiABKAkiNAoPUHVibGlzaFJlc3BvbnNlEgsKA3NlcRgBIAEoAxIUCgx0aW1lc3RhbXBfbXMYAiABKAMiWAoRR2V0SGlzdG9yeVJlcXVlc3QSDwoHcm9vbV9pZBgBIAEoAxIRCglhZnRlcl9zZXEYAiABKAMSDQoFbGltaXQYAyABKAUSEAoIYXNfYmF0Y2gYBCABKAgiiwEKEkdldEhpc3RvcnlSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULmxpdmUudjEuUm9vbU1lc3NhZ2USGwoTZmlyc3RfYXZhaWxhYmxlX3NlcRgCIAEoAxISCgpsYXRlc3Rfc2VxGAMgASgDEg0KBWJhdGNoGAQgASgMEg0KBWVwb2NoGAUgASgDIt8BCgdSZWxheVVwEiUKCXN1YnNjcmliZRgBIAEoCzIQLmxpdmUudjEuUm9vbVJlZkgAEicKC3Vuc3Vic2NyaWJlGAIgASgLMhAubGl2ZS52MS5Sb29tUmVmSAASKQoHbWVzc2FnZRgDIAEoCzIWLmxpdmUudjEuQ2xpZW50TWVzc2FnZUgAEicKC3VzZXJfb25saW5lGAQgASgLMhAubGl2ZS52MS5Vc2VyUmVmSAASKAoMdXNlcl9vZmZsaW5lGAUgASgLMhAubGl2ZS52MS5Vc2VyUmVmSABCBgoEa2luZCIaCgdVc2VyUmVmEg8KB3VzZXJfaWQYASABKAMiGgoHUm9vbVJlZhIPCgdyb29tX2lkGAEgASgDItsBCg1DbGllbnRNZXNzYWdlEhUKDWNvbm5lY3Rpb25faWQYASABKAMSDwoHcm9vbV9pZBgCIAEoAxIPCgd1c2VyX2lkGAMgASgDEhEKCXVzZXJfbmFtZRgEIAEoCRIiCgRraW5kGAUgASgOMhQubGl2ZS52MS5NZXNzYWdlS2luZBIPCgdjb250ZW50GAYgASgJEg0KBWNvbG9yGAcgASgJEhIKCnVzZXJfbGV2ZWwYCCABKAUSEQoJY2xpZW50X2lwGAkgASgMEhMKC3RyYWNlcGFyZW50GAogASgJIrQCCglSZWxheURvd24SIwoFYmF0Y2gYASABKAsyEi5saXZlLnYxLlJvb21CYXRjaEgAEikKCnN1YnNjcmliZWQYAiABKAsyEy5saXZlLnYxLlN1YnNjcmliZWRIABIsCghyZWplY3RlZBgDIAEoCzIYLmxpdmUudjEuTWVzc2FnZVJlamVjdGVkSAASJwoDb3duGAQgASgLMhgubGl2ZS52MS5Db25uZWN0aW9uRnJhbWVIABInCgdjb250cm9sGAUgASgLMhQubGl2ZS52MS5Sb29tQ29udHJvbEgAEiIKBHVzZXIYBiABKAsyEi5saXZlLnYxLlVzZXJGcmFtZUgAEisKD3VzZXJfc3Vic2NyaWJlZBgHIAEoCzIQLmxpdmUudjEuVXNlclJlZkgAQgYKBGtpbmQiOAoJVXNlckZyYW1lEg8KB3VzZXJfaWQYASABKAMSCwoDc2VxGAIgASgDEg0KBWZyYW1lGAMgASgMIkgKD0Nvbm5lY3Rpb25GcmFtZRIVCg1jb25uZWN0aW9uX2lkGAEgASgDEg8KB3Jvb21faWQYAiABKAMSDQoFZnJhbWUYAyABKAwiLQoLUm9vbUNvbnRyb2wSDwoHcm9vbV9pZBgBIAEoAxINCgVmcmFtZRgCIAEoDCJACgpTdWJzY3JpYmVkEg8KB3Jvb21faWQYASABKAMSEgoKbGF0ZXN0X3NlcRgCIAEoAxINCgVlcG9jaBgDIAEoAyKzAQoJUm9vbUJhdGNoEg8KB3Jvb21faWQYASABKAMSEQoJZmlyc3Rfc2VxGAIgASgDEhAKCGxhc3Rfc2VxGAMgASgDEg0KBWZyYW1lGAQgASgMEhgKEGNvbXByZXNzZWRfZnJhbWUYBSABKAwSFAoMaGFzX3ByaW9yaXR5GAYgASgIEhUKDW1lc3NhZ2VfY291bnQYByABKAUSGgoSb2xkZXN0X2FjY2VwdGVkX21zGAggASgDIpwBCg9NZXNzYWdlUmVqZWN0ZWQSFQoNY29ubmVjdGlvbl9pZBgBIAEoAxIPCgdyb29tX2lkGAIgASgDEiUKBnJlYXNvbhgDIAEoDjIVLmxpdmUudjEuUmVqZWN0UmVhc29uEg4KBmRldGFpbBgEIAEoCRIWCg5yZXRyeV9hZnRlcl9tcxgFIAEoAxISCgpkaXNjb25uZWN0GAYgASgIKo4BCgtNZXNzYWdlS2luZBIcChhNRVNTQUdFX0tJTkRfVU5TUEVDSUZJRUQQABIYChRNRVNTQUdFX0tJTkRfREFOTUFLVRABEhUKEU1FU1NBR0VfS0lORF9HSUZUEAISFwoTTUVTU0FHRV9LSU5EX1NZU1RFTRADEhcKE01FU1NBR0VfS0lORF9ERUxFVEUQBCqWBQoMUmVqZWN0UmVhc29uEh0KGVJFSkVDVF9SRUFTT05fVU5TUEVDSUZJRUQQABIhCh1SRUpFQ1RfUkVBU09OX0lOVkFMSURfQ09OVEVOVBABEh8KG1JFSkVDVF9SRUFTT05fUk9PTV9OT1RfTElWRRACEh0KGVJFSkVDVF9SRUFTT05fVU5BVkFJTEFCTEUQAxIdChlSRUpFQ1RfUkVBU09OX05PVF9BTExPV0VEEAQSHgoaUkVKRUNUX1JFQVNPTl9SQVRFX0xJTUlURUQQBRIgChxSRUpFQ1RfUkVBU09OX1JPT01fTk9UX0ZPVU5EEAYSGAoUUkVKRUNUX1JFQVNPTl9CQU5ORUQQBxIbChdSRUpFQ1RfUkVBU09OX0lQX0JBTk5FRBAIEhsKF1JFSkVDVF9SRUFTT05fVElNRURfT1VUEAkSGwoXUkVKRUNUX1JFQVNPTl9TTE9XX01PREUQChIbChdSRUpFQ1RfUkVBU09OX0RVUExJQ0FURRALEiMKH1JFSkVDVF9SRUFTT05fRFVQTElDQVRFX0lOX1JPT00QDBIeChpSRUpFQ1RfUkVBU09OX0JMT0NLRURfV09SRBANEhoKFlJFSkVDVF9SRUFTT05fVE9PX0xPTkcQDhIcChhSRUpFQ1RfUkVBU09OX0JBRF9DT0xPVVIQDxIfChtSRUpFQ1RfUkVBU09OX0NPTlRST0xfQ0hBUlMQEBIaChZSRUpFQ1RfUkVBU09OX0ZMT09ESU5HEBESFwoTUkVKRUNUX1JFQVNPTl9FTVBUWRASEh4KGlJFSkVDVF9SRUFTT05fV0hJU1BFUlNfT0ZGEBMSIAocUkVKRUNUX1JFQVNPTl9VU0VSX05PVF9GT1VORBAUMsgBCg5NZXNzYWdlU2VydmljZRIxCgVSZWxheRIQLmxpdmUudjEuUmVsYXlVcBoSLmxpdmUudjEuUmVsYXlEb3duKAEwARI8CgdQdWJsaXNoEhcubGl2ZS52MS5QdWJsaXNoUmVxdWVzdBoYLmxpdmUudjEuUHVibGlzaFJlc3BvbnNlEkUKCkdldEhpc3RvcnkSGi5saXZlLnYxLkdldEhpc3RvcnlSZXF1ZXN0GhsubGl2ZS52MS5HZXRIaXN0b3J5UmVzcG9uc2VCCqoCB0xpdmUuVjFiBnByb3RvMw");
 
 /**
  * @generated from message live.v1.RoomMessage
@@ -246,6 +246,21 @@ export type RelayUp = Message<"live.v1.RelayUp"> & {
      */
     value: ClientMessage;
     case: "message";
+  } | {
+    /**
+     * The Edge has a signed-in connection of this user now (its first) / no longer (its last): the MessageService
+     * subscribes to the user's inbox channel while any Edge stream announced the user (docs/inbox.md, Delivery).
+     *
+     * @generated from field: live.v1.UserRef user_online = 4;
+     */
+    value: UserRef;
+    case: "userOnline";
+  } | {
+    /**
+     * @generated from field: live.v1.UserRef user_offline = 5;
+     */
+    value: UserRef;
+    case: "userOffline";
   } | { case: undefined; value?: undefined };
 };
 
@@ -255,6 +270,23 @@ export type RelayUp = Message<"live.v1.RelayUp"> & {
  */
 export const RelayUpSchema: GenMessage<RelayUp> = /*@__PURE__*/
   messageDesc(file_live_v1_message, 5);
+
+/**
+ * @generated from message live.v1.UserRef
+ */
+export type UserRef = Message<"live.v1.UserRef"> & {
+  /**
+   * @generated from field: int64 user_id = 1;
+   */
+  userId: bigint;
+};
+
+/**
+ * Describes the message live.v1.UserRef.
+ * Use `create(UserRefSchema)` to create a new message.
+ */
+export const UserRefSchema: GenMessage<UserRef> = /*@__PURE__*/
+  messageDesc(file_live_v1_message, 6);
 
 /**
  * @generated from message live.v1.RoomRef
@@ -271,7 +303,7 @@ export type RoomRef = Message<"live.v1.RoomRef"> & {
  * Use `create(RoomRefSchema)` to create a new message.
  */
 export const RoomRefSchema: GenMessage<RoomRef> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 6);
+  messageDesc(file_live_v1_message, 7);
 
 /**
  * A message a viewer sent through an Edge; identity was established by the Edge (from the Proxy).
@@ -344,7 +376,7 @@ export type ClientMessage = Message<"live.v1.ClientMessage"> & {
  * Use `create(ClientMessageSchema)` to create a new message.
  */
 export const ClientMessageSchema: GenMessage<ClientMessage> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 7);
+  messageDesc(file_live_v1_message, 8);
 
 /**
  * @generated from message live.v1.RelayDown
@@ -388,6 +420,22 @@ export type RelayDown = Message<"live.v1.RelayDown"> & {
      */
     value: RoomControl;
     case: "control";
+  } | {
+    /**
+     * A message to one user (an encoded user message frame), for every connection of the user on the Edge.
+     *
+     * @generated from field: live.v1.UserFrame user = 6;
+     */
+    value: UserFrame;
+    case: "user";
+  } | {
+    /**
+     * The user's inbox channel is subscribed for this stream: publications from now on reach it.
+     *
+     * @generated from field: live.v1.UserRef user_subscribed = 7;
+     */
+    value: UserRef;
+    case: "userSubscribed";
   } | { case: undefined; value?: undefined };
 };
 
@@ -396,7 +444,38 @@ export type RelayDown = Message<"live.v1.RelayDown"> & {
  * Use `create(RelayDownSchema)` to create a new message.
  */
 export const RelayDownSchema: GenMessage<RelayDown> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 8);
+  messageDesc(file_live_v1_message, 9);
+
+/**
+ * @generated from message live.v1.UserFrame
+ */
+export type UserFrame = Message<"live.v1.UserFrame"> & {
+  /**
+   * @generated from field: int64 user_id = 1;
+   */
+  userId: bigint;
+
+  /**
+   * The user's own seq of the message (the frame's seq slot).
+   *
+   * @generated from field: int64 seq = 2;
+   */
+  seq: bigint;
+
+  /**
+   * An encoded user message frame (docs/protocol.md), written as-is.
+   *
+   * @generated from field: bytes frame = 3;
+   */
+  frame: Uint8Array;
+};
+
+/**
+ * Describes the message live.v1.UserFrame.
+ * Use `create(UserFrameSchema)` to create a new message.
+ */
+export const UserFrameSchema: GenMessage<UserFrame> = /*@__PURE__*/
+  messageDesc(file_live_v1_message, 10);
 
 /**
  * @generated from message live.v1.ConnectionFrame
@@ -425,7 +504,7 @@ export type ConnectionFrame = Message<"live.v1.ConnectionFrame"> & {
  * Use `create(ConnectionFrameSchema)` to create a new message.
  */
 export const ConnectionFrameSchema: GenMessage<ConnectionFrame> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 9);
+  messageDesc(file_live_v1_message, 11);
 
 /**
  * @generated from message live.v1.RoomControl
@@ -449,7 +528,7 @@ export type RoomControl = Message<"live.v1.RoomControl"> & {
  * Use `create(RoomControlSchema)` to create a new message.
  */
 export const RoomControlSchema: GenMessage<RoomControl> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 10);
+  messageDesc(file_live_v1_message, 12);
 
 /**
  * Live traffic of the room is complete from latest_seq + 1 on this stream.
@@ -480,7 +559,7 @@ export type Subscribed = Message<"live.v1.Subscribed"> & {
  * Use `create(SubscribedSchema)` to create a new message.
  */
 export const SubscribedSchema: GenMessage<Subscribed> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 11);
+  messageDesc(file_live_v1_message, 13);
 
 /**
  * One encoded batch frame (docs/protocol.md), written as-is to every connection of the room.
@@ -540,7 +619,7 @@ export type RoomBatch = Message<"live.v1.RoomBatch"> & {
  * Use `create(RoomBatchSchema)` to create a new message.
  */
 export const RoomBatchSchema: GenMessage<RoomBatch> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 12);
+  messageDesc(file_live_v1_message, 14);
 
 /**
  * @generated from message live.v1.MessageRejected
@@ -586,7 +665,7 @@ export type MessageRejected = Message<"live.v1.MessageRejected"> & {
  * Use `create(MessageRejectedSchema)` to create a new message.
  */
 export const MessageRejectedSchema: GenMessage<MessageRejected> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 13);
+  messageDesc(file_live_v1_message, 15);
 
 /**
  * @generated from enum live.v1.MessageKind
@@ -732,6 +811,18 @@ export enum RejectReason {
    * @generated from enum value: REJECT_REASON_EMPTY = 18;
    */
   EMPTY = 18,
+
+  /**
+   * Inbox (docs/inbox.md): a whisper to a user who does not accept whispers; a message to no such user.
+   *
+   * @generated from enum value: REJECT_REASON_WHISPERS_OFF = 19;
+   */
+  WHISPERS_OFF = 19,
+
+  /**
+   * @generated from enum value: REJECT_REASON_USER_NOT_FOUND = 20;
+   */
+  USER_NOT_FOUND = 20,
 }
 
 /**
