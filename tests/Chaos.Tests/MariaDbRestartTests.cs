@@ -17,18 +17,20 @@ using Microsoft.Extensions.Logging;
 namespace Live.Chaos.Tests;
 
 /// <summary>
-/// Scenario A: the database goes away and comes back. RoomService, UserService and MessageService (GiftService)
-/// run on a MariaDB of the test's own, which the test kills (-9) and starts again on the same data directory.
+/// RoomService, UserService and MessageService (GiftService) on a MariaDB of the scenario's own, shared by
+/// scenario A's tests (initialising a data directory is most of their cost). Each test leaves it running.
 /// </summary>
-public sealed class MariaDbRestartTests : IAsyncLifetime
+public sealed class DatabaseServicesFixture : IAsyncLifetime
 {
-    /// <summary>The promise: a call fails this fast while the database is down, and succeeds this soon after it is back.</summary>
-    private static readonly TimeSpan Promise = TimeSpan.FromSeconds(5);
-
     private PrivateMariaDb database = null!;
     private TestHost rooms = null!;
     private TestHost users = null!;
     private TestHost messages = null!;
+
+    public PrivateMariaDb Database => database;
+    public TestHost Rooms => rooms;
+    public TestHost Users => users;
+    public TestHost Messages => messages;
 
     public async Task InitializeAsync()
     {
@@ -95,6 +97,29 @@ public sealed class MariaDbRestartTests : IAsyncLifetime
         }
     }
 
+    private async Task MigrateAsync<TContext>(Func<DbContextOptions<TContext>, TContext> create, string name)
+        where TContext : DbContext
+    {
+        var options = new DbContextOptionsBuilder<TContext>();
+        PlatformDatabase.Configure(options, database.ConnectionString(name));
+        await using var db = create(options.Options);
+        await db.Database.MigrateAsync();
+    }
+
+    private static bool IsDatabaseOutage(LogCollector.LogEntry entry) =>
+        entry.Category.StartsWith("Microsoft.EntityFrameworkCore", StringComparison.Ordinal)
+        || entry.Exception is MySqlConnector.MySqlException or { InnerException: MySqlConnector.MySqlException };
+}
+
+/// <summary>
+/// Scenario A: the database goes away and comes back, killed (-9) and started again on the same data directory,
+/// or frozen (SIGSTOP) and continued. No service is restarted.
+/// </summary>
+public sealed class MariaDbRestartTests(DatabaseServicesFixture services) : IClassFixture<DatabaseServicesFixture>
+{
+    /// <summary>The promise: a call fails this fast while the database is down, and succeeds this soon after it is back.</summary>
+    private static readonly TimeSpan Promise = TimeSpan.FromSeconds(5);
+
     [Fact(Timeout = 90_000)]
     public async Task While_MariaDB_is_down_room_user_and_gift_calls_fail_UNAVAILABLE_within_5s_and_succeed_within_5s_after_it_is_back()
     {
@@ -104,7 +129,7 @@ public sealed class MariaDbRestartTests : IAsyncLifetime
             await call(); // healthy first: the failure below is the outage's, not the call's
         }
 
-        await database.KillAsync();
+        await services.Database.KillAsync();
         foreach (var (name, call) in calls)
         {
             var watch = Stopwatch.StartNew();
@@ -115,7 +140,7 @@ public sealed class MariaDbRestartTests : IAsyncLifetime
             Figures.Record($"A: {name} failed after", watch.Elapsed);
         }
 
-        await database.StartAgainAsync();
+        await services.Database.StartAgainAsync();
         foreach (var (name, call) in calls)
         {
             var watch = Stopwatch.StartNew();
@@ -124,12 +149,48 @@ public sealed class MariaDbRestartTests : IAsyncLifetime
         }
     }
 
+    [Fact(Timeout = 90_000)]
+    public async Task While_MariaDB_hangs_room_user_and_gift_calls_fail_UNAVAILABLE_within_5s_and_succeed_within_5s_after_it_answers_again()
+    {
+        var calls = DatabaseCalls();
+        foreach (var (name, call) in calls)
+        {
+            await call();
+        }
+
+        await services.Database.FreezeAsync();
+        try
+        {
+            // In parallel: each call holds a pooled connection to the frozen server, as concurrent requests would.
+            await Task.WhenAll(calls.Select(async c =>
+            {
+                var watch = Stopwatch.StartNew();
+                var failure = await Assert.ThrowsAsync<RpcException>(c.Call);
+                watch.Stop();
+                Assert.True(failure.StatusCode == StatusCode.Unavailable, $"{c.Name} while MariaDB hangs: {failure.Status}");
+                Assert.True(watch.Elapsed < Promise, $"{c.Name} took {watch.Elapsed.TotalSeconds:F1} s to fail");
+                Figures.Record($"A (hung): {c.Name} failed after", watch.Elapsed);
+            }));
+        }
+        finally
+        {
+            await services.Database.ThawAsync();
+        }
+
+        foreach (var (name, call) in calls)
+        {
+            var watch = Stopwatch.StartNew();
+            await RecoverWithinAsync(name, call, Promise);
+            Figures.Record($"A (hung): {name} succeeded again after", watch.Elapsed);
+        }
+    }
+
     /// <summary>One call per service that must reach the database (writes: no cache can answer them).</summary>
     private List<(string Name, Func<Task> Call)> DatabaseCalls()
     {
-        var roomClient = new RoomServiceClient(rooms.Channel);
-        var userClient = new UserServiceClient(users.Channel);
-        var giftClient = new GiftServiceClient(messages.Channel);
+        var roomClient = new RoomServiceClient(services.Rooms.Channel);
+        var userClient = new UserServiceClient(services.Users.Channel);
+        var giftClient = new GiftServiceClient(services.Messages.Channel);
         var deadline = () => DateTime.UtcNow.AddSeconds(20);
         return
         [
@@ -162,17 +223,4 @@ public sealed class MariaDbRestartTests : IAsyncLifetime
             }
         }
     }
-
-    private async Task MigrateAsync<TContext>(Func<DbContextOptions<TContext>, TContext> create, string name)
-        where TContext : DbContext
-    {
-        var options = new DbContextOptionsBuilder<TContext>();
-        PlatformDatabase.Configure(options, database.ConnectionString(name));
-        await using var db = create(options.Options);
-        await db.Database.MigrateAsync();
-    }
-
-    private static bool IsDatabaseOutage(LogCollector.LogEntry entry) =>
-        entry.Category.StartsWith("Microsoft.EntityFrameworkCore", StringComparison.Ordinal)
-        || entry.Exception is MySqlConnector.MySqlException or { InnerException: MySqlConnector.MySqlException };
 }

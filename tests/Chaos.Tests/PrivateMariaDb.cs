@@ -107,6 +107,12 @@ public sealed class PrivateMariaDb : IAsyncDisposable
         process = null;
     }
 
+    /// <summary>SIGSTOP: the server keeps its sockets but answers nothing, as a hung host or a black-holed route looks.</summary>
+    public Task FreezeAsync() => SignalAsync("-STOP");
+
+    /// <summary>SIGCONT after <see cref="FreezeAsync"/>.</summary>
+    public Task ThawAsync() => SignalAsync("-CONT");
+
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
@@ -119,6 +125,11 @@ public sealed class PrivateMariaDb : IAsyncDisposable
             // A file still held open by the dying server: the temp directory is cleaned by the OS later.
         }
     }
+
+    private Task SignalAsync(string signal) =>
+        process is { HasExited: false } running
+            ? RunAsync("kill", signal, running.Id.ToString(CultureInfo.InvariantCulture))
+            : throw new InvalidOperationException("mariadbd is not running");
 
     private static string MariadbdBinary => File.Exists("/usr/sbin/mariadbd") ? "/usr/sbin/mariadbd" : "mariadbd";
 
