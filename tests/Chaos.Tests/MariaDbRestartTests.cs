@@ -92,8 +92,7 @@ public sealed class DatabaseServicesFixture : IAsyncLifetime
         // The outage is expected to be logged (as the database's failure); anything else is a fault.
         foreach (var host in new[] { messages, users, rooms })
         {
-            var unexpected = host?.Logs.Errors.Where(e => !IsDatabaseOutage(e)).ToList() ?? [];
-            Assert.True(unexpected.Count == 0, "Unexpected errors were logged:\n" + string.Join("\n", unexpected));
+            host?.Logs.AssertNoErrors(IsDatabaseOutage);
         }
     }
 

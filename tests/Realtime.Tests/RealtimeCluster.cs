@@ -241,8 +241,7 @@ public sealed class RealtimeCluster : IAsyncDisposable
 
         foreach (var host in hosts)
         {
-            var unexpected = host.Logs.Errors.Where(e => !expectedError(e)).ToList();
-            Assert.True(unexpected.Count == 0, "Unexpected errors were logged:\n" + string.Join("\n", unexpected));
+            host.Logs.AssertNoErrors(expectedError);
         }
     }
 
