@@ -26,6 +26,7 @@ public sealed class RealtimeClusterBuilder(string databasePrefix)
     private readonly Dictionary<int, IDictionary<string, string?>> messageNodeSettings = [];
     private readonly Dictionary<int, IDictionary<string, string?>> edgeNodeSettings = [];
     private int nodes = 2;
+    private Func<LogCollector.LogEntry, bool> expectedError = _ => false;
 
     public RealtimeClusterBuilder WithNodes(int count)
     {
@@ -48,9 +49,16 @@ public sealed class RealtimeClusterBuilder(string databasePrefix)
         return this;
     }
 
+    /// <summary>Errors a scenario causes on purpose (a dependency it stops); any other error still fails the cluster's disposal.</summary>
+    public RealtimeClusterBuilder ExpectingErrors(Func<LogCollector.LogEntry, bool> expected)
+    {
+        expectedError = expected;
+        return this;
+    }
+
     public async Task<RealtimeCluster> StartAsync()
     {
-        var cluster = new RealtimeCluster(messageSettings, edgeSettings);
+        var cluster = new RealtimeCluster(messageSettings, edgeSettings, expectedError);
         try
         {
             await cluster.StartAsync(databasePrefix, nodes, messageNodeSettings, edgeNodeSettings);
@@ -98,6 +106,7 @@ public sealed class RealtimeCluster : IAsyncDisposable
 
     private readonly IReadOnlyDictionary<string, string?> messageSettings;
     private readonly IReadOnlyDictionary<string, string?> edgeSettings;
+    private readonly Func<LogCollector.LogEntry, bool> expectedError;
     private readonly List<TestHost> messageServices = [];
     private readonly List<TestHost> edges = [];
     private TestDatabase? roomsDatabase;
@@ -105,10 +114,12 @@ public sealed class RealtimeCluster : IAsyncDisposable
     private TestDatabase? giftsDatabase;
     private TestDatabase? usersDatabase;
 
-    internal RealtimeCluster(IReadOnlyDictionary<string, string?> messageSettings, IReadOnlyDictionary<string, string?> edgeSettings)
+    internal RealtimeCluster(
+        IReadOnlyDictionary<string, string?> messageSettings, IReadOnlyDictionary<string, string?> edgeSettings, Func<LogCollector.LogEntry, bool> expectedError)
     {
         this.messageSettings = messageSettings;
         this.edgeSettings = edgeSettings;
+        this.expectedError = expectedError;
     }
 
     public TestHost Rooms { get; private set; } = null!;
@@ -230,7 +241,7 @@ public sealed class RealtimeCluster : IAsyncDisposable
 
         foreach (var host in hosts)
         {
-            host.Logs.AssertNoErrors();
+            host.Logs.AssertNoErrors(expectedError);
         }
     }
 

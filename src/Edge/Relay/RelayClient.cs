@@ -36,6 +36,21 @@ public sealed class RelayClient : BackgroundService, IMessageUplink
     /// <summary>For GetHistory (resume); shares the first stream's connection.</summary>
     public MessageServiceClient History { get; }
 
+    /// <summary>Client messages queued toward MessageService on all streams; what an outage makes pile up, if anything.</summary>
+    public int QueuedMessages
+    {
+        get
+        {
+            var total = 0;
+            foreach (var stream in streams)
+            {
+                total += stream.QueuedMessages;
+            }
+
+            return total;
+        }
+    }
+
     public RelaySendResult TrySendMessage(long roomId, RelayUp up) => For(roomId).TrySendMessage(up);
 
     public void Subscribe(long roomId)

@@ -32,6 +32,9 @@ public sealed class RelayStream(
     private Channel<RelayUp>? current;
     private int queuedMessages;
 
+    /// <summary>Client messages waiting for this stream's writer (bounded by <c>Relay:UpQueueCapacity</c>).</summary>
+    public int QueuedMessages => Volatile.Read(ref queuedMessages);
+
     public RelaySendResult TrySendMessage(RelayUp up)
     {
         var queue = Volatile.Read(ref current);
