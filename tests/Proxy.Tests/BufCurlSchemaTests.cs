@@ -15,6 +15,7 @@ public sealed class BufCurlSchemaTests(DefaultEnvironmentFixture fixture)
     [
         Live.V1.RoomService.Descriptor, Live.V1.UserService.Descriptor, Live.V1.MessageService.Descriptor,
         Live.V1.StatsService.Descriptor, GiftService.Descriptor, ModerationAdmin.Descriptor, Live.V1.CommerceService.Descriptor,
+        Live.V1.InboxService.Descriptor,
     ];
 
     public static TheoryData<string> ServiceNames() => [.. Services.Select(s => s.FullName)];

@@ -206,16 +206,8 @@ public sealed class RoomFeedTests : IDisposable
         meters.Dispose();
     }
 
-    private static (FrameType Type, long Seq, long Epoch) Read(RelayDown control)
-    {
-        var frame = control.Control.Frame.Span;
-        return (TestFrames.Header(frame).Type, FrameWriter.ReadSeq(frame), FrameWriter.ReadUserId(frame));
-    }
-
-    private EdgeSession Session() => new(16, metrics, NullLogger.Instance, CancellationToken.None, CancellationToken.None);
-
     [Fact]
-    public void A_seq_that_skips_the_next_one_in_its_epoch_is_reported_as_a_gap_and_nothing_else_is()
+    public void A_seq_that_skips_the_next_one_in_its_epoch_is_a_gap_and_nothing_from_it_on_goes_out()
     {
         using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
         feed.LearnEpoch(1_000);
@@ -226,8 +218,28 @@ public sealed class RoomFeedTests : IDisposable
         }
 
         // The first frame a feed sees may start anywhere; after it, seqs go one by one.
-        Assert.Equal([false, false, false, true], new[] { 41L, 42L, 43L, 45L }.Select(Gapped));
-        feed.ChangeEpoch(2_000, startsAfter: 0, timestampMs: 1);
-        Assert.Equal([false, false], new[] { 1L, 2L }.Select(Gapped));
+        Assert.Equal([false, false, false, true, false], new[] { 41L, 42L, 43L, 45L, 46L }.Select(Gapped).ToArray());
+        Assert.True(feed.TryTake(out _, out var messages, out _, out _));
+        Assert.Equal([41L, 42L, 43L], messages.Select(m => m.Seq));
     }
+
+    [Fact]
+    public void A_new_epoch_starts_its_seqs_without_a_gap()
+    {
+        using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
+        feed.LearnEpoch(1_000);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 41, "old"), 41, false, out _, out _, out _);
+        feed.ChangeEpoch(2_000, startsAfter: 0, timestampMs: 1);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "new 1"), 1, false, out _, out _, out var first);
+        feed.Append(TestFrames.Message(FrameType.Danmaku, 2, "new 2"), 2, false, out _, out _, out var second);
+        Assert.False(first || second);
+    }
+
+    private static (FrameType Type, long Seq, long Epoch) Read(RelayDown control)
+    {
+        var frame = control.Control.Frame.Span;
+        return (TestFrames.Header(frame).Type, FrameWriter.ReadSeq(frame), FrameWriter.ReadUserId(frame));
+    }
+
+    private EdgeSession Session() => new(16, metrics, NullLogger.Instance, CancellationToken.None, CancellationToken.None);
 }

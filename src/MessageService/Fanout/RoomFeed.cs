@@ -56,6 +56,7 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldByt
     private bool heldOverflowed;
     private bool dirty;
     private bool closed;
+    private bool broken;
 
     public long RoomId { get; } = roomId;
 
@@ -114,7 +115,8 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldByt
     /// <paramref name="regressed"/> is true for the first frame whose seq is not above the highest forwarded in
     /// this epoch (and for the next one after a replacement that did not resolve): the caller has the epoch
     /// replaced. Until its announcement arrives, frames are held for the new epoch. <paramref name="gapped"/> is true
-    /// when the seq skips past the next one in this epoch: frames were lost on the way to this node.
+    /// when the seq skips past the next one in this epoch: frames were lost on the way to this node, and from then on
+    /// the feed takes nothing more (what it had before the gap still goes out).
     /// </summary>
     public bool Append(ReadOnlySpan<byte> frame, long seq, bool isPriority, out int pendingBytes, out bool regressed, out bool gapped)
     {
@@ -128,11 +130,20 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldByt
                 return false;
             }
 
+            if (broken)
+            {
+                return false;
+            }
+
             // The script that numbers a room's messages also publishes them, so within an epoch the channel carries
             // every seq in order: a skipped one was published while this node's subscription was not listening.
+            // Nothing from the gap on goes out through this feed (a viewer would skip the missing seqs silently):
+            // its node drops it and the viewers resume from history.
             if (!regressing && highestSeq > 0 && seq > highestSeq + 1)
             {
+                broken = true;
                 gapped = true;
+                return false;
             }
 
             if (!regressing && seq <= highestSeq)
