@@ -83,17 +83,33 @@ public sealed class InboxDeliveryTests(InboxDeliveryFixture fixture) : IClassFix
     [Fact]
     public async Task An_Edge_whose_relay_stream_broke_announces_its_users_again_and_delivers_each_message_once_in_order()
     {
-        // A MessageService whose queue toward an Edge holds 16 items: a burst of user messages overflows it, and it
-        // cuts the stream (as for any Edge that falls a queue behind); the Edge reconnects and re-announces.
+        // A MessageService whose queue toward an Edge holds 16 items: forty-eight rooms on the user's stream, a guest in
+        // each and one message to each at once put more batches in it than that, and it cuts the stream (as for any
+        // Edge that falls a queue behind) while the user's messages are being stored; the Edge reconnects and
+        // re-announces the user.
         await using var messages = await fixture.Cluster.StartMessageServiceAsync(overrides: new Dictionary<string, string?> { ["Messages:EdgeQueueCapacity"] = "16" });
         await using var edge = await fixture.Cluster.StartEdgeAsync(messages, new Dictionary<string, string?> { ["Inbox:MaxUnackedPerConnection"] = "1000" });
         var user = InboxDeliveryFixture.NewUserId();
         var room = await RoomOnTheOtherStreamAsync(user);
         await using var viewer = await ConnectLiveAsync(edge, room.Id, user);
         await SendAndReceiveAsync(user, "0", viewer);
+        var crowded = new List<Live.V1.Room>();
+        var guests = new List<RoomClient>();
+        while (crowded.Count < 48)
+        {
+            var other = await fixture.CreateLiveRoomAsync();
+            if (other.Id % 2 == user % 2)
+            {
+                crowded.Add(other);
+                guests.Add(await ConnectLiveAsync(edge, other.Id, user: 0));
+            }
+        }
 
-        const int Burst = 400;
-        await fixture.Inbox.SendBurstAsync(user, Enumerable.Range(1, Burst).Select(i => i.ToString(CultureInfo.InvariantCulture)));
+        const int Burst = 100;
+        var storing = fixture.Inbox.SendBurstAsync(user, Enumerable.Range(1, Burst).Select(i => i.ToString(CultureInfo.InvariantCulture)));
+        var publisher = new Live.V1.MessageService.MessageServiceClient(messages.Channel);
+        await Task.WhenAll(crowded.Select(r => publisher.PublishAsync(new Live.V1.PublishRequest { RoomId = r.Id, Kind = Live.V1.MessageKind.System, Content = "flood" }).ResponseAsync));
+        await storing;
 
         var got = await viewer.CollectAsync(e => e.Type == FrameType.UserMessage, Burst, TimeSpan.FromSeconds(30));
         Assert.Equal(Enumerable.Range(2, Burst).Select(i => (long)i), got.Select(e => e.Seq));
@@ -104,6 +120,10 @@ public sealed class InboxDeliveryTests(InboxDeliveryFixture fixture) : IClassFix
         var after = await viewer.WaitForAsync(e => e.Type == FrameType.UserMessage, Patience);
         Assert.Equal((Burst + 2L, "after"), (after.Seq, after.Content));
         Assert.DoesNotContain(await viewer.DrainAsync(TimeSpan.FromSeconds(1)), e => e.Type == FrameType.UserMessage);
+        foreach (var guest in guests)
+        {
+            await guest.DisposeAsync();
+        }
     }
 
     /// <summary>A room carried by the other relay stream than the user (2 streams: by id parity), so the room's clients are not closed when the user's stream breaks.</summary>
@@ -119,9 +139,12 @@ public sealed class InboxDeliveryTests(InboxDeliveryFixture fixture) : IClassFix
         }
     }
 
+    /// <param name="user">0 for a guest.</param>
     private static async Task<RoomClient> ConnectLiveAsync(TestHost edge, long roomId, long user)
     {
-        var client = await RoomClient.ConnectAsync(InboxDeliveryFixture.WebSocketUri(edge, roomId), userId: user);
+        var client = user == 0
+            ? await RoomClient.ConnectAsync(InboxDeliveryFixture.WebSocketUri(edge, roomId))
+            : await RoomClient.ConnectAsync(InboxDeliveryFixture.WebSocketUri(edge, roomId), userId: user);
         await client.WaitForAsync(e => e.Type == FrameType.Resume, Patience);
         return client;
     }
