@@ -1,6 +1,7 @@
 using Live.Bans;
 using Live.Data;
 using Live.Redis;
+using Live.ServiceClients;
 using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Identity;
 using Live.UserService.Accounts;
@@ -58,6 +59,12 @@ public static class UserServiceApp
         services.AddScoped<SessionRpcs>();
         services.AddScoped<SigningKeyRpcs>();
         services.AddScoped<BanRpcs>();
+        // Ban notices need MessageService (which hosts the inbox); a UserService without its address bans without them.
+        if (!string.IsNullOrEmpty(configuration["Services:MessageService"]))
+        {
+            services.AddInboxServiceClient(configuration);
+            services.AddSingleton<BanNotices>();
+        }
         services.AddScoped<PresenceRpcs>();
     }
 }

@@ -37,9 +37,13 @@ public sealed class InboxEnvironment : IAsyncLifetime
 
     private readonly List<IAsyncDisposable> owned = [];
     private readonly List<TestHost> hosts = [];
+    private Dictionary<string, string?> usersSettings = [];
 
     public StatsEnvironment Stats { get; } = new();
     public TestHost Users { get; private set; } = null!;
+
+    /// <summary>A second UserService on the same accounts that knows MessageService, so its bans send notices.</summary>
+    public TestHost UsersWithNotices { get; private set; } = null!;
     public IReadOnlyList<TestHost> MessageServices { get; private set; } = [];
     public TestHost StatsHost { get; private set; } = null!;
     public StatsStore StatsStore { get; private set; } = null!;
@@ -89,6 +93,10 @@ public sealed class InboxEnvironment : IAsyncLifetime
         }
 
         MessageServices = nodes;
+        UsersWithNotices = await StartHostAsync(UserServiceApp.Build, new Dictionary<string, string?>(usersSettings)
+        {
+            ["Services:MessageService"] = nodes[0].GrpcAddress.ToString(),
+        });
         foreach (var node in nodes)
         {
             await WaitAsync(() => node.Services.GetRequiredService<WordListReloader>().HasLoaded, "a MessageService did not load its word lists");
@@ -130,13 +138,13 @@ public sealed class InboxEnvironment : IAsyncLifetime
     }
 
     /// <summary>The headers the Proxy adds for a signed-in viewer, signed for <paramref name="method"/> as the Proxy signs them.</summary>
-    public static Metadata AsUser(string method, long userId, string name, string roles = PlatformRoles.Viewer)
+    public static Metadata AsUser(string method, long userId, string name, string roles = PlatformRoles.Viewer, string service = "live.v1.InboxService")
     {
         var id = userId.ToString(CultureInfo.InvariantCulture);
         var encodedName = Uri.EscapeDataString(name);
         const string level = "1";
         var proof = ProxyIdentityProof.Create(System.Text.Encoding.UTF8.GetBytes(ProxySecret), DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
-            "/live.v1.InboxService/" + method, id, encodedName, roles, level);
+            $"/{service}/{method}", id, encodedName, roles, level);
         return new Metadata
         {
             { IdentityHeaders.UserId, id },
@@ -180,14 +188,15 @@ public sealed class InboxEnvironment : IAsyncLifetime
 #pragma warning restore EF1002
         }
 
-        return await StartHostAsync(UserServiceApp.Build, new Dictionary<string, string?>
+        usersSettings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:MySql"] = users.ConnectionString,
             ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
             ["Identity:ProxySecret"] = ProxySecret,
             ["Tokens:Issuer"] = "live-user-service",
             ["Tokens:Audience"] = "live-platform",
-        });
+        };
+        return await StartHostAsync(UserServiceApp.Build, usersSettings);
     }
 
     private async Task<TestHost> StartHostAsync(

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Live.StatsService.WentLive;
+using Live.ServiceDefaults.Identity;
 using Live.V1;
 using Microsoft.Extensions.DependencyInjection;
 using MySqlConnector;
@@ -27,6 +28,21 @@ public sealed class NoticeTests(InboxEnvironment env, ITestOutputHelper output)
         var notice = (await env.Inbox().ListInboxAsync(new ListInboxRequest { UserId = user })).Messages.Single();
         Assert.Equal((InboxKind.Moderation, room.Id, 600L), (notice.Kind, notice.RoomId, notice.DurationSeconds));
         Assert.Equal($"You were timed out in room {room.Id} for 10 minutes. Reason: spamming links", notice.Content);
+    }
+
+    [Fact]
+    public async Task An_admins_ban_sends_the_user_a_moderation_notice_with_reason_and_duration_once_and_a_shadow_ban_sends_none()
+    {
+        var (user, _) = await env.RegisterAsync("banned");
+        var users = new Live.V1.UserService.UserServiceClient(env.UsersWithNotices.Channel);
+        var ban = new BanUserRequest { UserId = user, Reason = "hate speech", DurationSeconds = 7 * 86_400 };
+        await users.BanUserAsync(ban, InboxEnvironment.AsUser("BanUser", 1, "admin", PlatformRoles.Admin, "live.v1.UserService"));
+        await users.BanUserAsync(new BanUserRequest { UserId = user, Reason = "shadow", Shadow = true },
+            InboxEnvironment.AsUser("BanUser", 1, "admin", PlatformRoles.Admin, "live.v1.UserService"));
+
+        var notice = (await env.Inbox().ListInboxAsync(new ListInboxRequest { UserId = user })).Messages.Single();
+        Assert.Equal((InboxKind.Moderation, 0L, 7L * 86_400), (notice.Kind, notice.RoomId, notice.DurationSeconds));
+        Assert.Equal("You were banned from the platform for 7 days. Reason: hate speech", notice.Content);
     }
 
     [Fact]

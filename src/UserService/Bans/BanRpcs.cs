@@ -7,8 +7,11 @@ using Live.V1;
 
 namespace Live.UserService.Bans;
 
-/// <summary>Admin calls on user, shadow and IP bans: ban, lift, list, and ask whether one applies.</summary>
-public sealed class BanRpcs(AccountStore accounts, BanStore bans, BanList banList)
+/// <summary>
+/// Admin calls on user, shadow and IP bans: ban, lift, list, and ask whether one applies. A user's (not shadow)
+/// ban is told to them in their inbox when <paramref name="notices"/> is there (Services:MessageService set).
+/// </summary>
+public sealed class BanRpcs(AccountStore accounts, BanStore bans, BanList banList, BanNotices? notices = null)
 {
     public async Task<Ban> BanUserAsync(BanUserRequest request, ServerCallContext context)
     {
@@ -19,6 +22,11 @@ public sealed class BanRpcs(AccountStore accounts, BanStore bans, BanList banLis
         await accounts.RequireAsync(request.UserId, context.CancellationToken);
         var kind = request.Shadow ? BanKeys.ShadowKind : BanKeys.UserKind;
         var ban = await bans.BanAsync(kind, BanKeys.UserSubject(request.UserId), reason, request.DurationSeconds, caller.UserId, context.CancellationToken);
+        if (!request.Shadow && notices is not null)
+        {
+            await notices.BannedAsync(request.UserId, ban.Id, reason, request.DurationSeconds, context.CancellationToken);
+        }
+
         return ban.ToContract();
     }
 

@@ -29,4 +29,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2022, Level = LogLevel.Warning, Message = "Mirroring bans to Redis failed; retrying later")]
     public static partial void BanMirrorFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2023, Level = LogLevel.Warning, Message = "User {UserId} was banned (ban {BanId}) but the inbox notice could not be sent: {Status} {Detail}")]
+    public static partial void BanNoticeFailed(ILogger logger, long userId, long banId, string status, string detail);
 }

@@ -1,4 +1,5 @@
 import { el, replaceChildren, Disposables } from './dom';
+import { InboxBell } from './inbox';
 import { NameDirectory } from './names';
 import { Session, type CurrentUser } from './session';
 
@@ -7,6 +8,8 @@ export interface AppContext {
   readonly session: Session;
   readonly names: NameDirectory;
   readonly user: CurrentUser | null;
+  /** The signed-in user's bell (null for guests): room connections hand it their inbox messages. */
+  readonly inbox: InboxBell | null;
   navigate(path: string): void;
   /** A link that navigates inside the app (keyboard and middle-click behave as for any link). */
   link(path: string, text: string, className?: string): HTMLAnchorElement;
@@ -23,6 +26,7 @@ export interface Route {
 export class App {
   private readonly session = new Session();
   private readonly names: NameDirectory;
+  private readonly bell: InboxBell;
   private readonly header = el('header', { class: 'app-header' });
   private readonly outlet = el('main', { class: 'app-main', attrs: { id: 'main', tabindex: -1 } });
   private readonly routes: Route[];
@@ -31,6 +35,7 @@ export class App {
   constructor(root: HTMLElement, routes: Route[]) {
     this.routes = routes;
     this.names = new NameDirectory(this.session.clients, () => this.session.user !== null);
+    this.bell = new InboxBell(this.session, this.names);
     replaceChildren(
       root,
       el('a', { class: 'skip-link', attrs: { href: '#main' } }, 'Skip to content'),
@@ -60,6 +65,7 @@ export class App {
       session: this.session,
       names: this.names,
       user: this.session.user,
+      inbox: this.session.user === null ? null : this.bell,
       navigate: (path) => this.navigate(path),
       link: (path, text, className) => el('a', { class: className, attrs: { href: path } }, text),
       setTitle: (title) => {
@@ -70,6 +76,7 @@ export class App {
 
   private render(): void {
     this.renderHeader();
+    void this.bell.refresh();
     this.view.dispose();
     this.view = new Disposables();
     this.outlet.replaceChildren();
@@ -137,6 +144,7 @@ export class App {
         ...(user === null
           ? [this.context().link(`/signin?next=${encodeURIComponent(location.pathname)}`, 'Sign in', 'button small')]
           : [
+              this.bell.element,
               el('span', { class: 'account-name', attrs: { 'data-testid': 'account-name', 'data-user-id': String(user.id) } }, user.name),
               el(
                 'button',

@@ -2,6 +2,7 @@ import { createClient, type Client, type Interceptor, type Transport } from "@co
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { CommerceService } from "./gen/live/v1/commerce_pb.js";
 import { GiftService } from "./gen/live/v1/gift_pb.js";
+import { InboxService } from "./gen/live/v1/inbox_pb.js";
 import { MessageService } from "./gen/live/v1/message_pb.js";
 import { ModerationAdmin } from "./gen/live/v1/moderation_pb.js";
 import { RoomService } from "./gen/live/v1/room_pb.js";
@@ -18,6 +19,8 @@ export interface PlatformClients {
   readonly gifts: Client<typeof GiftService>;
   readonly stats: Client<typeof StatsService>;
   readonly commerce: Client<typeof CommerceService>;
+  /** Messages to the signed-in user (docs/inbox.md): ListInbox, MarkRead, whisper settings. */
+  readonly inbox: Client<typeof InboxService>;
   readonly transport: Transport;
 }
 
@@ -103,6 +106,7 @@ export function createPlatformClients(options: PlatformClientOptions = {}): Plat
     gifts: createClient(GiftService, transport),
     stats: createClient(StatsService, transport),
     commerce: createClient(CommerceService, transport),
+    inbox: createClient(InboxService, transport),
     transport,
   };
 }

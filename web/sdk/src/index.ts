@@ -17,6 +17,8 @@ export { ConnectError, Code } from "@connectrpc/connect";
 export * from "./gen/live/v1/commerce_pb.js";
 export * from "./gen/live/v1/common_pb.js";
 export * from "./gen/live/v1/gift_pb.js";
+// Not `export *`: the generated InboxMessage and InboxKind would clash with the room connection's (room/inbox.ts).
+export { InboxService, InboxKind as InboxKindNumber, type InboxMessage as StoredInboxMessage } from "./gen/live/v1/inbox_pb.js";
 export * from "./gen/live/v1/message_pb.js";
 export * from "./gen/live/v1/moderation_pb.js";
 export * from "./gen/live/v1/room_pb.js";

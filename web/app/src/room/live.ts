@@ -18,6 +18,8 @@ export function openFeed(context: AppContext, roomId: number, listener: FeedList
   connection.on('system', (m) => listener.message(m));
   connection.on('delete', ({ seq }) => listener.deleted(seq));
   connection.on('online', ({ viewers }) => listener.online(viewers));
+  // Messages to the user arrive on whatever room connection is open; the SDK acks each after this returns.
+  connection.on('inbox', (message) => context.inbox?.received(message));
   connection.on('error', (error) =>
     listener.rejected({ code: error.code, reason: error.reason, text: error.message, retryAfterMs: error.retryAfterMs }),
   );
