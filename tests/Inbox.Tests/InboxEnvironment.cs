@@ -49,6 +49,9 @@ public sealed class InboxEnvironment : IAsyncLifetime
     public StatsStore StatsStore { get; private set; } = null!;
     public string MessagesConnectionString { get; private set; } = string.Empty;
 
+    /// <summary>What every MessageService of the environment is started with (also one started as a process).</summary>
+    public IReadOnlyDictionary<string, string?> MessageServiceSettings { get; private set; } = new Dictionary<string, string?>();
+
     public InboxService.InboxServiceClient Inbox(int node = 0) => new(MessageServices[node].Channel);
 
     public async Task InitializeAsync()
@@ -74,22 +77,23 @@ public sealed class InboxEnvironment : IAsyncLifetime
             await db.Database.MigrateAsync();
         }
 
+        MessageServiceSettings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:MySql"] = messages.ConnectionString,
+            ["ConnectionStrings:Gifts"] = gifts.ConnectionString,
+            ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
+            ["Kafka:BootstrapServers"] = TestEnvironment.Kafka,
+            ["Services:RoomService"] = Stats.Rooms!.GrpcAddress.ToString(),
+            ["Services:UserService"] = Users.GrpcAddress.ToString(),
+            ["Identity:ProxySecret"] = ProxySecret,
+            ["Moderation:WordsChannel"] = "moderation:words:" + messages.Name,
+            ["Inbox:MaxPerUser"] = MaxPerUser.ToString(CultureInfo.InvariantCulture),
+            ["Inbox:WhispersPerMinute"] = WhispersPerMinute.ToString(CultureInfo.InvariantCulture),
+        };
         var nodes = new List<TestHost>();
         for (var node = 0; node < 2; node++)
         {
-            nodes.Add(await StartHostAsync(MessageServiceApp.Build, new Dictionary<string, string?>
-            {
-                ["ConnectionStrings:MySql"] = messages.ConnectionString,
-                ["ConnectionStrings:Gifts"] = gifts.ConnectionString,
-                ["ConnectionStrings:Redis"] = TestEnvironment.Redis,
-                ["Kafka:BootstrapServers"] = TestEnvironment.Kafka,
-                ["Services:RoomService"] = Stats.Rooms!.GrpcAddress.ToString(),
-                ["Services:UserService"] = Users.GrpcAddress.ToString(),
-                ["Identity:ProxySecret"] = ProxySecret,
-                ["Moderation:WordsChannel"] = "moderation:words:" + messages.Name,
-                ["Inbox:MaxPerUser"] = MaxPerUser.ToString(CultureInfo.InvariantCulture),
-                ["Inbox:WhispersPerMinute"] = WhispersPerMinute.ToString(CultureInfo.InvariantCulture),
-            }));
+            nodes.Add(await StartHostAsync(MessageServiceApp.Build, new Dictionary<string, string?>(MessageServiceSettings)));
         }
 
         MessageServices = nodes;

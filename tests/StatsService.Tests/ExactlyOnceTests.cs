@@ -68,7 +68,7 @@ public sealed class ExactlyOnceTests(StatsEnvironment env) : IClassFixture<Stats
         first.Logs.AssertNoErrors();
 
         // 2. A kill mid-stream: effects of the last batch may be applied without their offsets committed.
-        var process = StatsProcess.Start(env.StatsSettings(store));
+        var process = ServiceProcess.Start("StatsService", "Live.StatsService", env.StatsSettings(store));
         var before = await TotalAppliedAsync(store);
         await WaitForProgressAsync(store, atLeast: before + 1_000);
         await process.KillAsync();

@@ -14,7 +14,7 @@ public sealed class ModerationNotices(InboxStore store, InboxMetrics metrics)
     /// <param name="until">When the timeout ends: the first call's end for a retry (<see cref="EndOfTimeout"/>).</param>
     public async Task TimedOutAsync(long roomId, long userId, int durationSeconds, string reason, DateTimeOffset until, CancellationToken ct)
     {
-        var content = $"You were timed out in room {roomId} for {Describe(durationSeconds)}."
+        var content = $"You were timed out in room {roomId} for {InboxDurations.Describe(durationSeconds)}."
             + (string.IsNullOrWhiteSpace(reason) ? string.Empty : $" Reason: {reason.Trim()}");
         var draft = new InboxDraft(InboxKind.Moderation, 0, string.Empty, content, roomId, durationSeconds, $"timeout:{roomId}:{userId}:{until.ToUnixTimeMilliseconds()}");
         var result = await store.SendAsync([userId], draft, requireAcceptsWhispers: false, ct);
@@ -28,15 +28,4 @@ public sealed class ModerationNotices(InboxStore store, InboxMetrics metrics)
     /// </summary>
     public static DateTimeOffset EndOfTimeout(DateTimeOffset? before, DateTimeOffset after) =>
         before is { } earlier && (after - earlier).Duration() <= RetryWindow ? earlier : after;
-
-    /// <summary>"10 minutes", "2 hours", "1 day"; seconds when no larger unit divides the duration.</summary>
-    public static string Describe(int seconds) => seconds switch
-    {
-        _ when seconds % 86_400 == 0 => Plural(seconds / 86_400, "day"),
-        _ when seconds % 3_600 == 0 => Plural(seconds / 3_600, "hour"),
-        _ when seconds % 60 == 0 => Plural(seconds / 60, "minute"),
-        _ => Plural(seconds, "second"),
-    };
-
-    private static string Plural(int count, string unit) => count == 1 ? $"1 {unit}" : $"{count} {unit}s";
 }

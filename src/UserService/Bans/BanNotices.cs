@@ -18,7 +18,7 @@ public sealed class BanNotices(InboxService.InboxServiceClient inbox, ILogger<Ba
         {
             UserId = userId,
             Kind = InboxKind.Moderation,
-            Content = (durationSeconds == 0 ? "You were banned from the platform." : $"You were banned from the platform for {Describe(durationSeconds)}.")
+            Content = (durationSeconds == 0 ? "You were banned from the platform." : $"You were banned from the platform for {InboxDurations.Describe(durationSeconds)}.")
                 + $" Reason: {reason}",
             DurationSeconds = durationSeconds,
             IdempotencyKey = $"ban:{banId}",
@@ -41,15 +41,4 @@ public sealed class BanNotices(InboxService.InboxServiceClient inbox, ILogger<Ba
             }
         }
     }
-
-    /// <summary>"7 days", "2 hours", "30 minutes"; seconds when no larger unit divides the duration.</summary>
-    private static string Describe(long seconds) => seconds switch
-    {
-        _ when seconds % 86_400 == 0 => Plural(seconds / 86_400, "day"),
-        _ when seconds % 3_600 == 0 => Plural(seconds / 3_600, "hour"),
-        _ when seconds % 60 == 0 => Plural(seconds / 60, "minute"),
-        _ => Plural(seconds, "second"),
-    };
-
-    private static string Plural(long count, string unit) => count == 1 ? $"1 {unit}" : $"{count} {unit}s";
 }

@@ -1,0 +1,99 @@
+using System.Diagnostics;
+
+namespace Live.Testing;
+
+/// <summary>
+/// A service as a process of its own (its built assembly under src/), so a test can kill it outright (SIGKILL) —
+/// between one durable step and the next — which an in-process host cannot simulate.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process process;
+
+    private ServiceProcess(Process process, Uri grpcAddress, Uri httpAddress)
+    {
+        this.process = process;
+        GrpcAddress = grpcAddress;
+        HttpAddress = httpAddress;
+    }
+
+    public Uri GrpcAddress { get; }
+    public Uri HttpAddress { get; }
+
+    /// <param name="project">The folder under src/ (e.g. "StatsService").</param>
+    /// <param name="assembly">Its assembly's name (e.g. "Live.StatsService").</param>
+    public static ServiceProcess Start(string project, string assembly, IReadOnlyDictionary<string, string?> settings)
+    {
+        // tests/<Tests>/bin/<Configuration>/net10.0 → src/<project>/bin/<Configuration>/net10.0
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = testBin.Parent!.Name;
+        var root = testBin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+        var dll = Path.Combine(root, "src", project, "bin", configuration, "net10.0", assembly + ".dll");
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(dll);
+        foreach (var (key, value) in settings)
+        {
+            info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
+        var grpc = new Uri($"http://127.0.0.1:{TestEnvironment.FreeTcpPort()}");
+        var http = new Uri($"http://127.0.0.1:{TestEnvironment.FreeTcpPort()}");
+        info.Environment["Kestrel__Endpoints__Grpc__Url"] = grpc.ToString();
+        info.Environment["Kestrel__Endpoints__Http__Url"] = http.ToString();
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + dll);
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return new ServiceProcess(process, grpc, http);
+    }
+
+    /// <summary>Waits until /health/ready answers 200 (the process bound its ports and reached its dependencies).</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"the service process exited with {process.ExitCode} while starting");
+            }
+
+            try
+            {
+                if ((await http.GetAsync("/health/ready")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the service process was not ready within {timeout.TotalSeconds:F0} s");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, nothing flushed.</summary>
+    public async Task KillAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        process.Dispose();
+    }
+}
