@@ -26,8 +26,9 @@ public class ModerationFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        Node.Logs.AssertNoErrors();
         await Node.DisposeAsync();
         await Database.DisposeAsync();
-        Node.Logs.AssertNoErrors();
+        Node.AssertNoErrorsAfterStop();
     }
 }

@@ -30,11 +30,13 @@ public sealed class WordReloadTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        first.Logs.AssertNoErrors();
+        second.Logs.AssertNoErrors();
         await first.DisposeAsync();
         await second.DisposeAsync();
         await database.DisposeAsync();
-        first.Logs.AssertNoErrors();
-        second.Logs.AssertNoErrors();
+        first.AssertNoErrorsAfterStop();
+        second.AssertNoErrorsAfterStop();
     }
 
     [Fact]
