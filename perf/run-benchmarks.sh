@@ -12,8 +12,10 @@
 # Every run is bounded (BENCH_WARMUP + BENCH_DURATION seconds of load after the viewers connect).
 #
 # Settings (environment): BENCH_WARMUP (5), BENCH_DURATION (20), BENCH_SWEEP_EDGE (viewers at 2,000 msg/s),
-# BENCH_SWEEP_SIGNALR, BENCH_RESULTS (perf/results); for compare: BENCH_BEFORE and BENCH_AFTER (git revisions of
-# the Edge; AFTER defaults to HEAD), BENCH_ROUNDS (3), BENCH_COMPARE_VIEWERS (500).
+# BENCH_SWEEP_SIGNALR, BENCH_RESULTS (perf/results), BENCH_RATE (2000 msg/s into the room), BENCH_SENDERS (LoadGen's
+# default: min(viewers, 400)); for compare: BENCH_BEFORE and BENCH_AFTER (git revisions of the Edge; AFTER defaults
+# to HEAD), BENCH_ROUNDS (3), BENCH_COMPARE_VIEWERS (500). A big, quiet room, before and after an Edge change:
+#   BENCH_COMPARE_VIEWERS=8000 BENCH_RATE=10 BENCH_SENDERS=10 BENCH_BEFORE=<rev> perf/run-benchmarks.sh compare
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,7 +27,8 @@ WARMUP="${BENCH_WARMUP:-5}"
 DURATION="${BENCH_DURATION:-20}"
 SWEEP_EDGE="${BENCH_SWEEP_EDGE:-250 500 625 750 1000 1500 2000}"
 SWEEP_SIGNALR="${BENCH_SWEEP_SIGNALR:-25 50 75 100 150 200 300 500}"
-RATE=2000
+RATE="${BENCH_RATE:-2000}"
+SENDERS=(${BENCH_SENDERS:+--senders "$BENCH_SENDERS"})
 MS_GRPC=5113 MS_HTTP=5213 EDGE_HTTP=5115 SIGNALR_HTTP=5116 BEFORE_EDGE_HTTP=5117
 ROOM_SERVICE=http://127.0.0.1:5101
 
@@ -70,6 +73,7 @@ check_prerequisites() {
   local limit
   limit="$(ulimit -n)"
   ((limit >= 5000)) || fail "ulimit -n is $limit; 2,000 viewers need at least 5,000 open files"
+  ((limit >= ${BENCH_COMPARE_VIEWERS:-0} + 1000)) || fail "ulimit -n is $limit; ${BENCH_COMPARE_VIEWERS} viewers need at least $((BENCH_COMPARE_VIEWERS + 1000)) open files"
 }
 
 build() {
@@ -150,7 +154,7 @@ load() {
   step "$name: $target, $viewers viewers, $RATE msg/s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   dotnet "$BUILD/bin/LoadGen/release/Live.LoadGen.dll" --target "$target" \
     --edge "ws://127.0.0.1:${LOAD_EDGE_HTTP:-$EDGE_HTTP}" --signalr http://127.0.0.1:$SIGNALR_HTTP/hub --room-service $ROOM_SERVICE \
-    --proxy-secret-file "$LOCAL/proxy-secret" --viewers "$viewers" --rate "$RATE" \
+    --proxy-secret-file "$LOCAL/proxy-secret" --viewers "$viewers" --rate "$RATE" "${SENDERS[@]}" \
     --warmup "$WARMUP" --duration "$DURATION" "${servers[@]}" --label "$name" --out "$RESULTS/$name.json" "$@" \
     >"$LOGS/$name.log" 2>&1 || { tail -n 20 "$LOGS/$name.log"; fail "$name failed (log: $LOGS/$name.log)"; }
   sed -n '/^'"$name"' (/,$p' "$LOGS/$name.log"

@@ -90,6 +90,27 @@ public sealed class EdgeOptions
     [Range(1, 100_000)]
     public int MaxReplayMessages { get; set; } = 1_000;
 
+    /// <summary>
+    /// Writer shards per room (0: one per core). A room's connections are spread over them; in a room of at least
+    /// <see cref="ParallelFanoutMinConnections"/> they write a frame to their connections side by side.
+    /// </summary>
+    [Range(0, 256)]
+    public int FanoutWriters { get; set; }
+
+    /// <summary>
+    /// Below this many connections a room's frames are written by the thread that delivers them (no hand-off
+    /// costs more than writing to a few hundred sockets); from it on, by every writer shard at once.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int ParallelFanoutMinConnections { get; set; } = 512;
+
+    /// <summary>
+    /// Frames a writer shard holds before it has handed them to its connections; at the bound the relay stream
+    /// delivering to the room waits for it (backpressure up to MessageService, whose queue per stream is bounded).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int FanoutQueueFrames { get; set; } = 64;
+
     /// <summary>Live batches held for a connection while its replay runs; more closes it with 4008.</summary>
     [Range(16, 1_000_000)]
     public int MaxPendingLiveFrames { get; set; } = 4_096;

@@ -24,6 +24,7 @@ public sealed class RealtimeFixture : IAsyncLifetime
     public const int MaxFramesPerSecond = 200;
     public const int MaxInvalidFrames = 8;
     public const int HistoryLength = 50;
+    public const int ParallelFanoutMinConnections = 4;
 
     /// <summary>Longer than the defaults, so that a test's quick sends fall into one interval on a loaded machine.</summary>
     public const int GiftFlushIntervalMs = 1_500;
@@ -66,6 +67,9 @@ public sealed class RealtimeFixture : IAsyncLifetime
                 ["Edge:MaxFramesPerSecond"] = MaxFramesPerSecond.ToString(CultureInfo.InvariantCulture),
                 ["Edge:MaxInvalidFrames"] = MaxInvalidFrames.ToString(CultureInfo.InvariantCulture),
                 ["Edge:OnlineCountIntervalMs"] = "300",
+                // Rooms of a few viewers already take the parallel fan-out path here, over three writer shards.
+                ["Edge:ParallelFanoutMinConnections"] = ParallelFanoutMinConnections.ToString(CultureInfo.InvariantCulture),
+                ["Edge:FanoutWriters"] = "3",
             })
             .StartAsync();
         RoomClient = new RoomServiceClient(Rooms.Channel);

@@ -65,6 +65,12 @@ public sealed class EdgeConnection
     /// </summary>
     public StreamPosition? Joined { get; set; }
 
+    /// <summary>The writer shard of its room that delivers to it (<see cref="Rooms.LocalRoom"/>), chosen at join.</summary>
+    internal int RoomShardIndex { get; set; }
+
+    /// <summary>Its place in that shard's list; only the shard's writer reads or moves it.</summary>
+    internal int RoomSlot { get; set; }
+
     /// <summary>Where acks of user messages go (docs/inbox.md); null for guests, who get none.</summary>
     public IUserAcks? UserAcks { get; set; }
 

@@ -5,24 +5,40 @@ using Live.V1;
 namespace Live.Edge.Rooms;
 
 /// <summary>
-/// A room as this Edge sees it: its local connections (a copy-on-write array, so fan-out iterates without a
-/// lock), whether its relay subscription is confirmed, the room's current epoch and the last seq delivered
-/// here in it.
+/// A room as this Edge sees it: its local connections, spread over writer shards (<see cref="RoomShard"/>), whether
+/// its relay subscription is confirmed, the room's current epoch and the last seq delivered here in it. A room of
+/// fewer than <see cref="EdgeOptions.ParallelFanoutMinConnections"/> connections is written by the thread that
+/// delivers its frames; a bigger one by that thread and thread-pool workers side by side, one per shard, so
+/// a frame reaches a large audience in a fraction of the time one thread needs.
 /// </summary>
-public sealed class LocalRoom(long roomId)
+public sealed class LocalRoom
 {
     private readonly Lock gate = new();
     private readonly Dictionary<long, int> connectionsPerUser = [];
-    private EdgeConnection[] connections = [];
+    private readonly RoomShard[] shards;
+    private readonly int parallelFrom;
     private TaskCompletionSource<StreamPosition> subscribed = NewSubscription();
+    private int connectionCount;
     private long lastDeliveredSeq;
     private long epoch;
     private long onlineCount = -1;
     private int signedInUsers;
 
-    public long RoomId { get; } = roomId;
+    public LocalRoom(long roomId, int writers, int parallelFanoutMinConnections, int maxQueuedFramesPerWriter, ILogger logger)
+    {
+        RoomId = roomId;
+        shards = new RoomShard[writers];
+        for (var i = 0; i < shards.Length; i++)
+        {
+            shards[i] = new RoomShard(roomId, maxQueuedFramesPerWriter, logger);
+        }
 
-    public EdgeConnection[] Connections => Volatile.Read(ref connections);
+        parallelFrom = parallelFanoutMinConnections;
+    }
+
+    public long RoomId { get; }
+
+    public int ConnectionCount => Volatile.Read(ref connectionCount);
 
     public long LastDeliveredSeq => Volatile.Read(ref lastDeliveredSeq);
 
@@ -87,29 +103,44 @@ public sealed class LocalRoom(long roomId)
     /// <returns>Whether this is the first connection of the room, and the first of this user in it.</returns>
     public (bool FirstConnection, bool FirstOfUser) Add(EdgeConnection connection)
     {
+        RoomShard shard;
+        bool first, firstOfUser;
         lock (gate)
         {
+            // Under the lock that orders frames into the shards: the position and the first frame the connection
+            // gets from its shard are the same point in the room's stream.
             connection.Joined = subscribed.Task.IsCompletedSuccessfully ? new StreamPosition(lastDeliveredSeq, epoch) : null;
-            connections = [.. connections, connection];
+            connection.RoomShardIndex = SmallestShard();
+            shard = shards[connection.RoomShardIndex];
+            shard.PostJoin(connection);
+            first = ++connectionCount == 1;
             var ofUser = connectionsPerUser.GetValueOrDefault(connection.Identity.UserId) + 1;
             connectionsPerUser[connection.Identity.UserId] = ofUser;
-            if (ofUser == 1 && !connection.Identity.IsGuest)
+            firstOfUser = ofUser == 1;
+            if (firstOfUser && !connection.Identity.IsGuest)
             {
                 signedInUsers++;
             }
-
-            return (connections.Length == 1, ofUser == 1);
         }
+
+        // Not on this thread: it may hold the registry's lock, and the shard's queue may hold frames to write.
+        shard.Run(here: false);
+        return (first, firstOfUser);
     }
 
     /// <returns>Whether the room has no connection left, and whether this was the user's last one here.</returns>
     public (bool Empty, bool LastOfUser) Remove(EdgeConnection connection)
     {
+        RoomShard shard;
+        bool empty, lastOfUser;
         lock (gate)
         {
-            connections = Array.FindAll(connections, c => c != connection);
+            shard = shards[connection.RoomShardIndex];
+            shard.PostLeave(connection);
+            empty = --connectionCount == 0;
             var ofUser = connectionsPerUser.GetValueOrDefault(connection.Identity.UserId) - 1;
-            if (ofUser <= 0)
+            lastOfUser = ofUser <= 0;
+            if (lastOfUser)
             {
                 if (connectionsPerUser.Remove(connection.Identity.UserId) && !connection.Identity.IsGuest)
                 {
@@ -120,9 +151,10 @@ public sealed class LocalRoom(long roomId)
             {
                 connectionsPerUser[connection.Identity.UserId] = ofUser;
             }
-
-            return (connections.Length == 0, ofUser <= 0);
         }
+
+        shard.Run(here: false);
+        return (empty, lastOfUser);
     }
 
     /// <summary>The relay confirmed the subscription: live traffic is complete from <paramref name="latestSeq"/> + 1 in <paramref name="streamEpoch"/>.</summary>
@@ -171,10 +203,15 @@ public sealed class LocalRoom(long roomId)
             }
         }
 
-        foreach (var connection in Connections)
+        lock (gate)
         {
-            connection.RequestClose(CloseCodes.GoingAway, "lost the message stream; reconnect with last_seq");
+            foreach (var shard in shards)
+            {
+                shard.PostGoingAway();
+            }
         }
+
+        RunShards();
     }
 
     /// <summary>One batch from the relay, written (the same object, the same bytes) to every local connection.</summary>
@@ -184,32 +221,67 @@ public sealed class LocalRoom(long roomId)
 
     public void Deliver(OutgoingFrame frame)
     {
-        foreach (var connection in Connections)
+        foreach (var shard in shards)
         {
-            connection.Deliver(frame);
+            shard.WaitForRoom();
         }
 
-        if (frame.IsBatch && frame.LastSeq > LastDeliveredSeq)
+        lock (gate)
         {
-            Volatile.Write(ref lastDeliveredSeq, frame.LastSeq);
+            foreach (var shard in shards)
+            {
+                // An empty shard gets nothing: a connection joining it later starts after this frame anyway.
+                if (shard.Size > 0)
+                {
+                    shard.PostFrame(frame);
+                }
+            }
+
+            if (frame.IsBatch && frame.LastSeq > lastDeliveredSeq)
+            {
+                Volatile.Write(ref lastDeliveredSeq, frame.LastSeq);
+            }
         }
+
+        RunShards();
     }
 
     /// <summary>Sends the current viewer count to every connection (dropped for slow readers like danmaku).</summary>
     public void PushOnlineCount()
     {
         var count = OnlineCount;
-        if (count < 0 || Connections.Length == 0)
+        if (count < 0 || ConnectionCount == 0)
         {
             return;
         }
 
-        var frame = new OutgoingFrame(FrameWriter.EncodeControl(FrameType.OnlineCount, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RoomId, count),
-            default, 0, 0, isBatch: false, hasPriority: false);
-        foreach (var connection in Connections)
+        Deliver(new OutgoingFrame(FrameWriter.EncodeControl(FrameType.OnlineCount, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), RoomId, count),
+            default, 0, 0, isBatch: false, hasPriority: false));
+    }
+
+    /// <summary>The first shard on this thread; the others here too for a small room, else on workers.</summary>
+    private void RunShards()
+    {
+        var parallel = ConnectionCount >= parallelFrom;
+        for (var i = 0; i < shards.Length; i++)
         {
-            connection.Deliver(frame);
+            shards[i].Run(here: i == 0 || !parallel);
         }
+    }
+
+    /// <summary>Called under <see cref="gate"/>.</summary>
+    private int SmallestShard()
+    {
+        var smallest = 0;
+        for (var i = 1; i < shards.Length; i++)
+        {
+            if (shards[i].Size < shards[smallest].Size)
+            {
+                smallest = i;
+            }
+        }
+
+        return smallest;
     }
 
     private static TaskCompletionSource<StreamPosition> NewSubscription() => new(TaskCreationOptions.RunContinuationsAsynchronously);

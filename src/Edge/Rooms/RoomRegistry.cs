@@ -1,11 +1,15 @@
 using System.Collections.Concurrent;
 using Live.Edge.Connections;
+using Microsoft.Extensions.Options;
 
 namespace Live.Edge.Rooms;
 
 /// <summary>The rooms and connections of this Edge process.</summary>
-public sealed class RoomRegistry
+public sealed class RoomRegistry(IOptions<EdgeOptions> options, ILogger<RoomRegistry> logger)
 {
+    private readonly int writers = options.Value.FanoutWriters > 0 ? options.Value.FanoutWriters : Environment.ProcessorCount;
+    private readonly int parallelFanoutMinConnections = options.Value.ParallelFanoutMinConnections;
+    private readonly int maxQueuedFramesPerWriter = options.Value.FanoutQueueFrames;
     private readonly ConcurrentDictionary<long, LocalRoom> rooms = new();
     private readonly ConcurrentDictionary<long, EdgeConnection> connections = new();
     private readonly Lock membership = new();
@@ -23,7 +27,7 @@ public sealed class RoomRegistry
         connections[connection.Id] = connection;
         lock (membership)
         {
-            var room = rooms.GetOrAdd(connection.RoomId, id => new LocalRoom(id));
+            var room = rooms.GetOrAdd(connection.RoomId, id => new LocalRoom(id, writers, parallelFanoutMinConnections, maxQueuedFramesPerWriter, logger));
             var (first, firstOfUser) = room.Add(connection);
             return (room, first, firstOfUser);
         }

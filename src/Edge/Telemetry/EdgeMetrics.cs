@@ -41,7 +41,7 @@ public sealed class EdgeMetrics : IDisposable
         floodersDisconnected = meter.CreateCounter<long>("live.edge.flooders.disconnected", description: "Connections closed (4030) because moderation named the sender a repeat flooder.");
         connectionsRefused = meter.CreateCounter<long>("live.edge.connections.refused", description: "Upgrades refused (503) because the process was at Edge:MaxConnections.");
         deliveryLatency = meter.CreateHistogram<double>("live.edge.delivery.latency", unit: "ms",
-            description: "From MessageService accepting a batch's oldest message to the batch being queued to every local connection of its room.");
+            description: "From MessageService accepting a batch's oldest message to the batch being handed to its room's writers here (in a room below Edge:ParallelFanoutMinConnections, queued to every local connection).");
         meter.CreateObservableGauge("live.edge.connections", () => Volatile.Read(ref connections), description: "Open WebSocket connections.");
         meter.CreateObservableGauge("live.edge.rooms", () => Volatile.Read(ref subscribedRooms),
             description: "Rooms this Edge subscribes on its relay streams (rooms with at least one local connection).");

@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3040, Level = LogLevel.Error, Message = "Sweeping connection {ConnectionId} failed; the other connections are swept as usual")]
     public static partial void SweepFailed(ILogger logger, long connectionId, Exception exception);
 
+    [LoggerMessage(EventId = 3041, Level = LogLevel.Error, Message = "Handing a frame of room {RoomId} to connection {ConnectionId} failed; that connection is closed, the others get it as usual")]
+    public static partial void FanoutFailed(ILogger logger, long roomId, long connectionId, Exception exception);
+
     [LoggerMessage(EventId = 3050, Level = LogLevel.Warning, Message = "MarkRead of user {UserId} up to {Seq} failed: {Reason}")]
     public static partial void MarkReadFailed(ILogger logger, long userId, long seq, string reason);
 
