@@ -92,10 +92,12 @@ public sealed class EdgeOptions
 
     /// <summary>
     /// Writer shards per room (0: one per core). A room's connections are spread over them; in a room of at least
-    /// <see cref="ParallelFanoutMinConnections"/> they write a frame to their connections side by side.
+    /// <see cref="ParallelFanoutMinConnections"/> they write a frame to their connections side by side. One by
+    /// default: with the clients' load on the same two cores, writing side by side measured slower, not faster
+    /// (docs/benchmarks.md, "Big rooms"); it is for an Edge whose cores are its own.
     /// </summary>
     [Range(0, 256)]
-    public int FanoutWriters { get; set; }
+    public int FanoutWriters { get; set; } = 1;
 
     /// <summary>
     /// Below this many connections a room's frames are written by the thread that delivers them (no hand-off

@@ -80,6 +80,7 @@ public static class LoadRun
         var reported = 0;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(options.ConnectTimeoutSeconds));
+        var started = Stopwatch.GetTimestamp();
         using var progress = new Timer(_ => log.WriteLine($"connecting: {Volatile.Read(ref done)}/{options.Viewers}"), null,
             TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         try
@@ -110,7 +111,8 @@ public static class LoadRun
         }
 
         var viewers = connected.Where(v => v is not null).Select(v => v!).ToList();
-        log.WriteLine($"connected {viewers.Count}/{options.Viewers} viewers");
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        log.WriteLine(FormattableString.Invariant($"connected {viewers.Count}/{options.Viewers} viewers in {seconds:F1} s ({viewers.Count / seconds:N0}/s)"));
         return viewers;
     }
 

@@ -6,10 +6,10 @@ namespace Live.Edge.Rooms;
 
 /// <summary>
 /// A room as this Edge sees it: its local connections, spread over writer shards (<see cref="RoomShard"/>), whether
-/// its relay subscription is confirmed, the room's current epoch and the last seq delivered here in it. A room of
-/// fewer than <see cref="EdgeOptions.ParallelFanoutMinConnections"/> connections is written by the thread that
-/// delivers its frames; a bigger one by that thread and thread-pool workers side by side, one per shard, so
-/// a frame reaches a large audience in a fraction of the time one thread needs.
+/// its relay subscription is confirmed, the room's current epoch and the last seq delivered here in it. The thread
+/// that delivers a frame writes it to the room's connections; with several writers (Edge:FanoutWriters) a room of
+/// at least <see cref="EdgeOptions.ParallelFanoutMinConnections"/> connections is written by that thread and
+/// thread-pool workers side by side, one per shard.
 /// </summary>
 public sealed class LocalRoom
 {
