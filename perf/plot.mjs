@@ -16,7 +16,7 @@ if (runs.length === 0) {
   process.exit(1);
 }
 
-const colors = { edge: '#1f77b4', signalr: '#d62728', offered: '#999999' };
+const colors = { edge: '#1f77b4', raw: '#ff7f0e', signalr: '#d62728', offered: '#999999' };
 const fmt = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(n >= 1e7 ? 0 : 1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(n >= 1e4 ? 0 : 1)}k` : `${+n.toFixed(1)}`);
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
@@ -79,21 +79,24 @@ function chart({ title, xLabel, yLabel, series, logX = false, logY = false, refe
   return svg + '</svg>';
 }
 
+// The raw reference (perf/RawFanout) speaks the room protocol, so LoadGen records it as an Edge; its labels say which.
+const isRaw = (r) => /(^|-)raw-/.test(r.label);
 const byTarget = (target, prefix) =>
   runs.filter((r) => r.target === target && r.label.startsWith(prefix)).sort((a, b) => a.load.viewers - b.load.viewers);
 const point = (r, y) => ({ x: r.load.viewers, y, hollow: !r.summary.sustained, note: `${r.label}: ${r.summary.verdict}` });
 
-const sweeps = { edge: byTarget('edge', 'sweep-'), signalr: byTarget('signalr', 'sweep-') };
+const sweeps = { edge: byTarget('edge', 'sweep-edge-'), raw: byTarget('edge', 'sweep-raw-'), signalr: byTarget('signalr', 'sweep-') };
 const charts = [];
-if (sweeps.edge.length + sweeps.signalr.length > 0) {
-  const rate = (sweeps.edge[0] ?? sweeps.signalr[0]).load.ratePerSecond;
+if (sweeps.edge.length + sweeps.raw.length + sweeps.signalr.length > 0) {
+  const rate = (sweeps.edge[0] ?? sweeps.raw[0] ?? sweeps.signalr[0]).load.ratePerSecond;
   charts.push(chart({
     title: `Deliveries/s, one room, ${fmt(rate)} msg/s (hollow: not sustained)`,
     xLabel: 'viewers', yLabel: 'messages delivered per second', logX: true, logY: true,
     series: [
       { name: 'Edge', color: colors.edge, points: sweeps.edge.map((r) => point(r, r.summary.deliveriesPerSecond)) },
+      { name: 'raw Kestrel reference', color: colors.raw, points: sweeps.raw.map((r) => point(r, r.summary.deliveriesPerSecond)) },
       { name: 'SignalR baseline', color: colors.signalr, points: sweeps.signalr.map((r) => point(r, r.summary.deliveriesPerSecond)) },
-      { name: 'offered', color: colors.offered, dashed: true, points: [...sweeps.edge, ...sweeps.signalr].map((r) => ({ x: r.load.viewers, y: r.load.viewers * r.load.ratePerSecond })) },
+      { name: 'offered', color: colors.offered, dashed: true, points: [...sweeps.edge, ...sweeps.raw, ...sweeps.signalr].map((r) => ({ x: r.load.viewers, y: r.load.viewers * r.load.ratePerSecond })) },
     ],
   }));
   charts.push(chart({
@@ -101,6 +104,7 @@ if (sweeps.edge.length + sweeps.signalr.length > 0) {
     xLabel: 'viewers', yLabel: 'ms', logX: true, logY: true, reference: { y: 100, label: 'budget 100 ms' },
     series: [
       { name: 'Edge', color: colors.edge, points: sweeps.edge.map((r) => point(r, Math.max(r.summary.deliveryLatencyMs.p99, 0.1))) },
+      { name: 'raw Kestrel reference', color: colors.raw, points: sweeps.raw.map((r) => point(r, Math.max(r.summary.deliveryLatencyMs.p99, 0.1))) },
       { name: 'SignalR baseline', color: colors.signalr, points: sweeps.signalr.map((r) => point(r, Math.max(r.summary.deliveryLatencyMs.p99, 0.1))) },
     ],
   }));
@@ -118,7 +122,7 @@ for (const viewers of [500, 2000]) {
 }
 
 const measured = runs.filter((r) => !r.label.startsWith('compare-'));
-const best = (target) => measured.filter((r) => r.target === target && r.summary.sustained)
+const best = (target) => measured.filter((r) => r.target === target && !isRaw(r) && r.summary.sustained)
   .sort((a, b) => b.summary.deliveriesPerSecond - a.summary.deliveriesPerSecond)[0];
 const bestEdge = best('edge'), bestSignalR = best('signalr');
 const cores = (r) => [r.summary.client, ...r.summary.servers].map((p) => `${p.name} ${p.cpuCores.toFixed(2)}`).join(', ');
@@ -157,11 +161,11 @@ console.log(`wrote ${htmlPath}`);
 const n = (x) => Math.round(x).toLocaleString('en');
 const cpu = (r, name) => (name === 'loadgen' ? r.summary.client : r.summary.servers.find((p) => p.name === name))?.cpuCores?.toFixed(2) ?? '–';
 const md = [
-  '| run | viewers | msg/s sent | deliveries/s | of offered | frames/s | p50 ms | p99 ms | p99.9 ms | lost | CPU cores: loadgen / edge or signalr / message-service / redis | load avg (1 min) | sustained |',
+  '| run | viewers | msg/s sent | deliveries/s | of offered | frames/s | p50 ms | p99 ms | p99.9 ms | lost | CPU cores: loadgen / edge, raw or signalr / message-service / redis | load avg (1 min) | sustained |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |',
   ...[...measured].sort((a, b) => a.label.localeCompare(b.label, 'en', { numeric: true })).map((r) => {
     const s = r.summary, l = s.deliveryLatencyMs;
-    const server = r.target === 'edge' ? `${cpu(r, 'edge')} / ${cpu(r, 'message-service')}` : `${cpu(r, 'signalr')} / –`;
+    const server = isRaw(r) ? `${cpu(r, 'raw')} / –` : r.target === 'edge' ? `${cpu(r, 'edge')} / ${cpu(r, 'message-service')}` : `${cpu(r, 'signalr')} / –`;
     return `| ${r.label} | ${r.load.viewers} | ${n(s.sentPerSecond)} | ${n(s.deliveriesPerSecond)} | ${(s.deliveryRatio * 100).toFixed(1)} % | ${n(s.framesPerSecond)} | ${l.p50} | ${l.p99} | ${l.p999} | ${s.lost} | ${cpu(r, 'loadgen')} / ${server} / ${cpu(r, 'redis')} | ${r.loadAverageBefore[0]} → ${r.loadAverageAfter[0]} | ${s.sustained ? 'yes' : 'no: ' + s.verdict} |`;
   }),
 ];

@@ -9,6 +9,7 @@
 #   MessageService  127.0.0.1:5113 (gRPC) / 5213 (HTTP)   hot-room sampling off (see below)
 #   Edge            127.0.0.1:5115
 #   SignalR         127.0.0.1:5116 (perf/SignalRBaseline)
+#   raw reference   127.0.0.1:5118 (perf/RawFanout: plain Kestrel WebSockets, one batch per window to every socket)
 # Every run is bounded (BENCH_WARMUP + BENCH_DURATION seconds of load after the viewers connect).
 #
 # Settings (environment): BENCH_WARMUP (5), BENCH_DURATION (20), BENCH_SWEEP_EDGE (viewers at 2,000 msg/s),
@@ -29,7 +30,7 @@ SWEEP_EDGE="${BENCH_SWEEP_EDGE:-250 500 625 750 1000 1500 2000}"
 SWEEP_SIGNALR="${BENCH_SWEEP_SIGNALR:-25 50 75 100 150 200 300 500}"
 RATE="${BENCH_RATE:-2000}"
 SENDERS=(${BENCH_SENDERS:+--senders "$BENCH_SENDERS"})
-MS_GRPC=5113 MS_HTTP=5213 EDGE_HTTP=5115 SIGNALR_HTTP=5116 BEFORE_EDGE_HTTP=5117
+MS_GRPC=5113 MS_HTTP=5213 EDGE_HTTP=5115 SIGNALR_HTTP=5116 BEFORE_EDGE_HTTP=5117 RAW_HTTP=5118
 ROOM_SERVICE=http://127.0.0.1:5101
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -67,7 +68,7 @@ check_prerequisites() {
   curl -fsS http://127.0.0.1:5201/health/ready >/dev/null || fail "RoomService is not ready on 127.0.0.1:5101 (./platform up --detach)"
   redis-cli -p 16379 ping >/dev/null || fail "Redis is not answering on 127.0.0.1:16379 (./platform up --detach)"
   local port
-  for port in $MS_GRPC $MS_HTTP $EDGE_HTTP $SIGNALR_HTTP $BEFORE_EDGE_HTTP; do
+  for port in $MS_GRPC $MS_HTTP $EDGE_HTTP $SIGNALR_HTTP $BEFORE_EDGE_HTTP $RAW_HTTP; do
     port_free "$port" || fail "port $port is in use; stop what holds it"
   done
   local limit
@@ -77,10 +78,10 @@ check_prerequisites() {
 }
 
 build() {
-  step "Building Release into perf/.build (Edge, MessageService, LoadGen, SignalR baseline)"
+  step "Building Release into perf/.build (Edge, MessageService, LoadGen, SignalR baseline, raw reference)"
   mkdir -p "$LOGS"
   local project
-  for project in src/Edge/Edge.csproj src/MessageService/MessageService.csproj tools/LoadGen/LoadGen.csproj perf/SignalRBaseline/SignalRBaseline.csproj; do
+  for project in src/Edge/Edge.csproj src/MessageService/MessageService.csproj tools/LoadGen/LoadGen.csproj perf/SignalRBaseline/SignalRBaseline.csproj perf/RawFanout/RawFanout.csproj; do
     dotnet build "$ROOT/$project" -c Release --artifacts-path "$BUILD" -nologo -clp:ErrorsOnly >>"$LOGS/build.log" 2>&1 ||
       fail "building $project failed (log: $LOGS/build.log)"
   done
@@ -139,21 +140,26 @@ start_servers() {
   start signalr "$BUILD/bin/SignalRBaseline/release/Live.SignalRBaseline.dll" Kestrel__Endpoints__Http__Url=http://127.0.0.1:$SIGNALR_HTTP
   SIGNALR_PID=$!
   wait_ready signalr http://127.0.0.1:$SIGNALR_HTTP/health $SIGNALR_PID
+  step "Starting the raw reference ($RAW_HTTP)"
+  start raw "$BUILD/bin/RawFanout/release/Live.RawFanout.dll" ASPNETCORE_URLS=http://127.0.0.1:$RAW_HTTP
+  RAW_PID=$!
+  wait_ready raw http://127.0.0.1:$RAW_HTTP/health $RAW_PID
 }
 
 # name target viewers [extra LoadGen options...]; prints the verdict line, leaves results/<name>.json
 load() {
   local name="$1" target="$2" viewers="$3"
   shift 3
-  local servers=(--server "redis=$REDIS_PID")
-  if [[ "$target" == edge ]]; then
-    servers+=(--server "edge=${LOAD_EDGE_PID:-$EDGE_PID}" --server "message-service=$MS_PID")
-  else
-    servers+=(--server "signalr=$SIGNALR_PID")
-  fi
-  step "$name: $target, $viewers viewers, $RATE msg/s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  local servers=(--server "redis=$REDIS_PID") edge="ws://127.0.0.1:${LOAD_EDGE_HTTP:-$EDGE_HTTP}" kind="$target"
+  case "$target" in
+    edge) servers+=(--server "edge=${LOAD_EDGE_PID:-$EDGE_PID}" --server "message-service=$MS_PID") ;;
+    # The reference speaks the room protocol, so LoadGen drives it as an Edge.
+    raw) servers+=(--server "raw=$RAW_PID"); edge="ws://127.0.0.1:$RAW_HTTP"; target=edge ;;
+    *) servers+=(--server "signalr=$SIGNALR_PID") ;;
+  esac
+  step "$name: $kind, $viewers viewers, $RATE msg/s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   dotnet "$BUILD/bin/LoadGen/release/Live.LoadGen.dll" --target "$target" \
-    --edge "ws://127.0.0.1:${LOAD_EDGE_HTTP:-$EDGE_HTTP}" --signalr http://127.0.0.1:$SIGNALR_HTTP/hub --room-service $ROOM_SERVICE \
+    --edge "$edge" --signalr http://127.0.0.1:$SIGNALR_HTTP/hub --room-service $ROOM_SERVICE \
     --proxy-secret-file "$LOCAL/proxy-secret" --viewers "$viewers" --rate "$RATE" "${SENDERS[@]}" \
     --warmup "$WARMUP" --duration "$DURATION" "${servers[@]}" --label "$name" --out "$RESULTS/$name.json" "$@" \
     >"$LOGS/$name.log" 2>&1 || { tail -n 20 "$LOGS/$name.log"; fail "$name failed (log: $LOGS/$name.log)"; }
@@ -167,22 +173,27 @@ sustained() { node -e 'process.exit(require(process.argv[1]).summary.sustained ?
 prime() {
   load prime-edge edge 200 --duration 5 --out "$LOGS/prime-edge.json"
   load prime-signalr signalr 200 --duration 5 --out "$LOGS/prime-signalr.json"
+  load prime-raw raw 200 --duration 5 --out "$LOGS/prime-raw.json"
 }
 
 scenarios() {
+  load raw-500x2000 raw 500
   load edge-500x2000 edge 500
+  load raw-2000x2000 raw 2000
   load edge-2000x2000 edge 2000
   load signalr-500x2000 signalr 500
   load signalr-2000x2000 signalr 2000
 }
 
-# Ascending viewer counts at 2,000 msg/s in one room; stops after the first load that is not sustained.
+# Ascending viewer counts at 2,000 msg/s in one room, the raw reference and the Edge at each; stops after the
+# first load that neither sustains.
 sweep() {
   local viewers
   rm -f "$RESULTS"/sweep-*.json "$LOGS"/sweep-*.log # a shorter sweep must not leave an earlier one's points behind
   for viewers in $SWEEP_EDGE; do
+    load "sweep-raw-$viewers" raw "$viewers"
     load "sweep-edge-$viewers" edge "$viewers"
-    sustained "sweep-edge-$viewers" || break
+    sustained "sweep-edge-$viewers" || sustained "sweep-raw-$viewers" || break
   done
   for viewers in $SWEEP_SIGNALR; do
     load "sweep-signalr-$viewers" signalr "$viewers"
