@@ -14,7 +14,8 @@
 #
 # Settings (environment): BENCH_WARMUP (5), BENCH_DURATION (20), BENCH_SWEEP_EDGE (viewers at 2,000 msg/s),
 # BENCH_SWEEP_SIGNALR, BENCH_RESULTS (perf/results), BENCH_RATE (2000 msg/s into the room), BENCH_SENDERS (LoadGen's
-# default: min(viewers, 400)); for compare: BENCH_BEFORE and BENCH_AFTER (git revisions of the Edge; AFTER defaults
+# default: min(viewers, 400)), BENCH_MESSAGE_SERVICE_ENV (more settings for MessageService, e.g.
+# "Messages__HotBatchWindowMs=20"); for compare: BENCH_BEFORE and BENCH_AFTER (git revisions of the Edge; AFTER defaults
 # to HEAD), BENCH_ROUNDS (3), BENCH_COMPARE_VIEWERS (500). A big, quiet room, before and after an Edge change:
 #   BENCH_COMPARE_VIEWERS=8000 BENCH_RATE=10 BENCH_SENDERS=10 BENCH_BEFORE=<rev> perf/run-benchmarks.sh compare
 set -euo pipefail
@@ -125,7 +126,7 @@ start_message_service() {
   # many messages the fan-out delivers, and 2,000 msg/s into one room would otherwise be cut to 500.
   start message-service "$BUILD/bin/MessageService/release/Live.MessageService.dll" \
     "ConnectionStrings__MySql=$mysql" "ConnectionStrings__Gifts=$gifts" "Kafka__BootstrapServers=$kafka" ConnectionStrings__Redis=127.0.0.1:16379 \
-    "Identity__ProxySecret=$secret" Services__RoomService=$ROOM_SERVICE Messages__MaxDisplayRatePerSecond=1000000 \
+    "Identity__ProxySecret=$secret" Services__RoomService=$ROOM_SERVICE Messages__MaxDisplayRatePerSecond=1000000 ${BENCH_MESSAGE_SERVICE_ENV:-} \
     Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$MS_GRPC Kestrel__Endpoints__Http__Url=http://127.0.0.1:$MS_HTTP
   MS_PID=$!
   wait_ready message-service http://127.0.0.1:$MS_HTTP/health/ready $MS_PID

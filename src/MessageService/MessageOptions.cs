@@ -10,6 +10,19 @@ public sealed class MessageOptions
     [Range(1, 1_000)]
     public int BatchWindowMs { get; set; } = 20;
 
+    /// <summary>
+    /// A room whose last batch held at least <see cref="HotBatchMessages"/> messages waits this long for its next
+    /// one: every viewer of a busy room then gets half as many frames per second, each carrying twice the messages,
+    /// and a frame costs an Edge about the same to write whatever it carries (docs/benchmarks.md). Quiet rooms keep
+    /// <see cref="BatchWindowMs"/>.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int HotBatchWindowMs { get; set; } = 40;
+
+    /// <summary>Messages in one batch that make a room busy enough for <see cref="HotBatchWindowMs"/>.</summary>
+    [Range(1, 100_000)]
+    public int HotBatchMessages { get; set; } = 20;
+
     /// <summary>A room's pending batch is flushed early once it holds this many bytes.</summary>
     [Range(1_024, 1_048_576)]
     public int MaxBatchBytes { get; set; } = 64 * 1024;

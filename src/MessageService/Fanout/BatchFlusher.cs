@@ -5,7 +5,8 @@ namespace Live.MessageService.Fanout;
 
 /// <summary>
 /// The one loop that flushes the rooms with pending messages every window (or sooner, when a room's batch
-/// reached its size limit); each room's batch is made and handed out by <see cref="FeedFlusher"/>.
+/// reached its size limit); a busy room is held to its longer window (<see cref="MessageOptions.HotBatchWindowMs"/>).
+/// Each room's batch is made and handed out by <see cref="FeedFlusher"/>.
 /// </summary>
 public sealed class BatchFlusher(RoomHub hub, IOptions<MessageOptions> options, MessageMetrics metrics, TimeProvider time) : BackgroundService
 {
@@ -20,9 +21,18 @@ public sealed class BatchFlusher(RoomHub hub, IOptions<MessageOptions> options, 
             while (!stoppingToken.IsCancellationRequested)
             {
                 await hub.WaitForFlushAsync(window, stoppingToken);
+                var now = time.GetTimestamp();
                 for (var n = hub.Dirty.Count; n > 0 && hub.Dirty.TryDequeue(out var feed); n--)
                 {
-                    flusher.Flush(feed);
+                    if (feed.IsDue(now, settings.MaxBatchBytes))
+                    {
+                        flusher.Flush(feed);
+                    }
+                    else
+                    {
+                        // A busy room inside its longer window: still dirty, so it is looked at again next tick.
+                        hub.Dirty.Enqueue(feed);
+                    }
                 }
             }
         }

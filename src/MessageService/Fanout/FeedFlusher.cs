@@ -19,9 +19,16 @@ public sealed class FeedFlusher(MessageOptions settings, MessageMetrics metrics,
     private readonly BatchEncoder encoder = new(settings.CompressionThreshold);
     private readonly PooledBufferWriter sampled = new(settings.MaxBatchBytes);
 
+    /// <summary>
+    /// How long after a busy room's flush its next batch is held: the hot window less half a tick of the flushing
+    /// loop, so that the tick nearest to the window's end takes it.
+    /// </summary>
+    private readonly long hotHoldTicks = Math.Max(0, settings.HotBatchWindowMs - settings.BatchWindowMs / 2) * time.TimestampFrequency / 1000;
+
     public void Flush(RoomFeed feed)
     {
         var hasBatch = feed.TryTake(out var frames, out var messages, out var targets, out var boundary);
+        var batchMessages = hasBatch ? messages.Count : 0;
         if (boundary is not null)
         {
             FlushBatch(feed, boundary.Frames, boundary.Messages, targets);
@@ -36,6 +43,9 @@ public sealed class FeedFlusher(MessageOptions settings, MessageMetrics metrics,
 
         // After the batch: a control names a message that is in this batch or an earlier one.
         Send(feed.TakeControls(), feed.Subscribers);
+        feed.HoldNextBatchUntil(batchMessages >= settings.HotBatchMessages && settings.HotBatchWindowMs > settings.BatchWindowMs
+            ? time.GetTimestamp() + hotHoldTicks
+            : 0);
     }
 
     public void Dispose()

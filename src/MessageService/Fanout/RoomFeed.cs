@@ -55,6 +55,7 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldByt
     private long firstHeldSeq;
     private bool heldOverflowed;
     private bool dirty;
+    private long notBefore;
     private bool closed;
     private bool broken;
 
@@ -330,6 +331,24 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldByt
             spare = null;
             spareMessages = null;
             return true;
+        }
+    }
+
+    /// <summary>Whether the flushing loop takes the room's batch at <paramref name="now"/>: its window is over, or the batch is full.</summary>
+    public bool IsDue(long now, int fullBytes)
+    {
+        lock (gate)
+        {
+            return now >= notBefore || pending.WrittenCount >= fullBytes || boundary is not null;
+        }
+    }
+
+    /// <summary>The room's next batch is not taken before <paramref name="timestamp"/> (0: at the next flush).</summary>
+    public void HoldNextBatchUntil(long timestamp)
+    {
+        lock (gate)
+        {
+            notBefore = timestamp;
         }
     }
 
