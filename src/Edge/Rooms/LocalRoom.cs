@@ -180,9 +180,18 @@ public sealed class LocalRoom
     public void OnEpochChanged(ReadOnlyMemory<byte> resumeFrame)
     {
         var startsAfter = FrameWriter.ReadSeq(resumeFrame.Span);
+        var announced = FrameWriter.ReadUserId(resumeFrame.Span);
         lock (gate)
         {
-            epoch = FrameWriter.ReadUserId(resumeFrame.Span);
+            // Every replacement makes a new epoch, so an announcement of the one the room is already in is a late
+            // copy (on Redis Cluster a new subscription can receive what was published just before it): taken as
+            // news it would move viewers back to its start and repeat what they have.
+            if (subscribed.Task.IsCompletedSuccessfully && announced == epoch)
+            {
+                return;
+            }
+
+            epoch = announced;
             Volatile.Write(ref lastDeliveredSeq, startsAfter);
         }
 

@@ -344,13 +344,7 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldByt
     }
 
     /// <summary>The room's next batch is not taken before <paramref name="timestamp"/> (0: at the next flush).</summary>
-    public void HoldNextBatchUntil(long timestamp)
-    {
-        lock (gate)
-        {
-            notBefore = timestamp;
-        }
-    }
+    public void HoldNextBatchUntil(long timestamp) => Volatile.Write(ref notBefore, timestamp);
 
     /// <summary>Gives a taken buffer back for the next swap.</summary>
     public void Recycle(PooledBufferWriter frames, List<PendingMessage> messages)
