@@ -4,7 +4,10 @@
 # a markdown table of both side by side with their ratio (docs/benchmarks.md, "Scale-out simulation").
 #
 #   perf/scale/simulate.sh [--seconds 60] [--warmup 15] [--viewers 10000] [--rate 2000] [--rooms 200]
-#                          [--top-share 0.3333] [--seed 16] [--results perf/results/scale]
+#                          [--top-share 0.3333] [--seed 16] [--door tls|plain] [--results perf/results/scale]
+#                          [--env KEY=VALUE]...
+#   --door plain opens the sockets at the Proxies' plaintext listeners (TLS ended before the Proxy, as behind a
+#   cloud load balancer); logins still use the TLS door. --env sets a variable in every process it starts.
 #
 # Needs the dependencies of `./platform deps` (MariaDB, Redis, the Kafka-protocol broker), started with the same
 # LIVE_MYSQL_PORT / LIVE_REDIS_PORT as this script sees. It builds (./platform's build), migrates, then starts on
@@ -29,12 +32,13 @@ SIM_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=SCRIPTDIR/../../platform
 source "$SIM_DIR/../../platform"
 
-SECONDS_MEASURED=60 WARMUP=15 VIEWERS=10000 RATE=2000 ROOMS=200 TOP_SHARE=0.3333 SEED=16
+SECONDS_MEASURED=60 WARMUP=15 VIEWERS=10000 RATE=2000 ROOMS=200 TOP_SHARE=0.3333 SEED=16 DOOR=tls
 RESULTS="$ROOT/perf/results/scale"
 EDGES=6 MESSAGE_SERVICES=2 PROXY_OPEN_FILES=20000
 ROUTINGS=(round-robin affinity)
+EXTRA_ENV=()
 
-usage() { sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while (($# > 0)); do
   case "$1" in
@@ -45,7 +49,9 @@ while (($# > 0)); do
     --rooms) ROOMS="$2"; shift 2 ;;
     --top-share) TOP_SHARE="$2"; shift 2 ;;
     --seed) SEED="$2"; shift 2 ;;
+    --door) DOOR="$2"; [[ "$DOOR" == tls || "$DOOR" == plain ]] || fail "--door takes tls or plain, not '$DOOR'"; shift 2 ;;
     --results) RESULTS="$2"; shift 2 ;;
+    --env) [[ "$2" == *=* ]] || fail "--env takes KEY=VALUE, not '$2'"; EXTRA_ENV+=("$2"); shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; fail "unknown option '$1'" ;;
   esac
@@ -117,7 +123,7 @@ start_process() {
     while IFS= read -r kv; do export "${kv?}"; done < <(service_env "$kind" "$grpc" "$http")
     [[ "$kind" != proxy ]] || ulimit -n "$PROXY_OPEN_FILES"
     # env, not export: configuration keys such as the user-http cluster's are not shell names.
-    exec env "$@" dotnet "$ROOT/$dir/$BIN_DIR/$assembly.dll" >>"$SIM_LOGS/$label.log" 2>&1
+    exec env "$@" "${EXTRA_ENV[@]}" dotnet "$ROOT/$dir/$BIN_DIR/$assembly.dll" >>"$SIM_LOGS/$label.log" 2>&1
   ) &
   STARTED+=("$!")
   echo "$!" >"$SIM_PIDS/$label.pid"
@@ -216,6 +222,27 @@ sample_gauges() { # output file
   done
 }
 
+# Each fleet process's CPU (cores) over 10 s with no client left: its baseline of timers, metrics, GC and the JIT's
+# tail, which the summary subtracts to give the CPU a delivery adds. Lines: label cores.
+idle_cores() {
+  local labels=() label before=() i
+  for ((i = 0; i < EDGES; i++)); do labels+=("edge-$((i + 1))"); done
+  for ((i = 0; i < MESSAGE_SERVICES; i++)); do labels+=("message-service-$((i + 1))"); done
+  for ((i = 0; i < PROXIES; i++)); do labels+=("proxy-$((i + 1))"); done
+  for label in "${labels[@]}"; do before+=("$(cpu_ticks "$(cat "$SIM_PIDS/$label.pid")")"); done
+  sleep 10
+  for i in "${!labels[@]}"; do
+    echo "${labels[$i]} $(awk -v a="${before[$i]}" -v b="$(cpu_ticks "$(cat "$SIM_PIDS/${labels[$i]}.pid")")" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.4f\n", (b - a) / hz / 10 }')"
+  done
+}
+
+# utime + stime of a process in clock ticks (the fields after the command name, which may hold spaces).
+cpu_ticks() {
+  local stat
+  stat="$(cat "/proc/$1/stat")"
+  awk '{ print $12 + $13 }' <<<"${stat##*) }"
+}
+
 # routing: round-robin or affinity
 run_once() {
   local routing="$1" policy=RoundRobin i
@@ -225,19 +252,26 @@ run_once() {
   local servers=() urls=()
   for ((i = 0; i < EDGES; i++)); do servers+=(--server "edge-$((i + 1))=$SIM_PIDS/edge-$((i + 1)).pid"); done
   for ((i = 0; i < MESSAGE_SERVICES; i++)); do servers+=(--server "message-service-$((i + 1))=$SIM_PIDS/message-service-$((i + 1)).pid"); done
+  for ((i = 0; i < PROXIES; i++)); do servers+=(--server "proxy-$((i + 1))=$SIM_PIDS/proxy-$((i + 1)).pid"); done
   servers+=(--server "redis=$PIDS/redis.pid")
-  for ((i = 0; i < PROXIES; i++)); do urls+=("https://127.0.0.1:$(proxy_public "$i")"); done
+  local doors=()
+  for ((i = 0; i < PROXIES; i++)); do
+    urls+=("https://127.0.0.1:$(proxy_public "$i")")
+    doors+=("ws://127.0.0.1:$(proxy_http "$i")")
+  done
+  local door_options=()
+  if [[ "$DOOR" == plain ]]; then door_options=(--ws-door "$(IFS=,; echo "${doors[*]}")"); fi
   if [[ ! -s "$ROOMS_FILE" ]]; then
     step "Creating $ROOMS rooms (kept for every routing of this run)"
   fi
   counters >"$RESULTS/$routing.counters-before"
-  step "$routing: $VIEWERS viewers in $ROOMS Zipf rooms (room 1: $TOP_SHARE), $RATE msg/s, ${WARMUP}+${SECONDS_MEASURED} s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  step "$routing ($DOOR door): $VIEWERS viewers in $ROOMS Zipf rooms (room 1: $TOP_SHARE), $RATE msg/s, ${WARMUP}+${SECONDS_MEASURED} s (load average $(cut -d' ' -f1-3 /proc/loadavg))"
   local gauges="$RESULTS/$routing.gauges" loadgen_log="$SIM_LOGS/loadgen-$routing.log"
   rm -f "$gauges"
   local sampler=""
   (
     IFS=,
-    dotnet "$ROOT/tools/LoadGen/$BIN_DIR/Live.LoadGen.dll" --target edge --proxy "${urls[*]}" --proxy-cert "$PROXY_CERT" \
+    dotnet "$ROOT/tools/LoadGen/$BIN_DIR/Live.LoadGen.dll" --target edge --proxy "${urls[*]}" --proxy-cert "$PROXY_CERT" "${door_options[@]}" \
       --room-service "http://127.0.0.1:$ROOM_GRPC" --room-ids-file "$ROOMS_FILE" --rooms "$ROOMS" --viewers "$VIEWERS" --rate "$RATE" \
       --zipf-top-share "$TOP_SHARE" --seed "$SEED" --warmup "$WARMUP" --duration "$SECONDS_MEASURED" --connect-concurrency 64 \
       --connect-timeout 600 "${servers[@]}" --label "$routing" --out "$RESULTS/$routing.json"
@@ -256,6 +290,7 @@ run_once() {
   wait "$loadgen" || { tail -n 20 "$loadgen_log"; fail "LoadGen ($routing) failed" "$loadgen_log"; }
   [[ -z "$sampler" ]] || kill "$sampler" 2>/dev/null || true
   settled_counters >"$RESULTS/$routing.counters-after"
+  idle_cores >"$RESULTS/$routing.idle"
   sed -n "/^$routing (/,\$p" "$loadgen_log"
   stop_fleet
 }

@@ -28,6 +28,13 @@ function measure(routing) {
   const socketsPerEdge = Array.from({ length: edges }, (_, e) => peak(edges + e));
   const s = report.summary;
   const cpuSeconds = (prefix) => s.servers.filter(p => p.name.startsWith(prefix)).reduce((sum, p) => sum + p.cpuCores * s.measuredSeconds, 0);
+  // Each process's CPU with no client (<routing>.idle), so the table can also give the CPU a delivery adds.
+  const idle = Object.fromEntries(readFileSync(join(dir, `${routing}.idle`), "utf8").trim().split("\n").map(line => {
+    const [name, cores] = line.split(" ");
+    return [name, Number(cores)];
+  }));
+  const idleSeconds = (prefix) => Object.entries(idle).filter(([name]) => name.startsWith(prefix)).reduce((sum, [, cores]) => sum + cores * s.measuredSeconds, 0);
+  const addedUs = (prefix) => 1e6 * (cpuSeconds(prefix) - idleSeconds(prefix)) / s.deliveries;
   const accepted = delta("accepted");
   return {
     live: `${s.viewersLive} / ${report.load.viewers}`,
@@ -42,6 +49,11 @@ function measure(routing) {
     redisSubscriptions: peak(2 * edges),
     edgeCpuUs: 1e6 * cpuSeconds("edge-") / s.deliveries,
     messageCpuUs: 1e6 * cpuSeconds("message-service-") / s.deliveries,
+    proxyCpuUs: 1e6 * cpuSeconds("proxy-") / s.deliveries,
+    edgeAddedUs: addedUs("edge-"),
+    messageAddedUs: addedUs("message-service-"),
+    proxyAddedUs: addedUs("proxy-"),
+    edgeIdleCores: idleSeconds("edge-") / s.measuredSeconds,
     p50: s.deliveryLatencyMs.p50,
     p99: s.deliveryLatencyMs.p99,
     load: report.loadAverageAfter[0],
@@ -69,6 +81,11 @@ const rows = [
   [`room subscriptions per Edge: mean / max (of ${rooms} rooms)`, r => `${number(mean(r.roomsPerEdge), 1)} / ${Math.max(...r.roomsPerEdge)}`, r => mean(r.roomsPerEdge)],
   ["**CPU per delivery, Edges** (µs)", r => number(r.edgeCpuUs), r => r.edgeCpuUs],
   ["CPU per delivery, MessageServices (µs)", r => number(r.messageCpuUs), r => r.messageCpuUs],
+  ["CPU per delivery, Proxies (µs)", r => number(r.proxyCpuUs), r => r.proxyCpuUs],
+  ["Edges' CPU with no client (cores, all Edges)", r => number(r.edgeIdleCores, 3), r => r.edgeIdleCores],
+  ["**CPU a delivery adds, Edges** (µs, above that idle)", r => number(r.edgeAddedUs), r => r.edgeAddedUs],
+  ["CPU a delivery adds, MessageServices (µs)", r => number(r.messageAddedUs), r => r.messageAddedUs],
+  ["CPU a delivery adds, Proxies (µs)", r => number(r.proxyAddedUs), r => r.proxyAddedUs],
   ["delivery latency P50 / P99 (ms)", r => `${r.p50} / ${r.p99}`, r => r.p99],
   ["load average (1 min) at the end", r => number(r.load), null],
   ["verdict", r => r.verdict, null],

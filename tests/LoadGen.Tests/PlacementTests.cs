@@ -66,6 +66,18 @@ public sealed class PlacementTests
     }
 
     [Fact]
+    public void Plaintext_doors_take_the_sockets_while_logins_stay_on_the_TLS_door()
+    {
+        var options = LoadOptions.Parse(["--proxy", "https://127.0.0.1:62443", "--ws-door", "ws://127.0.0.1:62091,ws://127.0.0.1:62092"]);
+
+        Assert.Equal(new Uri("https://127.0.0.1:62443"), options.Proxy);
+        Assert.Equal(new Uri("ws://127.0.0.1:62091/ws?room=17"), EdgeClients.SocketUri(options, 0, 17));
+        Assert.Equal(new Uri("ws://127.0.0.1:62092/ws?room=17"), EdgeClients.SocketUri(options, 1, 17));
+        var error = Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--ws-door", "ws://127.0.0.1:62091"]));
+        Assert.Contains("needs --proxy", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Room_ids_from_an_earlier_run_are_reused_only_when_they_match_the_rooms()
     {
         var file = Path.GetTempFileName();

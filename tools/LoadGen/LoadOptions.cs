@@ -28,6 +28,12 @@ public sealed record LoadOptions
     /// <summary>Proxy replicas (same configuration); client i goes through Proxies[i mod count].</summary>
     public IReadOnlyList<Uri> Proxies { get; init; } = [];
 
+    /// <summary>
+    /// Where the sockets open when not at the Proxies' TLS door: their plaintext listeners (ws://), as behind a load
+    /// balancer that ends TLS. Logins still go through <see cref="Proxies"/>; client i uses WsDoors[i mod count].
+    /// </summary>
+    public IReadOnlyList<Uri> WsDoors { get; init; } = [];
+
     /// <summary>The Proxy's certificate (self-signed locally); the only one accepted on the TLS connection.</summary>
     public string? ProxyCertificate { get; init; }
 
@@ -101,6 +107,8 @@ public sealed record LoadOptions
           --proxy-cert .local/certs/proxy.crt      Register/Login through the Proxy): senders one account each,
                                          other viewers one per hundred; a comma-separated list spreads the
                                          clients over several Proxies (client i through the (i mod n)-th)
+          --ws-door ws://127.0.0.1:8090  with --proxy: open the sockets at the Proxies' plaintext listener(s)
+                                         instead (TLS ended before the Proxy); logins stay on --proxy
           --signalr http://127.0.0.1:5116/hub      the SignalR baseline hub
           --room-service http://127.0.0.1:5101     creates and starts the run's rooms (edge target)
           --room-ids 12,13               use these live rooms instead
@@ -136,6 +144,7 @@ public sealed record LoadOptions
                 } },
                 "--edge" => options with { Edge = LoopbackUri(Value(), name) },
                 "--proxy" => options with { Proxies = Value().Split(',').Select(proxy => LoopbackUri(proxy, name)).ToArray() },
+                "--ws-door" => options with { WsDoors = Value().Split(',').Select(door => LoopbackUri(door, name)).ToArray() },
                 "--proxy-cert" => options with { ProxyCertificate = Value() },
                 "--signalr" => options with { SignalR = LoopbackUri(Value(), name) },
                 "--room-service" => options with { RoomService = LoopbackUri(Value(), name) },
@@ -165,6 +174,11 @@ public sealed record LoadOptions
         if (options.ZipfTopShare is not null)
         {
             options.Placement(); // a placement that cannot be made fails here, before anything connects
+        }
+
+        if (options.WsDoors.Count > 0 && options.Proxies.Count == 0)
+        {
+            throw new ArgumentException("--ws-door needs --proxy: its clients log in through the Proxy.");
         }
 
         if (servers.Count == 0)

@@ -113,6 +113,12 @@ public static class LoadRun
         var viewers = connected.Where(v => v is not null).Select(v => v!).ToList();
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         log.WriteLine(FormattableString.Invariant($"connected {viewers.Count}/{options.Viewers} viewers in {seconds:F1} s ({viewers.Count / seconds:N0}/s)"));
+        if (viewers.Count == 0)
+        {
+            // A run with nobody connected measures nothing; say so now instead of after the warm-up and duration.
+            throw new InvalidOperationException("no viewer connected; the first failures are above.");
+        }
+
         return viewers;
     }
 

@@ -1,4 +1,5 @@
 using Live.Tools.LoadGen;
+using Live.Tools.LoadGen.Reporting;
 
 if (args.Length == 0 || args.Contains("--help"))
 {
@@ -6,10 +7,21 @@ if (args.Length == 0 || args.Contains("--help"))
     return args.Length == 0 ? 1 : 0;
 }
 
-var options = LoadOptions.Parse(args);
+LoadOptions options;
+RunReport report;
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-var report = await LoadRun.RunAsync(options, Console.Out, cancel.Token);
+try
+{
+    options = LoadOptions.Parse(args);
+    report = await LoadRun.RunAsync(options, Console.Out, cancel.Token);
+}
+catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+{
+    Console.Error.WriteLine($"LoadGen: {ex.Message}");
+    return 2;
+}
+
 Console.WriteLine(LoadRun.Describe(report));
 if (options.Output is { } output)
 {

@@ -139,7 +139,8 @@ public sealed class EdgeClients(LoadOptions options, LatencyRecorder recorder, L
     }
 
     /// <summary>
-    /// Where viewer <paramref name="index"/> opens its socket: the Edge, or the (index mod n)-th Proxy over TLS. The
+    /// Where viewer <paramref name="index"/> opens its socket: the Edge, the (index mod n)-th Proxy over TLS, or its
+    /// plaintext door when <see cref="LoadOptions.WsDoors"/> are given. The
     /// room stays in the query (<c>room</c>): the Proxy's RoomAffinity policy places the socket by it.
     /// </summary>
     public static Uri SocketUri(LoadOptions options, int index, long roomId)
@@ -148,6 +149,11 @@ public sealed class EdgeClients(LoadOptions options, LatencyRecorder recorder, L
         if (options.Proxies.Count == 0)
         {
             return new Uri(options.Edge, query);
+        }
+
+        if (options.WsDoors.Count > 0)
+        {
+            return new Uri(options.WsDoors[index % options.WsDoors.Count], query);
         }
 
         var proxy = options.Proxies[index % options.Proxies.Count];
