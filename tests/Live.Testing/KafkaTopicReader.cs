@@ -7,19 +7,20 @@ namespace Live.Testing;
 public static class KafkaTopicReader
 {
     public static async Task<List<ConsumeResult<string, byte[]>>> ReadAsync(
-        string topic, Func<ConsumeResult<string, byte[]>, bool> match, int expected, TimeSpan timeout)
+        string topic, Func<ConsumeResult<string, byte[]>, bool> match, int expected, TimeSpan timeout, string? bootstrapServers = null)
     {
+        var bootstrap = bootstrapServers ?? TestEnvironment.Kafka;
         KafkaNativeLibrary.Load();
         return await Task.Run(() =>
         {
             var config = new ConsumerConfig
             {
-                BootstrapServers = TestEnvironment.Kafka,
+                BootstrapServers = bootstrap,
                 GroupId = "test-reader-" + Guid.NewGuid().ToString("N"),
                 EnableAutoCommit = false,
                 AutoOffsetReset = AutoOffsetReset.Earliest,
             };
-            using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = TestEnvironment.Kafka }).Build();
+            using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
             var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions;
             using var consumer = new ConsumerBuilder<string, byte[]>(config).Build();
             consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)));

@@ -6,15 +6,18 @@ namespace Live.Tools.KafkaMock;
 
 /// <summary>
 /// librdkafka's built-in mock cluster: real Kafka-protocol brokers on loopback, held in memory by this
-/// process. Clients reach it like any cluster through its bootstrap address.
+/// process. Clients reach it like any cluster through its bootstrap address. Its brokers can be taken down and
+/// brought back with their data, as a broker outage looks to clients (the chaos tests use it for that).
 /// </summary>
-internal sealed unsafe class MockCluster : IDisposable
+public sealed unsafe class MockCluster : IDisposable
 {
     private const int ProducerType = 0;
 
     private readonly delegate* unmanaged<IntPtr, void> destroyCluster;
     private readonly delegate* unmanaged<IntPtr, void> destroyHandle;
     private readonly delegate* unmanaged<IntPtr, byte*, int, int, int> createTopic;
+    private readonly delegate* unmanaged<IntPtr, int, int> brokerDown;
+    private readonly delegate* unmanaged<IntPtr, int, int> brokerUp;
     private readonly IntPtr handle;
     private readonly IntPtr cluster;
 
@@ -31,6 +34,8 @@ internal sealed unsafe class MockCluster : IDisposable
         destroyHandle = (delegate* unmanaged<IntPtr, void>)NativeLibrary.GetExport(library, "rd_kafka_destroy");
         createTopic = (delegate* unmanaged<IntPtr, byte*, int, int, int>)NativeLibrary.GetExport(library, "rd_kafka_mock_topic_create");
         var bootstraps = (delegate* unmanaged<IntPtr, IntPtr>)NativeLibrary.GetExport(library, "rd_kafka_mock_cluster_bootstraps");
+        brokerDown = (delegate* unmanaged<IntPtr, int, int>)NativeLibrary.GetExport(library, "rd_kafka_mock_broker_set_down");
+        brokerUp = (delegate* unmanaged<IntPtr, int, int>)NativeLibrary.GetExport(library, "rd_kafka_mock_broker_set_up");
 
         var error = stackalloc byte[512];
         var conf = confNew();
@@ -46,6 +51,7 @@ internal sealed unsafe class MockCluster : IDisposable
             throw new InvalidOperationException("rd_kafka_new failed: " + Marshal.PtrToStringAnsi((IntPtr)error));
         }
 
+        Brokers = brokers;
         cluster = clusterNew(handle, brokers);
         if (cluster == IntPtr.Zero)
         {
@@ -60,6 +66,8 @@ internal sealed unsafe class MockCluster : IDisposable
 
     public string Bootstraps { get; }
 
+    public int Brokers { get; }
+
     public void CreateTopic(string topic, int partitions)
     {
         var bytes = Encoding.UTF8.GetBytes(topic + "\0");
@@ -70,6 +78,22 @@ internal sealed unsafe class MockCluster : IDisposable
             {
                 throw new InvalidOperationException($"Creating topic '{topic}' failed with librdkafka error {rc}.");
             }
+        }
+    }
+
+    /// <summary>
+    /// Disconnects every client of broker <paramref name="id"/> (1..Brokers) and refuses new connections until
+    /// <see cref="SetBrokerUp"/>; its partitions and records stay.
+    /// </summary>
+    public void SetBrokerDown(int id) => Check(brokerDown(cluster, id), "down", id);
+
+    public void SetBrokerUp(int id) => Check(brokerUp(cluster, id), "up", id);
+
+    private static void Check(int rc, string state, int id)
+    {
+        if (rc != 0)
+        {
+            throw new InvalidOperationException($"Setting mock broker {id} {state} failed with librdkafka error {rc}.");
         }
     }
 

@@ -54,6 +54,9 @@ public sealed class KafkaMessageSink : BackgroundService
     /// <summary>Records waiting for an acknowledgement (queued or in flight).</summary>
     public long Pending => Volatile.Read(ref queued);
 
+    /// <summary>Records dropped because the queue was full, since start.</summary>
+    public long Dropped => Volatile.Read(ref dropped);
+
     public void Enqueue(RoomMessage message)
     {
         var headers = new Headers { { "content-type", ContentType } };
@@ -129,7 +132,7 @@ public sealed class KafkaMessageSink : BackgroundService
     {
         if (report.Error.IsError)
         {
-            Failed(report.Message, report.Error.Reason);
+            Failed(Resendable(report.Message), report.Error.Reason);
             return;
         }
 
@@ -155,6 +158,22 @@ public sealed class KafkaMessageSink : BackgroundService
         }
 
         queue.Writer.TryWrite(record);
+    }
+
+    /// <summary>
+    /// A failed delivery's record comes back with its timestamp marked "not available", which Produce refuses
+    /// (an ArgumentException that stopped the sink, and with it the host, after the chaos suite's Kafka outage
+    /// outlasted the delivery timeout). The create time is the message's own and is put back.
+    /// </summary>
+    private static Message<string, byte[]> Resendable(Message<string, byte[]> failed)
+    {
+        if (failed.Timestamp.Type == TimestampType.CreateTime)
+        {
+            return failed;
+        }
+
+        failed.Timestamp = new Timestamp(RoomMessage.Parser.ParseFrom(failed.Value).TimestampMs, TimestampType.CreateTime);
+        return failed;
     }
 
     private async ValueTask WaitOutBackoffAsync(CancellationToken stoppingToken)
