@@ -125,93 +125,64 @@ public sealed class KafkaOutageTests : IAsyncLifetime
     /// </summary>
     private async Task<TrafficRun> RunTrafficAsync(RealtimeCluster cluster, TimeSpan outage)
     {
-        var rooms = new RoomServiceClient(cluster.Rooms.Channel);
-        var room = await rooms.CreateRoomAsync(new CreateRoomRequest { AnchorUserId = 7, Title = "chaos kafka", Category = "chat" });
-        await rooms.StartLiveAsync(new StartLiveRequest { RoomId = room.Id });
         var patience = outage + TimeSpan.FromSeconds(30);
-        var viewers = new List<FollowingViewer>();
-        var senders = new List<ChaosSender>();
-        try
+        await using var room = await ChaosRoom.OpenAsync(cluster, "chaos kafka", 401, patience);
+        var viewers = room.Viewers;
+        var senders = room.Senders;
+        senders.ForEach(s => s.Start());
+        await Task.Delay(1_000);
+
+        var sinks = cluster.MessageServices.Select(m => m.Services.GetRequiredService<KafkaMessageSink>()).ToList();
+        var sentBefore = senders.Sum(s => s.Sent);
+        senders.ForEach(s => s.Phase = "during");
+        kafka.SetBrokerDown(Broker);
+        long peak = 0;
+        var down = Stopwatch.StartNew();
+        while (down.Elapsed < outage)
         {
-            for (var i = 0; i < cluster.Edges.Count; i++)
-            {
-                var edge = cluster.Edges[i];
-                viewers.Add(await FollowingViewer.StartAsync(query => RoomClient.ConnectAsync(Uri(edge, room.Id, query), userId: 401 + i)));
-                senders.Add(new ChaosSender("s" + i, () => RoomClient.ConnectAsync(Uri(edge, room.Id, null), userId: 411 + i), TimeSpan.FromMilliseconds(20)));
-            }
-
-            foreach (var viewer in viewers)
-            {
-                await viewer.UntilAsync(e => e.Type == FrameType.Resume, patience);
-            }
-
-            senders.ForEach(s => s.Start());
-            await Task.Delay(1_000);
-
-            var sinks = cluster.MessageServices.Select(m => m.Services.GetRequiredService<KafkaMessageSink>()).ToList();
-            var sentBefore = senders.Sum(s => s.Sent);
-            senders.ForEach(s => s.Phase = "during");
-            kafka.SetBrokerDown(Broker);
-            long peak = 0;
-            var down = Stopwatch.StartNew();
-            while (down.Elapsed < outage)
-            {
-                peak = Math.Max(peak, sinks.Sum(s => s.Pending));
-                await Task.Delay(100);
-            }
-
-            var sentDuring = senders.Sum(s => s.Sent) - sentBefore;
-            senders.ForEach(s => s.Phase = "after");
-            kafka.SetBrokerUp(Broker);
-            var up = Stopwatch.StartNew();
-
-            await Task.WhenAll(senders.Select(s => s.StopAsync()));
-            var marker = "marker " + Guid.NewGuid().ToString("N");
-            var published = await new MessageServiceClient(cluster.MessageServices[0].Channel).PublishAsync(
-                new PublishRequest { RoomId = room.Id, Kind = MessageKind.System, Content = marker }, deadline: DateTime.UtcNow.AddSeconds(10));
-
-            var slowest = TimeSpan.Zero;
-            foreach (var (viewer, index) in viewers.Select((v, i) => (v, i)))
-            {
-                await viewer.UntilAsync(e => e.Content == marker, patience);
-                ViewerLog.AssertGaplessOrTold(viewer.Seen, "viewer " + index);
-                // The room's first epoch is announced to a viewer who joined before its first message; after
-                // that, Kafka's outage must not move anyone.
-                Assert.DoesNotContain(viewer.Seen.SkipWhile(e => !ViewerLog.IsMessage(e)), e => e.Type == FrameType.NotRecovered);
-                var during = viewer.Seen.Where(e => e.Content.StartsWith("during ", StringComparison.Ordinal)).ToList();
-                Assert.NotEmpty(during);
-                var late = during.Max(e => e.ReceivedAtMs - e.TimestampMs);
-                Assert.True(late < 2_000, $"viewer {index} got a message {late} ms after it was accepted while Kafka was down");
-                slowest = TimeSpan.FromMilliseconds(Math.Max(slowest.TotalMilliseconds, late));
-            }
-
-            foreach (var sender in senders)
-            {
-                Assert.DoesNotContain(sender.Answers, e => e.Type == FrameType.Error);
-                Assert.DoesNotContain(sender.Answers, e => e.IsClose);
-            }
-
-            // Back: the held records drain (a drop takes a record out of Pending as well).
-            while (sinks.Sum(s => s.Pending) > 0)
-            {
-                Assert.True(up.Elapsed < CatchUpPromise, $"{sinks.Sum(s => s.Pending)} record(s) still held {up.Elapsed.TotalSeconds:F0} s after the broker came back");
-                await Task.Delay(100);
-            }
-
-            return new TrafficRun(room.Id, (int)published.Seq, sentDuring, peak, slowest, up.Elapsed);
+            peak = Math.Max(peak, sinks.Sum(s => s.Pending));
+            await Task.Delay(100);
         }
-        finally
+
+        var sentDuring = senders.Sum(s => s.Sent) - sentBefore;
+        senders.ForEach(s => s.Phase = "after");
+        kafka.SetBrokerUp(Broker);
+        var up = Stopwatch.StartNew();
+
+        await Task.WhenAll(senders.Select(s => s.StopAsync()));
+        var marker = "marker " + Guid.NewGuid().ToString("N");
+        var published = await new MessageServiceClient(cluster.MessageServices[0].Channel).PublishAsync(
+            new PublishRequest { RoomId = room.Id, Kind = MessageKind.System, Content = marker }, deadline: DateTime.UtcNow.AddSeconds(10));
+
+        var slowest = TimeSpan.Zero;
+        foreach (var (viewer, index) in viewers.Select((v, i) => (v, i)))
         {
-            foreach (var sender in senders)
-            {
-                await sender.DisposeAsync();
-            }
-
-            foreach (var viewer in viewers)
-            {
-                await viewer.DisposeAsync();
-            }
+            await viewer.UntilAsync(e => e.Content == marker, patience);
+            ViewerLog.AssertGaplessOrTold(viewer.Seen, "viewer " + index);
+            // The room's first epoch is announced to a viewer who joined before its first message; after
+            // that, Kafka's outage must not move anyone.
+            Assert.DoesNotContain(viewer.Seen.SkipWhile(e => !ViewerLog.IsMessage(e)), e => e.Type == FrameType.NotRecovered);
+            var during = viewer.Seen.Where(e => e.Content.StartsWith("during ", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(during);
+            var late = during.Max(e => e.ReceivedAtMs - e.TimestampMs);
+            Assert.True(late < 2_000, $"viewer {index} got a message {late} ms after it was accepted while Kafka was down");
+            slowest = TimeSpan.FromMilliseconds(Math.Max(slowest.TotalMilliseconds, late));
         }
+
+        foreach (var sender in senders)
+        {
+            Assert.DoesNotContain(sender.Answers, e => e.Type == FrameType.Error);
+            Assert.DoesNotContain(sender.Answers, e => e.IsClose);
+        }
+
+        // Back: the held records drain (a drop takes a record out of Pending as well).
+        while (sinks.Sum(s => s.Pending) > 0)
+        {
+            Assert.True(up.Elapsed < CatchUpPromise, $"{sinks.Sum(s => s.Pending)} record(s) still held {up.Elapsed.TotalSeconds:F0} s after the broker came back");
+            await Task.Delay(100);
+        }
+
+        return new TrafficRun(room.Id, (int)published.Seq, sentDuring, peak, slowest, up.Elapsed);
     }
 
     private async Task<List<RoomMessage>> ReadRoomAsync(long roomId, int expected)
@@ -226,7 +197,4 @@ public sealed class KafkaOutageTests : IAsyncLifetime
         var twice = records.GroupBy(r => r.Seq).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.True(twice.Count == 0, $"seq {string.Join(", ", twice)} in the topic more than once");
     }
-
-    private static Uri Uri(TestHost edge, long roomId, string? query) =>
-        new($"ws://127.0.0.1:{edge.HttpAddress.Port}/ws?room={roomId}{(query is null ? "" : "&" + query)}");
 }

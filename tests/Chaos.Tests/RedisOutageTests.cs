@@ -64,90 +64,60 @@ public sealed class RedisOutageTests : IAsyncLifetime
 
     private async Task RunOutageAsync(TimeSpan outage)
     {
-        var rooms = new RoomServiceClient(cluster.Rooms.Channel);
-        var room = await rooms.CreateRoomAsync(new CreateRoomRequest { AnchorUserId = 7, Title = "chaos", Category = "chat" });
-        await rooms.StartLiveAsync(new StartLiveRequest { RoomId = room.Id });
         var patience = outage + TimeSpan.FromSeconds(30);
-        var viewers = new List<FollowingViewer>();
-        var senders = new List<ChaosSender>();
-        try
-        {
-            for (var i = 0; i < cluster.Edges.Count; i++)
-            {
-                var edge = cluster.Edges[i];
-                var userId = 301 + i;
-                viewers.Add(await FollowingViewer.StartAsync(query => RoomClient.ConnectAsync(Uri(edge, room.Id, query), userId: userId)));
-                senders.Add(new ChaosSender("s" + i, () => RoomClient.ConnectAsync(Uri(edge, room.Id, null), userId: 311 + i), TimeSpan.FromMilliseconds(20)));
-            }
+        await using var room = await ChaosRoom.OpenAsync(cluster, "chaos", 301, patience);
+        var viewers = room.Viewers;
+        var senders = room.Senders;
+        senders.ForEach(s => s.Start());
+        await Task.Delay(1_000);
 
-            foreach (var viewer in viewers)
-            {
-                await viewer.UntilAsync(e => e.Type == FrameType.Resume, patience);
-            }
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var stoppedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        senders.ForEach(s => s.Phase = "during");
+        await redis.StopAsync();
+        var peaks = await SampleBoundsAsync(outage);
+        senders.ForEach(s => s.Phase = "after");
+        await redis.StartAgainAsync();
+        var backAt = Stopwatch.StartNew();
 
-            senders.ForEach(s => s.Start());
-            await Task.Delay(1_000);
-
-            var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
-            var stoppedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            senders.ForEach(s => s.Phase = "during");
-            await redis.StopAsync();
-            var peaks = await SampleBoundsAsync(outage);
-            senders.ForEach(s => s.Phase = "after");
-            await redis.StartAgainAsync();
-            var backAt = Stopwatch.StartNew();
-
-            // Traffic resumes: a message each sender sends after Redis is back reaches every viewer.
-            foreach (var viewer in viewers)
-            {
-                foreach (var sender in senders)
-                {
-                    await viewer.UntilAsync(e => e.Content.StartsWith("after " + sender.Name + " ", StringComparison.Ordinal), RecoveryPromise);
-                }
-            }
-
-            var recovered = backAt.Elapsed;
-            await Task.WhenAll(senders.Select(s => s.StopAsync()));
-            var marker = await PublishMarkerAsync(room.Id);
-            foreach (var (viewer, index) in viewers.Select((v, i) => (v, i)))
-            {
-                await viewer.UntilAsync(e => e.Content == marker, patience);
-                ViewerLog.AssertGaplessOrTold(viewer.Seen, "viewer " + index);
-                Assert.DoesNotContain(viewer.Seen, e => e.IsClose && e.CloseStatus != 1001);
-            }
-
-            foreach (var sender in senders)
-            {
-                var refusals = sender.Answers.Where(e => e.Type == FrameType.Error).ToList();
-                var firstUnavailable = refusals.FirstOrDefault(e => e.Seq == (long)ErrorCode.Unavailable);
-                Assert.True(firstUnavailable is not null, $"{sender.Name} got no 'unavailable' error frame: {string.Join("; ", refusals.Select(e => e.Reason))}");
-                var errorAfter = TimeSpan.FromMilliseconds(firstUnavailable.ReceivedAtMs - stoppedAt);
-                Assert.True(errorAfter < ErrorPromise, $"{sender.Name}'s first 'unavailable' came {errorAfter.TotalSeconds:F1} s after Redis stopped");
-                Assert.All(refusals, e => Assert.Contains(e.Seq, new long[] { (long)ErrorCode.Unavailable, (long)ErrorCode.Overloaded }));
-                Assert.DoesNotContain(sender.Answers, e => e.IsClose && e.CloseStatus != 1001);
-                Figures.Record($"B ({outage.TotalSeconds:F0} s): {sender.Name} first 'unavailable' after", errorAfter);
-            }
-
-            var heapGrowth = peaks.Heap - heapBefore;
-            Assert.True(peaks.EdgeQueued <= cluster.Edges.Count * 2 * 65_536, $"Edge relay up-queues peaked at {peaks.EdgeQueued}");
-            Assert.True(peaks.KafkaPending <= 200_000 * cluster.MessageServices.Count, $"Kafka queues peaked at {peaks.KafkaPending}");
-            Assert.True(heapGrowth < HeapGrowthBound, $"the managed heap grew by {heapGrowth / 1048576} MiB during the outage");
-            Figures.Record($"B ({outage.TotalSeconds:F0} s): every sender's messages reach every viewer again after", recovered);
-            Figures.Record($"B ({outage.TotalSeconds:F0} s): peaks", $"Edge up-queue {peaks.EdgeQueued}, Kafka pending {peaks.KafkaPending}, heap +{heapGrowth / 1048576} MiB");
-            Assert.True(recovered < RecoveryPromise);
-        }
-        finally
+        // Traffic resumes: a message each sender sends after Redis is back reaches every viewer.
+        foreach (var viewer in viewers)
         {
             foreach (var sender in senders)
             {
-                await sender.DisposeAsync();
-            }
-
-            foreach (var viewer in viewers)
-            {
-                await viewer.DisposeAsync();
+                await viewer.UntilAsync(e => e.Content.StartsWith("after " + sender.Name + " ", StringComparison.Ordinal), RecoveryPromise);
             }
         }
+
+        var recovered = backAt.Elapsed;
+        await Task.WhenAll(senders.Select(s => s.StopAsync()));
+        var marker = await PublishMarkerAsync(room.Id);
+        foreach (var (viewer, index) in viewers.Select((v, i) => (v, i)))
+        {
+            await viewer.UntilAsync(e => e.Content == marker, patience);
+            ViewerLog.AssertGaplessOrTold(viewer.Seen, "viewer " + index);
+            Assert.DoesNotContain(viewer.Seen, e => e.IsClose && e.CloseStatus != 1001);
+        }
+
+        foreach (var sender in senders)
+        {
+            var refusals = sender.Answers.Where(e => e.Type == FrameType.Error).ToList();
+            var firstUnavailable = refusals.FirstOrDefault(e => e.Seq == (long)ErrorCode.Unavailable);
+            Assert.True(firstUnavailable is not null, $"{sender.Name} got no 'unavailable' error frame: {string.Join("; ", refusals.Select(e => e.Reason))}");
+            var errorAfter = TimeSpan.FromMilliseconds(firstUnavailable.ReceivedAtMs - stoppedAt);
+            Assert.True(errorAfter < ErrorPromise, $"{sender.Name}'s first 'unavailable' came {errorAfter.TotalSeconds:F1} s after Redis stopped");
+            Assert.All(refusals, e => Assert.Contains(e.Seq, new long[] { (long)ErrorCode.Unavailable, (long)ErrorCode.Overloaded }));
+            Assert.DoesNotContain(sender.Answers, e => e.IsClose && e.CloseStatus != 1001);
+            Figures.Record($"B ({outage.TotalSeconds:F0} s): {sender.Name} first 'unavailable' after", errorAfter);
+        }
+
+        var heapGrowth = peaks.Heap - heapBefore;
+        Assert.True(peaks.EdgeQueued <= cluster.Edges.Count * 2 * 65_536, $"Edge relay up-queues peaked at {peaks.EdgeQueued}");
+        Assert.True(peaks.KafkaPending <= 200_000 * cluster.MessageServices.Count, $"Kafka queues peaked at {peaks.KafkaPending}");
+        Assert.True(heapGrowth < HeapGrowthBound, $"the managed heap grew by {heapGrowth / 1048576} MiB during the outage");
+        Figures.Record($"B ({outage.TotalSeconds:F0} s): every sender's messages reach every viewer again after", recovered);
+        Figures.Record($"B ({outage.TotalSeconds:F0} s): peaks", $"Edge up-queue {peaks.EdgeQueued}, Kafka pending {peaks.KafkaPending}, heap +{heapGrowth / 1048576} MiB");
+        Assert.True(recovered < RecoveryPromise);
     }
 
     /// <summary>Samples every 100 ms for <paramref name="duration"/>: the Edges' relay up-queues, the MessageServices' Kafka queues and the managed heap.</summary>
@@ -176,7 +146,4 @@ public sealed class RedisOutageTests : IAsyncLifetime
         await client.PublishAsync(new PublishRequest { RoomId = roomId, Kind = MessageKind.System, Content = marker }, deadline: DateTime.UtcNow.AddSeconds(10));
         return marker;
     }
-
-    private static Uri Uri(TestHost edge, long roomId, string? query) =>
-        new($"ws://127.0.0.1:{edge.HttpAddress.Port}/ws?room={roomId}{(query is null ? "" : "&" + query)}");
 }
