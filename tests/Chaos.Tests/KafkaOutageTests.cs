@@ -19,6 +19,8 @@ public sealed class KafkaOutageTests : IAsyncLifetime
 {
     private const string Topic = "live-messages";
     private const int Broker = 1;
+    private const int Heart = 2;
+    private const int GiftsDuringOutage = 10;
 
     /// <summary>How soon after the broker is back every held record is in the topic.</summary>
     private static readonly TimeSpan CatchUpPromise = TimeSpan.FromSeconds(30);
@@ -78,7 +80,22 @@ public sealed class KafkaOutageTests : IAsyncLifetime
     private async Task RunOutageAsync(TimeSpan outage)
     {
         await using var cluster = await StartClusterAsync("chaos_kafka", new Dictionary<string, string?>(), IsOutageReport);
-        var run = await RunTrafficAsync(cluster, outage);
+
+        // Gifts sent while the broker is down: debited in MariaDB with their outbox rows, published once it is back.
+        var gifts = new GiftServiceClient(cluster.MessageServices[^1].Channel);
+        var giver = Random.Shared.NextInt64(1_000_000, 9_000_000_000);
+        await gifts.CreditWalletAsync(new CreditWalletRequest { UserId = giver, Amount = 1_000, IdempotencyKey = "chaos-credit-" + Guid.NewGuid().ToString("N") });
+        var giftKeys = new List<string>();
+        var run = await RunTrafficAsync(cluster, outage, async roomId =>
+        {
+            for (var i = 0; i < GiftsDuringOutage; i++)
+            {
+                var key = "chaos-gift-" + Guid.NewGuid().ToString("N");
+                await gifts.SendGiftAsync(new SendGiftRequest { IdempotencyKey = key, RoomId = roomId, SenderUserId = giver, GiftId = Heart, Count = 1 },
+                    deadline: DateTime.UtcNow.AddSeconds(5));
+                giftKeys.Add(key);
+            }
+        });
 
         Assert.Equal(0, cluster.MessageServices.Sum(m => m.Services.GetRequiredService<KafkaMessageSink>().Dropped));
         Assert.True(run.PeakPending <= cluster.MessageServices.Count * 200_000L, $"the queues held {run.PeakPending} records");
@@ -87,6 +104,12 @@ public sealed class KafkaOutageTests : IAsyncLifetime
         var records = await ReadRoomAsync(run.RoomId, expected: run.LastSeq);
         AssertNoDuplicates(records);
         Assert.Equal(Enumerable.Range(1, run.LastSeq).Select(i => (long)i), records.Select(r => r.Seq).Order());
+        // The gift relay is at least once (consumers dedupe by idempotency key): every gift arrives; a copy is counted.
+        var roomKey = run.RoomId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var giftRecords = await KafkaTopicReader.ReadAsync("gift-events", r => r.Message.Key == roomKey, giftKeys.Count, CatchUpPromise, kafka.Bootstraps);
+        var published = giftRecords.Select(r => GiftEvent.Parser.ParseFrom(r.Message.Value).IdempotencyKey).ToList();
+        Assert.Equal(giftKeys.Order(), published.Distinct().Order());
+        Figures.Record($"F ({outage.TotalSeconds:F0} s): gifts sent during the outage, records in gift-events after", $"{giftKeys.Count}, {published.Count}");
         Figures.Record($"F ({outage.TotalSeconds:F0} s): every record in the topic after the broker's return", run.CaughtUp);
         Figures.Record($"F ({outage.TotalSeconds:F0} s): records held at the peak, messages sent during", $"{run.PeakPending}, {run.SentDuring}");
         Figures.Record($"F ({outage.TotalSeconds:F0} s): slowest delivery to a viewer during the outage", run.SlowestDuring);
@@ -121,9 +144,10 @@ public sealed class KafkaOutageTests : IAsyncLifetime
     /// A sender on each Edge at 50 msg/s and a viewer on each; the broker goes down for <paramref name="outage"/>
     /// after a second of traffic and comes back. While it is down every viewer still gets every message within a
     /// second or two (the bound leaves room for a loaded CI machine; the figure is recorded), and no sender is
-    /// refused. Then a marker through Publish ends the room's traffic.
+    /// refused. <paramref name="duringOutage"/> runs once the broker is down. Then a marker through Publish ends the
+    /// room's traffic.
     /// </summary>
-    private async Task<TrafficRun> RunTrafficAsync(RealtimeCluster cluster, TimeSpan outage)
+    private async Task<TrafficRun> RunTrafficAsync(RealtimeCluster cluster, TimeSpan outage, Func<long, Task>? duringOutage = null)
     {
         var patience = outage + TimeSpan.FromSeconds(30);
         await using var room = await ChaosRoom.OpenAsync(cluster, "chaos kafka", 401, patience);
@@ -136,8 +160,13 @@ public sealed class KafkaOutageTests : IAsyncLifetime
         var sentBefore = senders.Sum(s => s.Sent);
         senders.ForEach(s => s.Phase = "during");
         kafka.SetBrokerDown(Broker);
-        long peak = 0;
         var down = Stopwatch.StartNew();
+        if (duringOutage is not null)
+        {
+            await duringOutage(room.Id);
+        }
+
+        long peak = 0;
         while (down.Elapsed < outage)
         {
             peak = Math.Max(peak, sinks.Sum(s => s.Pending));
