@@ -51,7 +51,6 @@ public sealed unsafe class MockCluster : IDisposable
             throw new InvalidOperationException("rd_kafka_new failed: " + Marshal.PtrToStringAnsi((IntPtr)error));
         }
 
-        Brokers = brokers;
         cluster = clusterNew(handle, brokers);
         if (cluster == IntPtr.Zero)
         {
@@ -65,8 +64,6 @@ public sealed unsafe class MockCluster : IDisposable
     }
 
     public string Bootstraps { get; }
-
-    public int Brokers { get; }
 
     public void CreateTopic(string topic, int partitions)
     {
@@ -82,7 +79,7 @@ public sealed unsafe class MockCluster : IDisposable
     }
 
     /// <summary>
-    /// Disconnects every client of broker <paramref name="id"/> (1..Brokers) and refuses new connections until
+    /// Disconnects every client of broker <paramref name="id"/> (1..the brokers it was made with) and refuses new connections until
     /// <see cref="SetBrokerUp"/>; its partitions and records stay.
     /// </summary>
     public void SetBrokerDown(int id) => Check(brokerDown(cluster, id), "down", id);

@@ -167,12 +167,11 @@ public sealed class KafkaMessageSink : BackgroundService
     /// </summary>
     private static Message<string, byte[]> Resendable(Message<string, byte[]> failed)
     {
-        if (failed.Timestamp.Type == TimestampType.CreateTime)
+        if (failed.Timestamp.Type != TimestampType.CreateTime)
         {
-            return failed;
+            failed.Timestamp = new Timestamp(RoomMessage.Parser.ParseFrom(failed.Value).TimestampMs, TimestampType.CreateTime);
         }
 
-        failed.Timestamp = new Timestamp(RoomMessage.Parser.ParseFrom(failed.Value).TimestampMs, TimestampType.CreateTime);
         return failed;
     }
 
