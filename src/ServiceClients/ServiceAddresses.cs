@@ -13,5 +13,12 @@ public sealed class ServiceAddresses
 
     public string? MessageService { get; set; }
 
+    /// <summary>
+    /// Other MessageService addresses, comma-separated, that an Edge's relay streams move to when theirs fails
+    /// (the next in the list after each failure). Empty where <see cref="MessageService"/> already spreads over
+    /// healthy nodes (a Kubernetes Service).
+    /// </summary>
+    public string? MessageServiceFallbacks { get; set; }
+
     public string? UserService { get; set; }
 }

@@ -74,36 +74,57 @@ public static class ServiceClientRegistration
     }
 
     /// <summary>
-    /// <paramref name="connections"/> MessageService clients at Services:MessageService, each on an HTTP/2
-    /// connection of its own (<see cref="MessageServiceConnections"/>), for long-lived streams that must not
-    /// wait on each other: one busy stream does not hold up another's frames behind a shared connection.
+    /// <paramref name="connections"/> sets of MessageService clients, one client per address (Services:MessageService,
+    /// then each of Services:MessageServiceFallbacks), each on an HTTP/2 connection of its own
+    /// (<see cref="MessageServiceConnections"/>), for long-lived streams that must not wait on each other: one busy
+    /// stream does not hold up another's frames behind a shared connection.
     /// </summary>
     public static IServiceCollection AddMessageServiceConnections(this IServiceCollection services, IConfiguration configuration, int connections)
     {
         services.RequireAddress(configuration, MessageService);
-        var names = new string[Math.Max(connections, 0)];
+        var fallbacks = FallbacksOf(configuration.GetSection(ServiceAddresses.Section)[nameof(ServiceAddresses.MessageServiceFallbacks)]);
+        services.AddOptions<ServiceAddresses>().Validate(
+            a => FallbacksOf(a.MessageServiceFallbacks).All(f => Uri.TryCreate(f, UriKind.Absolute, out _)),
+            "Configuration 'Services:MessageServiceFallbacks' must be absolute MessageService gRPC addresses separated by commas, e.g. http://10.0.0.2:5103,http://10.0.0.3:5103.");
+        var names = new string[Math.Max(connections, 0)][];
         for (var i = 0; i < names.Length; i++)
         {
-            names[i] = $"{nameof(MessageServiceClient)}.connection-{i}";
-            services.AddGrpcClient<MessageServiceClient>(names[i], (sp, options) => options.Address = MessageService.Of(sp))
-                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-                {
-                    EnableMultipleHttp2Connections = true,
-                    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                    KeepAlivePingDelay = TimeSpan.FromSeconds(20),
-                    KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-                    ConnectTimeout = TimeSpan.FromSeconds(3),
-                })
-                .ConfigureChannel(options => options.MaxReceiveMessageSize = 16 * 1024 * 1024)
-                .RemoveAllLoggers();
+            names[i] = new string[1 + fallbacks.Length];
+            for (var a = 0; a < names[i].Length; a++)
+            {
+                var address = a;
+                names[i][a] = $"{nameof(MessageServiceClient)}.connection-{i}.address-{a}";
+                services.AddGrpcClient<MessageServiceClient>(names[i][a], (sp, options) => options.Address = AddressesOf(sp)[address])
+                    .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                    {
+                        EnableMultipleHttp2Connections = true,
+                        PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                        KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+                        KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                        ConnectTimeout = TimeSpan.FromSeconds(3),
+                    })
+                    .ConfigureChannel(options => options.MaxReceiveMessageSize = 16 * 1024 * 1024)
+                    .RemoveAllLoggers();
+            }
         }
 
         services.AddSingleton(sp =>
         {
             var factory = sp.GetRequiredService<GrpcClientFactory>();
-            return new MessageServiceConnections(Array.ConvertAll(names, factory.CreateClient<MessageServiceClient>), MessageService.Of(sp));
+            return new MessageServiceConnections(
+                Array.ConvertAll(names, set => (IReadOnlyList<MessageServiceClient>)Array.ConvertAll(set, factory.CreateClient<MessageServiceClient>)),
+                AddressesOf(sp));
         });
         return services;
+    }
+
+    private static string[] FallbacksOf(string? list) =>
+        list?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
+    private static Uri[] AddressesOf(IServiceProvider services)
+    {
+        var addresses = services.GetRequiredService<IOptions<ServiceAddresses>>().Value;
+        return [MessageService.Of(services), .. FallbacksOf(addresses.MessageServiceFallbacks).Select(f => new Uri(f, UriKind.Absolute))];
     }
 
     /// <summary>Binds <see cref="ServiceAddresses"/> once and fails start-up when <paramref name="service"/>'s address is missing or not absolute.</summary>
@@ -124,11 +145,15 @@ public static class ServiceClientRegistration
     }
 }
 
-/// <summary>Clients of MessageService that each hold an HTTP/2 connection of their own.</summary>
-public sealed class MessageServiceConnections(IReadOnlyList<MessageServiceClient> clients, Uri address)
+/// <summary>
+/// Clients of MessageService for long-lived streams: per stream, one client per address (the first is
+/// Services:MessageService), each holding an HTTP/2 connection of its own.
+/// </summary>
+public sealed class MessageServiceConnections(IReadOnlyList<IReadOnlyList<MessageServiceClient>> clients, IReadOnlyList<Uri> addresses)
 {
-    public IReadOnlyList<MessageServiceClient> Clients { get; } = clients;
+    /// <summary>Clients[stream][address], addresses in the order of <see cref="Addresses"/>.</summary>
+    public IReadOnlyList<IReadOnlyList<MessageServiceClient>> Clients { get; } = clients;
 
-    /// <summary>Where they connect (Services:MessageService), for logs.</summary>
-    public Uri Address { get; } = address;
+    /// <summary>Where they connect: Services:MessageService, then Services:MessageServiceFallbacks.</summary>
+    public IReadOnlyList<Uri> Addresses { get; } = addresses;
 }

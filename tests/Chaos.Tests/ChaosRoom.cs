@@ -20,17 +20,19 @@ public sealed class ChaosRoom : IAsyncDisposable
     public List<ChaosSender> Senders { get; } = [];
 
     /// <param name="firstUserId">Viewer i is user firstUserId + i, sender i user firstUserId + 10 + i.</param>
-    public static async Task<ChaosRoom> OpenAsync(RealtimeCluster cluster, string title, long firstUserId, TimeSpan patience)
+    /// <param name="edges">The Edges to connect through; the cluster's own when not given.</param>
+    public static async Task<ChaosRoom> OpenAsync(RealtimeCluster cluster, string title, long firstUserId, TimeSpan patience, IReadOnlyList<TestHost>? edges = null)
     {
+        edges ??= cluster.Edges;
         var rooms = new RoomServiceClient(cluster.Rooms.Channel);
         var created = await rooms.CreateRoomAsync(new CreateRoomRequest { AnchorUserId = 7, Title = title, Category = "chat" });
         await rooms.StartLiveAsync(new StartLiveRequest { RoomId = created.Id });
         var room = new ChaosRoom(created.Id);
         try
         {
-            for (var i = 0; i < cluster.Edges.Count; i++)
+            for (var i = 0; i < edges.Count; i++)
             {
-                var edge = cluster.Edges[i];
+                var edge = edges[i];
                 var viewerId = firstUserId + i;
                 var senderId = firstUserId + 10 + i;
                 room.Viewers.Add(await FollowingViewer.StartAsync(query => RoomClient.ConnectAsync(SocketUri(edge, created.Id, query), userId: viewerId)));

@@ -8,7 +8,10 @@ namespace Live.Testing;
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
+    private const int KeptLines = 40;
+
     private readonly Process process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> lastLines = new();
 
     private ServiceProcess(Process process, Uri grpcAddress, Uri httpAddress)
     {
@@ -41,12 +44,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         info.Environment["Kestrel__Endpoints__Grpc__Url"] = grpc.ToString();
         info.Environment["Kestrel__Endpoints__Http__Url"] = http.ToString();
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + dll);
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var started = new ServiceProcess(process, grpc, http);
+        process.OutputDataReceived += (_, line) => started.Keep(line.Data);
+        process.ErrorDataReceived += (_, line) => started.Keep(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new ServiceProcess(process, grpc, http);
+        return started;
     }
+
+    /// <summary>The last lines the process wrote (stdout and stderr), for a failure's message.</summary>
+    public string LastOutput => string.Join(Environment.NewLine, lastLines);
 
     /// <summary>Waits until /health/ready answers 200 (the process bound its ports and reached its dependencies).</summary>
     public async Task WaitUntilReadyAsync(TimeSpan timeout)
@@ -57,7 +64,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"the service process exited with {process.ExitCode} while starting");
+                throw new InvalidOperationException($"the service process exited with {process.ExitCode} while starting; its last output:{Environment.NewLine}{LastOutput}");
             }
 
             try
@@ -88,6 +95,20 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lastLines.Enqueue(line);
+        while (lastLines.Count > KeptLines)
+        {
+            lastLines.TryDequeue(out _);
         }
     }
 

@@ -28,9 +28,10 @@ public sealed class RealtimeClusterBuilder(string databasePrefix)
     private int nodes = 2;
     private Func<LogCollector.LogEntry, bool> expectedError = _ => false;
 
+    /// <summary>MessageService + Edge pairs the cluster starts; 0 when a test starts its own (e.g. as processes).</summary>
     public RealtimeClusterBuilder WithNodes(int count)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
         nodes = count;
         return this;
     }
@@ -172,7 +173,11 @@ public sealed class RealtimeCluster : IAsyncDisposable
     /// <summary>A MessageService on the cluster's databases; the caller disposes it.</summary>
     /// <param name="kafka">Another bootstrap address, e.g. one where nothing listens.</param>
     /// <param name="overrides">Settings over the cluster's MessageService settings.</param>
-    public async Task<TestHost> StartMessageServiceAsync(string? kafka = null, IDictionary<string, string?>? overrides = null)
+    public async Task<TestHost> StartMessageServiceAsync(string? kafka = null, IDictionary<string, string?>? overrides = null) =>
+        await TestHost.StartAsync(MessageServiceApp.Build, MessageServiceSettings(kafka, overrides));
+
+    /// <summary>What a MessageService of this cluster is configured with (for one in a process of its own, <see cref="ServiceProcess"/>).</summary>
+    public Dictionary<string, string?> MessageServiceSettings(string? kafka = null, IDictionary<string, string?>? overrides = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -190,16 +195,20 @@ public sealed class RealtimeCluster : IAsyncDisposable
         };
         RealtimeClusterBuilder.Merge(settings, messageSettings);
         RealtimeClusterBuilder.Merge(settings, overrides);
-        return await TestHost.StartAsync(MessageServiceApp.Build, settings);
+        return settings;
     }
 
     /// <summary>An Edge relaying through <paramref name="messages"/>; the caller disposes it.</summary>
     /// <param name="overrides">Settings over the cluster's Edge settings.</param>
-    public async Task<TestHost> StartEdgeAsync(TestHost messages, IDictionary<string, string?>? overrides = null)
+    public Task<TestHost> StartEdgeAsync(TestHost messages, IDictionary<string, string?>? overrides = null) =>
+        StartEdgeAsync(messages.GrpcAddress, overrides);
+
+    /// <summary>An Edge relaying through the MessageService at <paramref name="messageService"/>; the caller disposes it.</summary>
+    public async Task<TestHost> StartEdgeAsync(Uri messageService, IDictionary<string, string?>? overrides = null)
     {
         var settings = new Dictionary<string, string?>
         {
-            ["Services:MessageService"] = messages.GrpcAddress.ToString(),
+            ["Services:MessageService"] = messageService.ToString(),
             ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
             ["RoomStatusCache:TtlMs"] = "300",
             ["Identity:ProxySecret"] = ProxySecret,

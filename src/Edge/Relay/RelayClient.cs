@@ -9,8 +9,9 @@ using Microsoft.Extensions.Options;
 namespace Live.Edge.Relay;
 
 /// <summary>
-/// This Edge's fixed set of relay streams to MessageService (Services:MessageService). A room always uses
-/// the same stream (by id), so each room batch reaches this Edge exactly once; so does a signed-in user.
+/// This Edge's fixed set of relay streams to MessageService (Services:MessageService; a stream whose node fails
+/// moves to the next of Services:MessageServiceFallbacks). A room always uses the same stream (by id), so each
+/// room batch reaches this Edge exactly once; so does a signed-in user.
 /// </summary>
 public sealed class RelayClient : BackgroundService, IMessageUplink
 {
@@ -27,14 +28,9 @@ public sealed class RelayClient : BackgroundService, IMessageUplink
         streams = new RelayStream[connections.Clients.Count];
         for (var i = 0; i < streams.Length; i++)
         {
-            streams[i] = new RelayStream(i, connections.Clients[i], connections.Address.Authority, registry, users, settings, metrics, logger);
+            streams[i] = new RelayStream(i, connections.Clients[i], connections.Addresses, registry, users, settings, metrics, logger);
         }
-
-        History = connections.Clients[0];
     }
-
-    /// <summary>For GetHistory (resume); shares the first stream's connection.</summary>
-    public MessageServiceClient History { get; }
 
     /// <summary>Client messages queued toward MessageService on all streams; what an outage makes pile up, if anything.</summary>
     public int QueuedMessages
@@ -50,6 +46,9 @@ public sealed class RelayClient : BackgroundService, IMessageUplink
             return total;
         }
     }
+
+    /// <summary>For GetHistory (resume): the node the room's stream uses now, so history and live traffic come from one place.</summary>
+    public MessageServiceClient HistoryFor(long roomId) => For(roomId).Client;
 
     public RelaySendResult TrySendMessage(long roomId, RelayUp up) => For(roomId).TrySendMessage(up);
 

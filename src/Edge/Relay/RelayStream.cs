@@ -15,12 +15,14 @@ namespace Live.Edge.Relay;
 /// One bidi Relay stream to MessageService carrying every room mapped to it. One loop writes (the stream's
 /// only writer), one loop reads and hands batches to the rooms. When the stream breaks it reconnects with
 /// backoff, resubscribes its rooms (their clients are closed with 1001 and resume from history) and announces its
-/// users again (their connections then catch up from the inbox store).
+/// users again (their connections then catch up from the inbox store). Each failure moves it to the next node
+/// of <paramref name="targets"/> (one client per node in <paramref name="clients"/>), so a dead MessageService
+/// costs its streams one reconnect.
 /// </summary>
 public sealed class RelayStream(
     int index,
-    MessageServiceClient client,
-    string target,
+    IReadOnlyList<MessageServiceClient> clients,
+    IReadOnlyList<Uri> targets,
     RoomRegistry registry,
     UserRegistry users,
     RelayOptions options,
@@ -31,6 +33,10 @@ public sealed class RelayStream(
     private readonly ConcurrentDictionary<long, byte> announcedUsers = new();
     private Channel<RelayUp>? current;
     private int queuedMessages;
+    private int node;
+
+    /// <summary>The client of the node this stream uses (or is about to try).</summary>
+    public MessageServiceClient Client => clients[Volatile.Read(ref node)];
 
     /// <summary>Client messages waiting for this stream's writer (bounded by <c>Relay:UpQueueCapacity</c>).</summary>
     public int QueuedMessages => Volatile.Read(ref queuedMessages);
@@ -115,9 +121,11 @@ public sealed class RelayStream(
                 reason = ex.Message;
             }
 
+            var failed = node;
+            Volatile.Write(ref node, (node + 1) % clients.Count);
             failures = Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(10) ? 1 : failures + 1;
             var delay = Math.Min(options.MaxReconnectDelayMs, 100 * (1 << Math.Min(failures, 10)));
-            Log.RelayBroken(logger, index, reason, delay);
+            Log.RelayBroken(logger, index, targets[failed].Authority, reason, targets[node].Authority, delay);
             metrics.RelayReconnected();
             try
             {
@@ -133,7 +141,8 @@ public sealed class RelayStream(
     private async Task RunOnceAsync(CancellationToken stoppingToken)
     {
         using var broken = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        using var call = client.Relay(cancellationToken: broken.Token);
+        var target = targets[node];
+        using var call = clients[node].Relay(cancellationToken: broken.Token);
         await call.ResponseHeadersAsync;
 
         var queue = Channel.CreateUnbounded<RelayUp>(new UnboundedChannelOptions { SingleReader = true });
@@ -151,7 +160,7 @@ public sealed class RelayStream(
             queue.Writer.TryWrite(new RelayUp { UserOnline = new UserRef { UserId = userId } });
         }
 
-        Log.RelayConnected(logger, index, target, rooms.Count);
+        Log.RelayConnected(logger, index, target.Authority, rooms.Count);
         var writer = WriteLoopAsync(call.RequestStream, queue.Reader, broken);
         try
         {

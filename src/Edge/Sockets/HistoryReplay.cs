@@ -33,7 +33,7 @@ public static class HistoryReplay
             GetHistoryResponse history;
             try
             {
-                history = await relay.History.GetHistoryAsync(
+                history = await relay.HistoryFor(connection.RoomId).GetHistoryAsync(
                     new GetHistoryRequest { RoomId = connection.RoomId, AfterSeq = cursor, Limit = Math.Min(500, settings.MaxReplayMessages - replayed), AsBatch = true },
                     deadline: DateTime.UtcNow.AddSeconds(5));
             }

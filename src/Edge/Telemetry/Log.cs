@@ -5,8 +5,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Relay stream {Index} connected to {Address}; resubscribing {Rooms} room(s)")]
     public static partial void RelayConnected(ILogger logger, int index, string address, int rooms);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Relay stream {Index} broke ({Reason}); reconnecting in {DelayMs} ms")]
-    public static partial void RelayBroken(ILogger logger, int index, string reason, int delayMs);
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Relay stream {Index} to {Address} broke ({Reason}); reconnecting to {Next} in {DelayMs} ms")]
+    public static partial void RelayBroken(ILogger logger, int index, string address, string reason, string next, int delayMs);
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Viewer changes could not be sent to RoomService ({Count} waiting): {Reason}")]
     public static partial void ViewerChangesFailed(ILogger logger, int count, string reason);
