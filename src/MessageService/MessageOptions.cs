@@ -65,6 +65,13 @@ public sealed class MessageOptions
     [Range(1, 100_000)]
     public int MaxInFlightPerStream { get; set; } = 1_024;
 
+    /// <summary>
+    /// A node whose heartbeat is this old is dead: another node hands its records Kafka never acknowledged to
+    /// Kafka (ADR 0014). The node renews it every tenth of this and writes its delivery marks as often.
+    /// </summary>
+    [Range(1_000, 600_000)]
+    public int NodeTtlMs { get; set; } = 5_000;
+
     /// <summary>Records waiting for Kafka; when full, the oldest is dropped and counted (never silently).</summary>
     [Range(100, 10_000_000)]
     public int KafkaQueueCapacity { get; set; } = 200_000;

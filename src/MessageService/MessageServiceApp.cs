@@ -5,6 +5,7 @@ using Live.MessageService.Admin;
 using Live.MessageService.Fanout;
 using Live.MessageService.Gifts;
 using Live.MessageService.Grpc;
+using Live.MessageService.Handoff;
 using Live.MessageService.History;
 using Live.MessageService.Inbox;
 using Live.MessageService.Ingest;
@@ -61,6 +62,10 @@ public static class MessageServiceApp
         services.AddSingleton<RoomPositionReader>();
         services.AddSingleton<KafkaMessageSink>();
         services.AddHostedService(sp => sp.GetRequiredService<KafkaMessageSink>());
+        services.AddSingleton<NodeIdentity>();
+        services.AddSingleton<KafkaDeliveryMarks>();
+        services.AddSingleton<OrphanedRecordRecovery>();
+        services.AddHostedService<NodeLease>();
         services.AddSingleton<IngestPipeline>();
         services.AddSingleton<HistoryReader>();
         services.AddSingleton<EpochReplacer>();

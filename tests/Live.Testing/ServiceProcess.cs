@@ -11,7 +11,10 @@ public sealed class ServiceProcess : IAsyncDisposable
     private const int KeptLines = 40;
 
     private readonly Process process;
+    private const int KeptWarnings = 200;
+
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> lastLines = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> warnings = new();
 
     private ServiceProcess(Process process, Uri grpcAddress, Uri httpAddress)
     {
@@ -54,6 +57,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     /// <summary>The last lines the process wrote (stdout and stderr), for a failure's message.</summary>
     public string LastOutput => string.Join(Environment.NewLine, lastLines);
+
+    /// <summary>The first log lines (JSON console) at warning level or above, for what a test asserts the service reported.</summary>
+    public IReadOnlyCollection<string> Warnings => warnings;
 
     /// <summary>Waits until /health/ready answers 200 (the process bound its ports and reached its dependencies).</summary>
     public async Task WaitUntilReadyAsync(TimeSpan timeout)
@@ -109,6 +115,12 @@ public sealed class ServiceProcess : IAsyncDisposable
         while (lastLines.Count > KeptLines)
         {
             lastLines.TryDequeue(out _);
+        }
+
+        if (warnings.Count < KeptWarnings && line.Contains("\"LogLevel\":\"", StringComparison.Ordinal) && !line.Contains("\"LogLevel\":\"Information\"", StringComparison.Ordinal)
+            && !line.Contains("\"LogLevel\":\"Debug\"", StringComparison.Ordinal) && !line.Contains("\"LogLevel\":\"Trace\"", StringComparison.Ordinal))
+        {
+            warnings.Enqueue(line);
         }
     }
 

@@ -43,21 +43,12 @@ public sealed class HistoryReader(IConnectionMultiplexer redis, TimeProvider tim
 
         foreach (var entry in entries)
         {
-            if (FrameReader.TryReadSingleMessage(FrameOf(entry), out var message) == DecodeStatus.Ok)
+            if (RecordOf(FrameOf(entry)) is { } record)
             {
-                response.Messages.Add(new RoomMessage
-                {
-                    RoomId = message.RoomId,
-                    Seq = message.Seq,
-                    UserId = message.UserId,
-                    UserName = Encoding.UTF8.GetString(message.UserName),
-                    Content = Encoding.UTF8.GetString(message.Content),
-                    Color = Encoding.UTF8.GetString(message.Color),
-                    Kind = MessageKindTable.KindOf(message.Type),
-                    TimestampMs = message.TimestampMs,
-                });
+                response.Messages.Add(record);
             }
         }
+
 
         return response;
     }
@@ -89,6 +80,27 @@ public sealed class HistoryReader(IConnectionMultiplexer redis, TimeProvider tim
                 count, 0, payload.WrittenSpan));
     }
 
-    /// <summary>An entry is [id, [field, frame]].</summary>
+    /// <summary>A history entry's frame as the record Kafka and GetHistory carry; null if it is not a message frame.</summary>
+    public static RoomMessage? RecordOf(byte[] frame)
+    {
+        if (FrameReader.TryReadSingleMessage(frame, out var message) != DecodeStatus.Ok)
+        {
+            return null;
+        }
+
+        return new RoomMessage
+        {
+            RoomId = message.RoomId,
+            Seq = message.Seq,
+            UserId = message.UserId,
+            UserName = Encoding.UTF8.GetString(message.UserName),
+            Content = Encoding.UTF8.GetString(message.Content),
+            Color = Encoding.UTF8.GetString(message.Color),
+            Kind = MessageKindTable.KindOf(message.Type),
+            TimestampMs = message.TimestampMs,
+        };
+    }
+
+    /// <summary>An entry is [id, [field, frame, ...]].</summary>
     private static byte[] FrameOf(RedisResult entry) => (byte[])((RedisResult[])((RedisResult[])entry!)[1]!)[1]!;
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Live.MessageService.Handoff;
 using Live.MessageService.Telemetry;
 using Live.Protocol;
 using Live.V1;
@@ -16,6 +17,7 @@ public sealed class IngestPipeline(
     MessageSequencer sequencer,
     RoomPositionReader positions,
     KafkaMessageSink kafka,
+    KafkaDeliveryMarks deliveryMarks,
     MessageMetrics metrics,
     TimeProvider time,
     ILogger<IngestPipeline> logger)
@@ -55,6 +57,8 @@ public sealed class IngestPipeline(
         long seq;
         try
         {
+            // Registered before its first message: after a crash the room's messages Kafka never got are found (ADR 0014).
+            await deliveryMarks.RegisterRoomAsync(message.RoomId);
             seq = await sequencer.SequenceAsync(message.RoomId, frame.WrittenMemory);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)

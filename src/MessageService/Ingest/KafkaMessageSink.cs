@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Confluent.Kafka;
 using Google.Protobuf;
 using Live.Kafka;
+using Live.MessageService.Handoff;
 using Live.MessageService.Telemetry;
 using Live.V1;
 using Microsoft.Extensions.Options;
@@ -22,6 +23,7 @@ public sealed class KafkaMessageSink : BackgroundService
     private static readonly byte[] ContentType = Encoding.ASCII.GetBytes("application/x-protobuf; type=live.v1.RoomMessage");
 
     private readonly IProducer<string, byte[]> producer;
+    private readonly KafkaDeliveryMarks marks;
     private readonly MessageMetrics metrics;
     private readonly ILogger<KafkaMessageSink> logger;
     private readonly string topic;
@@ -34,9 +36,11 @@ public sealed class KafkaMessageSink : BackgroundService
     private int consecutiveFailures;
     private long lastFailureLog;
 
-    public KafkaMessageSink(IProducer<string, byte[]> producer, IOptions<MessageOptions> options, MessageMetrics metrics, ILogger<KafkaMessageSink> logger)
+    public KafkaMessageSink(IProducer<string, byte[]> producer, KafkaDeliveryMarks marks, IOptions<MessageOptions> options, MessageMetrics metrics,
+        ILogger<KafkaMessageSink> logger)
     {
         this.producer = producer;
+        this.marks = marks;
         this.metrics = metrics;
         this.logger = logger;
         topic = options.Value.KafkaTopic;
@@ -59,6 +63,20 @@ public sealed class KafkaMessageSink : BackgroundService
 
     public void Enqueue(RoomMessage message)
     {
+        Interlocked.Increment(ref queued);
+        metrics.KafkaQueued(1);
+        queue.Writer.TryWrite(RecordOf(message));
+    }
+
+    /// <summary>A dead node's record (ADR 0014), produced now and awaited, so its node's keys go only once it is in Kafka.</summary>
+    public async Task HandOverAsync(RoomMessage message, CancellationToken cancellationToken)
+    {
+        await producer.ProduceAsync(topic, RecordOf(message), cancellationToken);
+        metrics.KafkaPublished();
+    }
+
+    private Message<string, byte[]> RecordOf(RoomMessage message)
+    {
         var headers = new Headers { { "content-type", ContentType } };
 
         // A record joins a trace only when its message is in one (a traced relayed message, a Publish call):
@@ -73,16 +91,13 @@ public sealed class KafkaMessageSink : BackgroundService
             KafkaTraceContext.Inject(headers, activity ?? Activity.Current);
         }
 
-        var record = new Message<string, byte[]>
+        return new Message<string, byte[]>
         {
             Key = message.RoomId.ToString(CultureInfo.InvariantCulture),
             Value = message.ToByteArray(),
             Headers = headers,
             Timestamp = new Timestamp(message.TimestampMs, TimestampType.CreateTime),
         };
-        Interlocked.Increment(ref queued);
-        metrics.KafkaQueued(1);
-        queue.Writer.TryWrite(record);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -137,6 +152,11 @@ public sealed class KafkaMessageSink : BackgroundService
         }
 
         Interlocked.Exchange(ref consecutiveFailures, 0);
+        if (RoomMessageReader.TryRead(report.Message.Value, out var record))
+        {
+            marks.Delivered(record.RoomId, record.Seq, report.Partition.Value, report.Offset.Value);
+        }
+
         Interlocked.Decrement(ref queued);
         metrics.KafkaQueued(-1);
         metrics.KafkaPublished();

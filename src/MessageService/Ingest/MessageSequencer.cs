@@ -1,3 +1,4 @@
+using Live.MessageService.Handoff;
 using Live.Protocol;
 using Live.Redis;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,7 @@ namespace Live.MessageService.Ingest;
 /// node sees them in order whichever node accepted them. Frames waiting for Redis at the same moment share
 /// one script call (<see cref="BatchedRedisScript{TRequest,TResult}"/>), sequenced in arrival order.
 /// </summary>
-public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<MessageOptions> options)
+public sealed class MessageSequencer(IConnectionMultiplexer redis, NodeIdentity node, IOptions<MessageOptions> options)
     : BatchedRedisScript<MessageSequencer.Request, long>(redis, Script, new BatchedScriptLimits())
 {
     // The frame arrives in two parts around its 8-byte seq slot (FrameLayout.SeqOffset = 29), so the script
@@ -25,7 +26,7 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<Mess
 
     protected override int KeysPerItem => 2;
 
-    protected override int ArgsPerItem => 5;
+    protected override int ArgsPerItem => 6;
 
     protected override int ResultsPerItem => 1;
 
@@ -44,6 +45,7 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, IOptions<Mess
         args[argOffset + 2] = historyLength;
         args[argOffset + 3] = ttlMs;
         args[argOffset + 4] = MessageKeys.ChannelName(request.RoomId);
+        args[argOffset + 5] = node.Value;
     }
 
     protected override long Read(in Request request, ReadOnlySpan<RedisResult> results) => (long)results[0];

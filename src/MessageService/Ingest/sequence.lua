@@ -1,7 +1,8 @@
 -- Sequences a batch of frames in arrival order: each gets its room's next seq, is appended to the capped
 -- history and published, atomically, so every subscriber sees a room's frames in seq order.
--- Per item, 2 KEYS: position hash {seq, epoch}, history stream; 5 ARGV: frame head, frame tail (around the
--- 8-byte seq slot, joined here with the big-endian seq), history length, TTL (ms), channel. Returns one seq
+-- Per item, 2 KEYS: position hash {seq, epoch}, history stream; 6 ARGV: frame head, frame tail (around the
+-- 8-byte seq slot, joined here with the big-endian seq), history length, TTL (ms), channel, the accepting
+-- node's id (kept with the entry, so another node can hand it to Kafka if this one dies first: ADR 0014). Returns one seq
 -- per item. A room's TTLs are refreshed once per batch.
 -- A position without an epoch gets one (ADR 0007): the epoch is Redis TIME in µs, built as a string (Lua
 -- prints a 16-digit number in exponent form), and the announcement goes out before the message: the
@@ -14,7 +15,7 @@ local out = {}
 local refreshed = {}
 for i = 0, #KEYS / 2 - 1 do
   local k = i * 2
-  local a = i * 5
+  local a = i * 6
   local upgraded = false
   local seq = redis.pcall('HINCRBY', KEYS[k + 1], 'seq', 1)
   if type(seq) == 'table' then
@@ -41,7 +42,7 @@ for i = 0, #KEYS / 2 - 1 do
       .. struct.pack('>l', tonumber(epoch)) .. string.sub(head, 22, 29) .. struct.pack('>l', seq - 1) .. '\0\0\0\0\0\0')
   end
   local frame = ARGV[a + 1] .. struct.pack('>l', seq) .. ARGV[a + 2]
-  redis.call('XADD', KEYS[k + 2], 'MAXLEN', ARGV[a + 3], seq .. '-0', 'f', frame)
+  redis.call('XADD', KEYS[k + 2], 'MAXLEN', ARGV[a + 3], seq .. '-0', 'f', frame, 'n', ARGV[a + 6])
   if not refreshed[KEYS[k + 1]] then
     refreshed[KEYS[k + 1]] = true
     redis.call('PEXPIRE', KEYS[k + 1], ARGV[a + 4])

@@ -64,4 +64,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7082, Level = LogLevel.Warning, Message = "A publication on the inbox channel of user {UserId} is not an InboxMessage for that user; dropped")]
     public static partial void BadInboxPublication(ILogger logger, long userId);
+
+    [LoggerMessage(EventId = 7090, Level = LogLevel.Warning, Message = "This node's heartbeat or Kafka delivery marks could not be written: {Reason}")]
+    public static partial void NodeLeaseUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 7091, Level = LogLevel.Warning, Message = "MessageService node {Node} is gone: {Unacknowledged} of its messages had no Kafka acknowledgement on record; {HandedOver} were not in the topic and were produced now")]
+    public static partial void NodeRecovered(ILogger logger, string node, int unacknowledged, int handedOver);
+
+    [LoggerMessage(EventId = 7092, Level = LogLevel.Error, Message = "MessageService node {Node} is gone and {Count} of its messages had left the rooms' history before they could be handed to Kafka")]
+    public static partial void NodeRecoveryTrimmed(ILogger logger, string node, long count);
+
+    [LoggerMessage(EventId = 7093, Level = LogLevel.Warning, Message = "The records of MessageService node {Node} could not be handed to Kafka yet; the next scan tries again: {Reason}")]
+    public static partial void NodeRecoveryFailed(ILogger logger, string node, string reason);
 }

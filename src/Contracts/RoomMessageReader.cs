@@ -1,11 +1,10 @@
-using Live.V1;
-
-namespace Live.StatsService.Ingest;
+namespace Live.V1;
 
 /// <summary>
 /// Reads the five fields StatsService needs from a serialized <see cref="RoomMessage"/> (room, seq, sender, kind, time)
 /// straight from the protobuf wire format, skipping the rest — the name and text would otherwise be decoded into
-/// strings for every message on the hottest topic only to be dropped.
+/// strings for every message on the hottest topic only to be dropped. MessageService reads the seq of each
+/// record Kafka acknowledges the same way (ADR 0014).
 /// </summary>
 public static class RoomMessageReader
 {
