@@ -6,7 +6,7 @@
 # For each target (a console app under tests/Fuzz/<target>): builds it (Release), copies the output to
 # .local/fuzz/<target>/bin and instruments only the assemblies that hold the code under test with SharpFuzz
 # (`dotnet tool run sharpfuzz`, pinned in dotnet-tools.json), then runs afl-fuzz (Debian's afl++) from the
-# checked-in seed corpus (tests/Fuzz/<target>/corpus) for N seconds (default 60). At the end it prints, per
+# checked-in seed corpus (tests/Fuzz/<target>/corpus, and its afl.dict when it has one) for N seconds (default 60). At the end it prints, per
 # target, the executions, the CPU seconds, the crashes and the hangs; every crashing or hanging input is named
 # and replayed through an uninstrumented copy to show its exception. Exits 1 when any target found one.
 set -euo pipefail
@@ -83,13 +83,15 @@ for entry in "${SELECTED[@]}"; do
   build "$target"
   instrument "$target" "${assemblies[@]}"
   rm -rf "$out/findings"
+  dictionary=()
+  [[ -f "$FUZZ/$target/afl.dict" ]] && dictionary=(-x "$FUZZ/$target/afl.dict")
   echo "==> $target: afl-fuzz for ${SECONDS_PER_TARGET}s (log: $out/afl.log)"
   # dotnet is not built with afl's compiler (SharpFuzz instruments the IL), hence SKIP_BIN_CHECK; no CPU binding,
   # because other work shares the machine; a 60 s start-up allowance for the runtime; -t: one input over 5 s is a hang.
   TIMEFORMAT='%U %S'
   cpu=$( { time AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
     AFL_NO_AFFINITY=1 AFL_FORKSRV_INIT_TMOUT=60000 \
-    afl-fuzz -i "$FUZZ/$target/corpus" -o "$out/findings" -m none -t 5000 -V "$SECONDS_PER_TARGET" \
+    afl-fuzz -i "$FUZZ/$target/corpus" -o "$out/findings" -m none -t 5000 -V "$SECONDS_PER_TARGET" "${dictionary[@]}" \
     -- "$(command -v dotnet)" "$out/bin/Fuzz.$target.dll" >"$out/afl.log" 2>&1; } 2>&1 ) ||
     { tail -30 "$out/afl.log" >&2; echo "afl-fuzz could not run $target (log: $out/afl.log)" >&2; exit 1; }
   stats="$out/findings/default/fuzzer_stats"

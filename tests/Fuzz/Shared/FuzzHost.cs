@@ -7,7 +7,9 @@ namespace Live.Fuzz;
 /// out-of-process runner, so even a stack overflow is reported as a crash); <c>--replay FILE...</c> runs files
 /// through the target once each and prints the exception of any that fails; <c>--seeds DIR</c> writes the
 /// target's seed corpus, made with our own encoders. A target returns for every input the production caller
-/// survives (it catches exactly what that caller catches); anything it throws is a crash.
+/// survives (it catches exactly what that caller catches); anything it throws is a crash. Instrumented code
+/// must not run before SharpFuzz's runner has set up afl's coverage map, so
+/// a target that needs state (a decompressor, a service container) makes it on its first input.
 /// </summary>
 public static class FuzzHost
 {
