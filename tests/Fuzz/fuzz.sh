@@ -49,18 +49,25 @@ done
 command -v afl-fuzz >/dev/null || { echo "afl-fuzz is missing: apt-get install afl++ (./platform test installs it)" >&2; exit 1; }
 (cd "$ROOT" && dotnet tool restore >/dev/null)
 
-build() { # target
-  local target="$1" out="$WORK/$1"
+build() { # target, assemblies to instrument...: true when the instrumented copy is up to date
+  local target="$1" out="$WORK/$1" release="$FUZZ/$1/bin/Release/net10.0" stamp
   dotnet build "$FUZZ/$target" -c Release -nologo -clp:ErrorsOnly >"$out/build.log" 2>&1 ||
     { cat "$out/build.log" >&2; echo "building $target failed" >&2; exit 1; }
-  rm -rf "$out/bin" "$out/replay"
-  cp -r "$FUZZ/$target/bin/Release/net10.0" "$out/replay"
-  cp -r "$out/replay" "$out/bin"
+  # Instrumenting takes a while; an unchanged build keeps its instrumented copy.
+  stamp="$(cd "$release" && find . -type f -print0 | sort -z | xargs -0 md5sum | md5sum)"
+  [[ -f "$out/bin.stamp" && "$(cat "$out/bin.stamp")" == "$stamp" && -d "$out/bin" ]] && return
+  rm -rf "$out/bin" "$out/replay" "$out/bin.stamp"
+  cp -r "$release" "$out/replay"
+  cp -r "$release" "$out/bin"
+  shift
+  instrument "$target" "$@"
+  echo "$stamp" >"$out/bin.stamp"
 }
 
 instrument() { # target, assemblies...
   local target="$1" assembly
   shift
+  rm -f "$WORK/$target/instrument.log"
   for assembly in "$@"; do
     (cd "$ROOT" && dotnet tool run sharpfuzz "$WORK/$target/bin/$assembly") >>"$WORK/$target/instrument.log" 2>&1 ||
       { cat "$WORK/$target/instrument.log" >&2; echo "instrumenting $assembly failed" >&2; exit 1; }
@@ -78,10 +85,8 @@ for entry in "${SELECTED[@]}"; do
   read -r -a assemblies <<<"${entry#*|}"
   out="$WORK/$target"
   mkdir -p "$out"
-  rm -f "$out/instrument.log"
   echo "==> $target: building, instrumenting ${assemblies[*]}"
-  build "$target"
-  instrument "$target" "${assemblies[@]}"
+  build "$target" "${assemblies[@]}"
   rm -rf "$out/findings"
   dictionary=()
   [[ -f "$FUZZ/$target/afl.dict" ]] && dictionary=(-x "$FUZZ/$target/afl.dict")
