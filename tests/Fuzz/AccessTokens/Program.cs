@@ -1,4 +1,3 @@
-using System.Text;
 using Live.Fuzz;
 using Live.Fuzz.AccessTokens;
 
@@ -6,8 +5,8 @@ using Live.Fuzz.AccessTokens;
 // parameter, or its Sec-WebSocket-Protocol entry), the rest is the token. It goes through the Proxy's JWT bearer
 // authentication exactly as configured (AuthExtensions: its OnMessageReceived, the key lookup by kid with the
 // refresh for unknown kids, RS256 validation) and, when refused, its challenge (the 401 and its description).
-// The documented rejection is a failed AuthenticateResult with IdentityModel's refusal (a SecurityTokenException, or
-// SecurityTokenArgumentException for a malformed token); an
-// exception out of authentication (a 500 in production) or any other failure is a crash.
+// The documented rejection (docs/identity.md) is a 401 with an invalid_token challenge: JwtBearerHandler makes any
+// exception of the token's validation a failed result, so a crash is an exception out of authentication (a 500 in
+// production: the Proxy's own OnMessageReceived, its key lookup) or a refusal answered otherwise.
 ProxyAuthentication? proxy = null;
 return FuzzHost.Run(args, input => (proxy ??= ProxyAuthentication.Create()).Check(input), TokenSeeds.All);
