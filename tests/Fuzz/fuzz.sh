@@ -49,7 +49,7 @@ done
 command -v afl-fuzz >/dev/null || { echo "afl-fuzz is missing: apt-get install afl++ (./platform test installs it)" >&2; exit 1; }
 (cd "$ROOT" && dotnet tool restore >/dev/null)
 
-build() { # target, assemblies to instrument...: true when the instrumented copy is up to date
+build() { # target, assemblies to instrument: builds it, and makes its instrumented copy again when the build changed
   local target="$1" out="$WORK/$1" release="$FUZZ/$1/bin/Release/net10.0" stamp
   dotnet build "$FUZZ/$target" -c Release -nologo -clp:ErrorsOnly >"$out/build.log" 2>&1 ||
     { cat "$out/build.log" >&2; echo "building $target failed" >&2; exit 1; }
@@ -74,8 +74,8 @@ instrument() { # target, assemblies...
   done
 }
 
-stat_of() { # fuzzer_stats file, key (afl++ 4 says saved_crashes; older releases unique_crashes)
-  awk -F' *: *' -v key="$2" '$1 == key {print $2}' "$1"
+stat_of() { # fuzzer_stats file, key, older name of the key (afl++ 4 says saved_crashes, afl++ 3 unique_crashes)
+  awk -F' *: *' -v key="$2" -v old="${3:-}" '$1 == key || (old != "" && $1 == old) {print $2; exit}' "$1"
 }
 
 FOUND=0
@@ -103,8 +103,8 @@ for entry in "${SELECTED[@]}"; do
   [[ -f "$stats" ]] || { tail -30 "$out/afl.log" >&2; echo "afl-fuzz left no statistics for $target" >&2; exit 1; }
   execs=$(stat_of "$stats" execs_done)
   run_time=$(stat_of "$stats" run_time)
-  crashes=$(stat_of "$stats" saved_crashes)
-  hangs=$(stat_of "$stats" saved_hangs)
+  crashes=$(stat_of "$stats" saved_crashes unique_crashes)
+  hangs=$(stat_of "$stats" saved_hangs unique_hangs)
   cpu_seconds=$(awk '{printf "%.0f", $1 + $2}' <<<"$cpu")
   REPORT+=("$(printf '%-14s %10s execs %6s s wall %6s CPU s %8s execs/s %3s crashes %3s hangs' \
     "$target" "$execs" "$run_time" "$cpu_seconds" "$(awk -v e="$execs" -v t="$run_time" 'BEGIN {printf "%.0f", (t > 0) ? e / t : 0}')" \
