@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of everything that parses bytes from a client or a peer (docs/reliability.md, "Fuzzing").
 #
-#   tests/Fuzz/fuzz.sh <target|all> [--seconds N]
+#   tests/Fuzz/fuzz.sh <target|all> [--seconds N] [--no-build]
 #
-# For each target (a console app under tests/Fuzz/<target>): builds it (Release), copies the output to
-# .local/fuzz/<target>/bin and instruments only the assemblies that hold the code under test with SharpFuzz
-# (`dotnet tool run sharpfuzz`, pinned in dotnet-tools.json), then runs afl-fuzz (Debian's afl++) from the
-# checked-in seed corpus (tests/Fuzz/<target>/corpus, and its afl.dict when it has one) for N seconds (default 60). At the end it prints, per
-# target, the executions, the CPU seconds, the crashes and the hangs; every crashing or hanging input is named
+# For each target (a console app under tests/Fuzz/<target>): builds it (Release; --no-build takes the Release output
+# as it is, e.g. right after a Platform.sln build), copies the output to .local/fuzz/<target>/bin and instruments
+# only the assemblies that hold the code under test with SharpFuzz (`dotnet tool run sharpfuzz`, pinned in
+# dotnet-tools.json), then runs afl-fuzz (Debian's afl++) from the checked-in seed corpus
+# (tests/Fuzz/<target>/corpus, and its afl.dict when it has one) for N seconds (default 60). At the end it prints,
+# per target, the executions, the CPU seconds, the crashes and the hangs; every crashing or hanging input is named
 # and replayed through an uninstrumented copy to show its exception. Exits 1 when any target found one.
 set -euo pipefail
 
@@ -25,7 +26,7 @@ TARGETS=(
 )
 
 usage() {
-  echo "usage: tests/Fuzz/fuzz.sh <all|$(for t in "${TARGETS[@]}"; do printf '%s|' "${t%%|*}"; done | sed 's/|$//')> [--seconds N]" >&2
+  echo "usage: tests/Fuzz/fuzz.sh <all|$(for t in "${TARGETS[@]}"; do printf '%s|' "${t%%|*}"; done | sed 's/|$//')> [--seconds N] [--no-build]" >&2
   exit 2
 }
 
@@ -33,8 +34,10 @@ usage() {
 WANTED="$1"
 shift
 SECONDS_PER_TARGET=60
+BUILD=1
 while (($#)); do
   case "$1" in
+    --no-build) BUILD=0; shift ;;
     --seconds) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || usage; SECONDS_PER_TARGET="$2"; shift 2 ;;
     *) usage ;;
   esac
@@ -51,8 +54,11 @@ command -v afl-fuzz >/dev/null || { echo "afl-fuzz is missing: apt-get install a
 
 build() { # target, assemblies to instrument: builds it, and makes its instrumented copy again when the build changed
   local target="$1" out="$WORK/$1" release="$FUZZ/$1/bin/Release/net10.0" stamp
-  dotnet build "$FUZZ/$target" -c Release -nologo -clp:ErrorsOnly >"$out/build.log" 2>&1 ||
-    { cat "$out/build.log" >&2; echo "building $target failed" >&2; exit 1; }
+  if ((BUILD)); then
+    dotnet build "$FUZZ/$target" -c Release -nologo -clp:ErrorsOnly >"$out/build.log" 2>&1 ||
+      { cat "$out/build.log" >&2; echo "building $target failed" >&2; exit 1; }
+  fi
+  [[ -f "$release/Fuzz.$target.dll" ]] || { echo "$target is not built ($release); run without --no-build" >&2; exit 1; }
   # Instrumenting takes a while; an unchanged build keeps its instrumented copy.
   stamp="$(cd "$release" && find . -type f -print0 | sort -z | xargs -0 md5sum | md5sum)"
   [[ -f "$out/bin.stamp" && "$(cat "$out/bin.stamp")" == "$stamp" && -d "$out/bin" ]] && return
