@@ -6,7 +6,7 @@ namespace Live.Protocol;
 /// </summary>
 public static class BatchSubset
 {
-    /// <returns>The subset as a plain batch frame, or null when no message is kept (or the batch is malformed).</returns>
+    /// <returns>The subset as a plain batch frame, or null when no message is kept (or the batch is malformed, or would hold more than 65,535 messages).</returns>
     public static byte[]? Select(ReadOnlySpan<byte> plainBatchFrame, long afterSeq, bool priorityOnly)
     {
         if (FrameReader.TryReadBatch(plainBatchFrame, out var batch) != DecodeStatus.Ok || batch.IsCompressed)
@@ -24,6 +24,12 @@ public static class BatchSubset
             if (message.Seq <= afterSeq || (priorityOnly && !message.IsPriority))
             {
                 continue;
+            }
+
+            if (kept == FrameLayout.MaxBatchCount)
+            {
+                // More messages than a batch's 16-bit count can say: malformed, and re-encoding it would throw.
+                return null;
             }
 
             FrameWriter.WriteMessage(payload, message);

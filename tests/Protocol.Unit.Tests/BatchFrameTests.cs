@@ -109,6 +109,23 @@ public sealed class BatchFrameTests
         Assert.Null(BatchSubset.Select(frame, afterSeq: 15, priorityOnly: false));
     }
 
+    [Fact]
+    public void A_batch_that_holds_more_messages_than_its_count_field_can_say_has_no_subset()
+    {
+        // 70,000 empty messages fit in 4 MiB, but a batch's count is 16 bits: re-encoding them all must not throw.
+        var output = new ArrayBufferWriter<byte>();
+        for (var seq = 1L; seq <= 70_000; seq++)
+        {
+            FrameWriter.WriteMessage(output, FrameType.Gift, 1, 0, 9, seq, (string?)null, null, null);
+        }
+
+        var frame = BatchEncoder.EncodePlain(9, 1, 1, 70_000, FrameLayout.MaxBatchCount, 0, output.WrittenSpan);
+
+        Assert.Null(BatchSubset.Select(frame, afterSeq: 0, priorityOnly: false));
+        Assert.Null(BatchSubset.Select(frame, afterSeq: 0, priorityOnly: true));
+        Assert.NotNull(BatchSubset.Select(frame, afterSeq: 70_000 - 10, priorityOnly: false));
+    }
+
     internal static byte[] Payload(long firstSeq, long lastSeq, Func<long, FrameType> type, string content)
     {
         var output = new ArrayBufferWriter<byte>();

@@ -17,7 +17,7 @@ public sealed class TokenRejectionTests(DefaultEnvironmentFixture fixture)
     private ProxyEnvironment Env => fixture.Environment;
 
     public static TheoryData<string> Forgeries() =>
-        ["no token", "alg none", "HS256 signed with the public key", "wrong iss", "wrong aud", "expired 31 s ago", "unknown kid", "tampered payload", "garbage"];
+        ["no token", "alg none", "HS256 signed with the public key", "wrong iss", "wrong aud", "expired 31 s ago", "unknown kid", "tampered payload", "garbage", "JWE with a one-character part"];
 
     [Theory]
     [MemberData(nameof(Forgeries))]
@@ -33,6 +33,8 @@ public sealed class TokenRejectionTests(DefaultEnvironmentFixture fixture)
             "expired 31 s ago" => Sign(ValidClaims(), expiresIn: TimeSpan.FromSeconds(-31)),
             "unknown kid" => Sign(ValidClaims(), key: new RsaSecurityKey(RSA.Create(2048)) { KeyId = "0123456789abcdef" }),
             "tampered payload" => Tamper(Sign(ValidClaims())),
+            // Found by tests/Fuzz/AccessTokens: reading its kid threw FormatException, which became a 500.
+            "JWE with a one-character part" => "eyJhbGciOiJSU0EtT0FFUCJ9.e.e.e.e",
             _ => "not.a.jwt",
         };
 

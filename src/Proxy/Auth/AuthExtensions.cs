@@ -93,14 +93,18 @@ public static class AuthExtensions
         };
     }
 
+    /// <summary>The token's key id, or null when it cannot be read; validation then refuses it with the reason.</summary>
     private static string? KidOf(string token)
     {
         try
         {
             return new JsonWebToken(token).Kid;
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or System.Text.Json.JsonException)
         {
+            // Malformed tokens come out as SecurityTokenMalformedException (an ArgumentException), but a five-part
+            // (JWE) token with a one-character part as FormatException (fuzzing, tests/Fuzz/AccessTokens): thrown
+            // from OnMessageReceived, any of these would make JwtBearerHandler answer 500 instead of 401.
             return null;
         }
     }

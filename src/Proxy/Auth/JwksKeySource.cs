@@ -40,7 +40,12 @@ public sealed class JwksKeySource(
     public async Task RefreshForUnknownKidAsync(string kid, CancellationToken ct)
     {
         var askedAt = time.GetTimestamp();
-        var wait = TimeSpan.FromSeconds(options.JwksMinRefreshSeconds) - time.GetElapsedTime(Interlocked.Read(ref lastFetchTicks));
+        var lastFetch = Interlocked.Read(ref lastFetchTicks);
+        // Before any fetch there is no interval to wait out (and the elapsed time since long.MinValue overflows
+        // into a delay of centuries, which Task.Delay refuses with ArgumentOutOfRangeException).
+        var wait = lastFetch == long.MinValue
+            ? TimeSpan.Zero
+            : TimeSpan.FromSeconds(options.JwksMinRefreshSeconds) - time.GetElapsedTime(lastFetch);
         if (wait > TimeSpan.Zero)
         {
             await Task.Delay(wait, time, ct);

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing of everything that parses bytes from a client or a peer (docs/reliability.md, "Fuzzing").
+#
+#   tests/Fuzz/fuzz.sh <target|all> [--seconds N] [--no-build]
+#
+# For each target (a console app under tests/Fuzz/<target>): builds it (Release; --no-build takes the Release output
+# as it is, e.g. right after a Platform.sln build), copies the output to .local/fuzz/<target>/bin and instruments
+# only the assemblies that hold the code under test with SharpFuzz (`dotnet tool run sharpfuzz`, pinned in
+# dotnet-tools.json), then runs afl-fuzz (Debian's afl++) from the checked-in seed corpus
+# (tests/Fuzz/<target>/corpus, and its afl.dict when it has one) for N seconds (default 60). At the end it prints,
+# per target, the executions, the CPU seconds, the crashes and the hangs; every crashing or hanging input is named
+# and replayed through an uninstrumented copy to show its exception. Exits 1 when any target found one.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+FUZZ="$ROOT/tests/Fuzz"
+WORK="$ROOT/.local/fuzz"
+
+# target | assemblies to instrument (the code that reads the bytes: ours, plus the parser package a target is about)
+TARGETS=(
+  "BinaryFrames|Live.Protocol.dll"
+  "JsonFrames|Live.Protocol.dll Live.Edge.dll"
+  "ZstdBatches|Live.Protocol.dll ZstdSharp.dll"
+  "RelayMessages|Live.Contracts.dll Live.Protocol.dll Live.Edge.dll Live.MessageService.dll Live.Moderation.dll"
+  "AccessTokens|Live.Proxy.dll Microsoft.IdentityModel.JsonWebTokens.dll Microsoft.IdentityModel.Tokens.dll"
+)
+
+usage() {
+  echo "usage: tests/Fuzz/fuzz.sh <all|$(for t in "${TARGETS[@]}"; do printf '%s|' "${t%%|*}"; done | sed 's/|$//')> [--seconds N] [--no-build]" >&2
+  exit 2
+}
+
+(($# >= 1)) || usage
+WANTED="$1"
+shift
+SECONDS_PER_TARGET=60
+BUILD=1
+while (($#)); do
+  case "$1" in
+    --no-build) BUILD=0; shift ;;
+    --seconds) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || usage; SECONDS_PER_TARGET="$2"; shift 2 ;;
+    *) usage ;;
+  esac
+done
+
+SELECTED=()
+for entry in "${TARGETS[@]}"; do
+  [[ "$WANTED" == all || "$WANTED" == "${entry%%|*}" ]] && SELECTED+=("$entry")
+done
+((${#SELECTED[@]})) || usage
+
+command -v afl-fuzz >/dev/null || { echo "afl-fuzz is missing: apt-get install afl++ (./platform test installs it)" >&2; exit 1; }
+(cd "$ROOT" && dotnet tool restore >/dev/null)
+
+build() { # target, assemblies to instrument: builds it, and makes its instrumented copy again when the build changed
+  local target="$1" out="$WORK/$1" release="$FUZZ/$1/bin/Release/net10.0" stamp
+  if ((BUILD)); then
+    dotnet build "$FUZZ/$target" -c Release -nologo -clp:ErrorsOnly >"$out/build.log" 2>&1 ||
+      { cat "$out/build.log" >&2; echo "building $target failed" >&2; exit 1; }
+  fi
+  [[ -f "$release/Fuzz.$target.dll" ]] || { echo "$target is not built ($release); run without --no-build" >&2; exit 1; }
+  # Instrumenting takes a while; an unchanged build keeps its instrumented copy.
+  stamp="$(cd "$release" && find . -type f -print0 | sort -z | xargs -0 md5sum | md5sum)"
+  [[ -f "$out/bin.stamp" && "$(cat "$out/bin.stamp")" == "$stamp" && -d "$out/bin" ]] && return
+  rm -rf "$out/bin" "$out/replay" "$out/bin.stamp"
+  cp -r "$release" "$out/replay"
+  cp -r "$release" "$out/bin"
+  shift
+  instrument "$target" "$@"
+  echo "$stamp" >"$out/bin.stamp"
+}
+
+instrument() { # target, assemblies...
+  local target="$1" assembly
+  shift
+  rm -f "$WORK/$target/instrument.log"
+  for assembly in "$@"; do
+    (cd "$ROOT" && dotnet tool run sharpfuzz "$WORK/$target/bin/$assembly") >>"$WORK/$target/instrument.log" 2>&1 ||
+      { cat "$WORK/$target/instrument.log" >&2; echo "instrumenting $assembly failed" >&2; exit 1; }
+  done
+}
+
+stat_of() { # fuzzer_stats file, key, older name of the key (afl++ 4 says saved_crashes, afl++ 3 unique_crashes)
+  awk -F' *: *' -v key="$2" -v old="${3:-}" '$1 == key || (old != "" && $1 == old) {print $2; exit}' "$1"
+}
+
+FOUND=0
+REPORT=()
+for entry in "${SELECTED[@]}"; do
+  target="${entry%%|*}"
+  read -r -a assemblies <<<"${entry#*|}"
+  out="$WORK/$target"
+  mkdir -p "$out"
+  echo "==> $target: building, instrumenting ${assemblies[*]}"
+  build "$target" "${assemblies[@]}"
+  rm -rf "$out/findings"
+  dictionary=()
+  [[ -f "$FUZZ/$target/afl.dict" ]] && dictionary=(-x "$FUZZ/$target/afl.dict")
+  echo "==> $target: afl-fuzz for ${SECONDS_PER_TARGET}s (log: $out/afl.log)"
+  # dotnet is not built with afl's compiler (SharpFuzz instruments the IL), hence SKIP_BIN_CHECK; no CPU binding,
+  # because other work shares the machine; a 60 s start-up allowance for the runtime; -t: one input over 5 s is a hang.
+  TIMEFORMAT='%U %S'
+  cpu=$( { time AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
+    AFL_NO_AFFINITY=1 AFL_FORKSRV_INIT_TMOUT=60000 \
+    afl-fuzz -i "$FUZZ/$target/corpus" -o "$out/findings" -m none -t 5000 -V "$SECONDS_PER_TARGET" "${dictionary[@]}" \
+    -- "$(command -v dotnet)" "$out/bin/Fuzz.$target.dll" >"$out/afl.log" 2>&1; } 2>&1 ) ||
+    { tail -30 "$out/afl.log" >&2; echo "afl-fuzz could not run $target (log: $out/afl.log)" >&2; exit 1; }
+  stats="$out/findings/default/fuzzer_stats"
+  [[ -f "$stats" ]] || { tail -30 "$out/afl.log" >&2; echo "afl-fuzz left no statistics for $target" >&2; exit 1; }
+  execs=$(stat_of "$stats" execs_done)
+  run_time=$(stat_of "$stats" run_time)
+  crashes=$(stat_of "$stats" saved_crashes unique_crashes)
+  hangs=$(stat_of "$stats" saved_hangs unique_hangs)
+  cpu_seconds=$(awk '{printf "%.0f", $1 + $2}' <<<"$cpu")
+  REPORT+=("$(printf '%-14s %10s execs %6s s wall %6s CPU s %8s execs/s %3s crashes %3s hangs' \
+    "$target" "$execs" "$run_time" "$cpu_seconds" "$(awk -v e="$execs" -v t="$run_time" 'BEGIN {printf "%.0f", (t > 0) ? e / t : 0}')" \
+    "${crashes:-?}" "${hangs:-?}")")
+  if [[ "${crashes:-1}" != 0 || "${hangs:-1}" != 0 ]]; then
+    FOUND=1
+    for input in "$out"/findings/default/crashes/id:* "$out"/findings/default/hangs/id:*; do
+      [[ -e "$input" ]] || continue
+      echo "!!! $target: $input"
+      timeout 30 dotnet "$out/replay/Fuzz.$target.dll" --replay "$input" || true
+    done
+  fi
+done
+
+echo
+echo "==> fuzzing summary (${SECONDS_PER_TARGET}s per target)"
+printf '%s\n' "${REPORT[@]}"
+if ((FOUND)); then
+  echo "crashes or hangs found: inputs and their exceptions above; findings in $WORK/<target>/findings" >&2
+  exit 1
+fi
