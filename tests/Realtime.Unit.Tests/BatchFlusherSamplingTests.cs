@@ -119,7 +119,7 @@ public sealed class BatchFlusherSamplingTests : IDisposable
     public async Task An_epoch_change_goes_out_after_the_old_epochs_batch_and_before_the_new_ones()
     {
         using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
-        feed.LearnEpoch(1_000);
+        feed.LearnPosition(1_000, 0);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 7, "old 7"), 7, false, out _, out _, out _);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 8, "old 8"), 8, false, out _, out _, out _);
         feed.ChangeEpoch(2_000, startsAfter: 0, timestampMs: 1);
@@ -142,7 +142,7 @@ public sealed class BatchFlusherSamplingTests : IDisposable
     public async Task Frames_held_since_a_regression_go_out_right_after_the_announcement_of_their_epoch()
     {
         using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
-        feed.LearnEpoch(1_000);
+        feed.LearnPosition(1_000, 0);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "old 10"), 10, false, out _, out _, out _);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 6, "lagged 6"), 6, false, out _, out var regressed, out _);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 7, "lagged 7"), 7, false, out _, out _, out _);

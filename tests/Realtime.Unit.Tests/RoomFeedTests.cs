@@ -76,7 +76,7 @@ public sealed class RoomFeedTests : IDisposable
     [Fact]
     public void A_seq_not_above_the_highest_forwarded_is_reported_once_and_frames_are_held_for_the_next_epoch()
     {
-        feed.LearnEpoch(1_000);
+        feed.LearnPosition(1_000, 0);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 9, "a"), 9, false, out _, out var regressed, out _);
         Assert.False(regressed);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "b"), 10, false, out _, out regressed, out _);
@@ -104,7 +104,7 @@ public sealed class RoomFeedTests : IDisposable
     [Fact]
     public void Held_frames_past_the_cap_are_dropped_and_told_as_not_recovered_in_the_new_epoch()
     {
-        feed.LearnEpoch(1_000);
+        feed.LearnPosition(1_000, 0);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "old"), 10, false, out _, out _, out _);
         var big = new string('x', 400);
         for (var seq = 4; seq <= 8; seq++)
@@ -125,7 +125,7 @@ public sealed class RoomFeedTests : IDisposable
     [Fact]
     public void Held_frames_of_a_lineage_that_is_gone_are_not_taken_into_a_new_epoch_that_starts_below_them()
     {
-        feed.LearnEpoch(1_000);
+        feed.LearnPosition(1_000, 0);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 10, "old"), 10, false, out _, out _, out _);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 6, "lagged"), 6, false, out _, out var regressed, out _);
         Assert.True(regressed);
@@ -156,8 +156,8 @@ public sealed class RoomFeedTests : IDisposable
     [Fact]
     public void An_announcement_of_the_epoch_in_force_changes_nothing_and_a_failed_replacement_lets_the_next_frame_ask_again()
     {
-        feed.LearnEpoch(1_000);
-        feed.LearnEpoch(3_000);
+        feed.LearnPosition(1_000, 0);
+        feed.LearnPosition(3_000, 0);
         Assert.Equal(1_000, feed.Epoch);
         Assert.False(feed.ChangeEpoch(1_000, 0, 1));
         feed.Append(TestFrames.Message(FrameType.Danmaku, 5, "a"), 5, false, out _, out _, out _);
@@ -210,7 +210,7 @@ public sealed class RoomFeedTests : IDisposable
     public void A_seq_that_skips_the_next_one_in_its_epoch_is_a_gap_and_nothing_from_it_on_goes_out()
     {
         using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
-        feed.LearnEpoch(1_000);
+        feed.LearnPosition(1_000, 0);
         bool Gapped(long seq)
         {
             feed.Append(TestFrames.Message(FrameType.Danmaku, seq, "m" + seq), seq, false, out _, out _, out var gapped);
@@ -227,7 +227,7 @@ public sealed class RoomFeedTests : IDisposable
     public void A_new_epoch_starts_its_seqs_without_a_gap()
     {
         using var feed = new RoomFeed(TestFrames.RoomId, new DisplaySampler(100, Stopwatch.GetTimestamp(), Stopwatch.Frequency), maxHeldBytes: 64 * 1024);
-        feed.LearnEpoch(1_000);
+        feed.LearnPosition(1_000, 0);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 41, "old"), 41, false, out _, out _, out _);
         feed.ChangeEpoch(2_000, startsAfter: 0, timestampMs: 1);
         feed.Append(TestFrames.Message(FrameType.Danmaku, 1, "new 1"), 1, false, out _, out _, out var first);

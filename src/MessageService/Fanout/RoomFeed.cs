@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using Google.Protobuf;
 using Live.MessageService.Relay;
 using Live.Protocol;
@@ -8,25 +7,6 @@ using StackExchange.Redis;
 
 namespace Live.MessageService.Fanout;
 
-/// <summary>A message waiting in a room's pending batch: where its frame is in the buffer, and what it is.</summary>
-public readonly record struct PendingMessage(int Offset, int Length, long Seq, bool IsPriority);
-
-/// <summary>
-/// What a feed held when its epoch changed: the old epoch's pending batch and controls, then the two frames
-/// that tell every connection (not recovered, resume), flushed before anything of the new epoch.
-/// </summary>
-public sealed class EpochBoundary(PooledBufferWriter frames, List<PendingMessage> messages, List<RelayDown>? controls)
-{
-    public PooledBufferWriter Frames { get; } = frames;
-    public List<PendingMessage> Messages { get; } = messages;
-    public List<RelayDown>? Controls { get; } = controls;
-
-    /// <summary>The highest seq forwarded in the epoch the connections were in before this boundary.</summary>
-    public long LostUpTo { get; init; }
-
-    public RelayDown[] Announcement { get; set; } = [];
-}
-
 /// <summary>
 /// One room on this node: the Edge streams subscribed to it, its Redis subscription, and the batch being
 /// collected. Frames are appended as they arrive from pub/sub; the flushing loop swaps the pending buffer
@@ -34,7 +14,8 @@ public sealed class EpochBoundary(PooledBufferWriter frames, List<PendingMessage
 /// go out after its batch, so a delete never overtakes the message it removes. The feed also keeps the
 /// room's epoch and the highest seq it forwarded in it (ADR 0007): a seq at or below that one means the stream
 /// went backwards. From that frame on, frames are held (up to <paramref name="maxHeldBytes"/>) until the
-/// announcement of the next epoch arrives: they are that epoch's, and go out right after it.
+/// announcement of the next epoch arrives: they are that epoch's, and go out right after it. A new feed starts
+/// at the position read when it subscribed (<see cref="LearnPosition"/>), so even its first frame shows a gap.
 /// </summary>
 public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldBytes) : IDisposable
 {
@@ -48,6 +29,8 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldByt
     private EpochBoundary? boundary;
     private long epoch;
     private long highestSeq;
+    private long completeFrom;
+    private long inFlightUpTo;
     private bool regressing;
     private bool askAgain;
     private PooledBufferWriter? held;
@@ -99,15 +82,37 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldByt
         }
     }
 
-    /// <summary>The epoch read from Redis when the feed was made; an announcement that came first wins.</summary>
-    public void LearnEpoch(long known)
+    /// <summary>
+    /// The room's position read from Redis once the subscription was active (0: none); an announcement that came
+    /// first wins. Every seq above <paramref name="knownSeq"/> is published after the subscription, so this feed must
+    /// see the next one: a feed that has taken nothing yet starts there, and the frames at or below it that still
+    /// arrive (published before the read, in flight) are dropped, not taken as the stream going backwards — every
+    /// Edge stream starts after them. A later read (another Edge stream) only checks. Returns false when the first
+    /// frame this feed took already skipped past the next one: frames were lost before it, and the feed takes
+    /// nothing more (as for a gap).
+    /// </summary>
+    public bool LearnPosition(long knownEpoch, long knownSeq)
     {
         lock (gate)
         {
             if (epoch == 0)
             {
-                epoch = known;
+                epoch = knownEpoch;
             }
+
+            if (closed || broken || regressing || epoch != knownEpoch)
+            {
+                return !broken;
+            }
+
+            if (completeFrom == 0)
+            {
+                (highestSeq, inFlightUpTo, completeFrom) = (knownSeq, knownSeq, knownSeq + 1);
+                return true;
+            }
+
+            broken = completeFrom > knownSeq + 1;
+            return !broken;
         }
     }
 
@@ -126,12 +131,7 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldByt
             pendingBytes = 0;
             regressed = false;
             gapped = false;
-            if (closed)
-            {
-                return false;
-            }
-
-            if (broken)
+            if (closed || broken || (!regressing && seq <= inFlightUpTo))
             {
                 return false;
             }
@@ -163,6 +163,8 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldByt
             }
 
             highestSeq = seq;
+            completeFrom = completeFrom == 0 ? seq : completeFrom;
+            inFlightUpTo = 0;
             var offset = pending.WrittenCount;
             pending.Write(frame);
             pendingMessages.Add(new PendingMessage(offset, frame.Length, seq, isPriority));
@@ -200,12 +202,16 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldByt
         }
     }
 
-    /// <summary>A frame of the epoch to come; past the cap it is dropped and the announcement says so.</summary>
+    /// <summary>
+    /// A frame of the epoch to come; past the cap it is dropped and the announcement says so. So is every frame from
+    /// one that does not follow the last held: a lost frame, or one of another lineage (a demoted master that still
+    /// took writes for a moment beside the promoted one) would show as a silent gap or a repeat in the new epoch.
+    /// </summary>
     private void Hold(ReadOnlySpan<byte> frame, long seq, bool isPriority)
     {
         held ??= new PooledBufferWriter(Math.Min(4096, maxHeldBytes));
         heldMessages ??= [];
-        if (heldOverflowed || held.WrittenCount + frame.Length > maxHeldBytes)
+        if (heldOverflowed || held.WrittenCount + frame.Length > maxHeldBytes || (heldMessages.Count > 0 && seq != heldMessages[^1].Seq + 1))
         {
             heldOverflowed = true;
             return;
@@ -266,18 +272,20 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldByt
                 }
                 else
                 {
-                    heldLost = Control(FrameType.NotRecovered, timestampMs, newEpoch, startsAfter, HeldLostReason(resumeAt, startsAfter));
+                    heldLost = Control(FrameType.NotRecovered, timestampMs, newEpoch, startsAfter, EpochBoundary.HeldLostReason(resumeAt, startsAfter));
                 }
             }
 
             DropHeld();
             boundary.Announcement = heldLost is null
-                ? [Control(FrameType.NotRecovered, timestampMs, newEpoch, boundary.LostUpTo, LostReason(boundary.LostUpTo, newEpoch)),
+                ? [Control(FrameType.NotRecovered, timestampMs, newEpoch, boundary.LostUpTo, EpochBoundary.LostReason(boundary.LostUpTo, newEpoch)),
                     Control(FrameType.Resume, timestampMs, newEpoch, resumeAt, null)]
-                : [Control(FrameType.NotRecovered, timestampMs, newEpoch, boundary.LostUpTo, LostReason(boundary.LostUpTo, newEpoch)),
+                : [Control(FrameType.NotRecovered, timestampMs, newEpoch, boundary.LostUpTo, EpochBoundary.LostReason(boundary.LostUpTo, newEpoch)),
                     Control(FrameType.Resume, timestampMs, newEpoch, resumeAt, null), heldLost];
             epoch = newEpoch;
             highestSeq = Math.Max(startsAfter, pendingMessages.Count > 0 ? pendingMessages[^1].Seq : 0);
+            completeFrom = resumeAt + 1;
+            inFlightUpTo = 0;
             regressing = false;
             askAgain = false;
             var becameDirty = !dirty;
@@ -378,13 +386,6 @@ public sealed class RoomFeed(long roomId, DisplaySampler sampler, int maxHeldByt
             spare = null;
         }
     }
-
-    private static string LostReason(long lostUpTo, long newEpoch) => lostUpTo == 0
-        ? string.Create(CultureInfo.InvariantCulture, $"the room's message stream is in epoch {newEpoch}")
-        : string.Create(CultureInfo.InvariantCulture, $"the room's message stream was reset (now epoch {newEpoch}): messages after {lostUpTo} of the previous epoch cannot be recovered");
-
-    private static string HeldLostReason(long after, long upTo) =>
-        string.Create(CultureInfo.InvariantCulture, $"messages {after + 1}..{upTo} of the new epoch arrived while the stream was being reset and could not be kept; reconnect with last_seq {after} to read them from history");
 
     private RelayDown Control(FrameType type, long timestampMs, long newEpoch, long seq, string? content) => new()
     {

@@ -82,13 +82,20 @@ public sealed class RoomHub(
         }
 
         // Read after the subscription is active: every seq above this one is published after it, so it
-        // reaches this stream. Lower seqs still in flight may arrive too; the Edge filters them by seq. An epoch
+        // reaches this stream. Lower seqs still in flight may arrive too; the feed drops them. An epoch
         // change after this read reaches the stream as a room control.
         var position = await positions.ReadAsync(roomId);
         if (feeds.TryGetValue(roomId, out var subscribed))
         {
-            subscribed.LearnEpoch(position.Epoch);
             CountIfReplacedMeanwhile(roomId, position.Epoch);
+            if (!subscribed.LearnPosition(position.Epoch, position.Seq))
+            {
+                // The feed's first frame skipped past the position read: frames were lost on their way while the feed
+                // was new (a failover moving the subscription). Its clients resume from history, as for a later gap.
+                Log.SubscriptionGapAtStart(logger, roomId, position.Seq);
+                await InterruptAllAsync(onlyIfCurrent: subscribed);
+                return;
+            }
         }
 
         session.Enqueue(new RelayDown { Subscribed = new Subscribed { RoomId = roomId, LatestSeq = position.Seq, Epoch = position.Epoch } });

@@ -44,6 +44,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 7036, Level = LogLevel.Warning, Message = "Room {RoomId}: seq {Seq} skipped past the next one; this node missed published frames and treats its subscription as interrupted")]
     public static partial void SubscriptionGap(ILogger logger, long roomId, long seq);
 
+    [LoggerMessage(EventId = 7037, Level = LogLevel.Warning, Message = "Room {RoomId}: the first frame this node took skipped past seq {Seq}, the position read when it subscribed; this node missed published frames and treats its subscription as interrupted")]
+    public static partial void SubscriptionGapAtStart(ILogger logger, long roomId, long seq);
+
     [LoggerMessage(EventId = 7040, Level = LogLevel.Information, Message = "Moderation: {Caller} did {Action} in room {RoomId}: {Detail}")]
     public static partial void ModerationAction(ILogger logger, string caller, string action, long roomId, string detail);
 
