@@ -80,7 +80,7 @@ public sealed class KafkaDeliveryMarks(IConnectionMultiplexer redis, NodeIdentit
             await db.HashSetAsync(NodeKeys.Marks(node.Id), fields);
             await db.KeyExpireAsync(NodeKeys.Marks(node.Id), keep);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
         {
             Restore(rooms, partitions);
             throw;

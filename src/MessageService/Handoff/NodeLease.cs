@@ -52,8 +52,10 @@ public sealed class NodeLease(
                     await RecoverDeadNodesAsync(db, stoppingToken);
                 }
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
             {
+                // RedisCommandException: right after a Redis Cluster failover the client's slot map can still name a
+                // node that is now a replica, and it refuses the write itself; the map refreshes within seconds.
                 Log.NodeLeaseUnavailable(logger, ex.Message);
             }
 
@@ -92,7 +94,7 @@ public sealed class NodeLease(
             await db.KeyDeleteAsync([NodeKeys.Heartbeat(node.Id), NodeKeys.Rooms(node.Id), NodeKeys.Marks(node.Id)]);
             await db.SetRemoveAsync(node.Registry, node.Value);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
         {
             Log.NodeLeaseUnavailable(logger, ex.Message);
         }
