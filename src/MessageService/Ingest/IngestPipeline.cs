@@ -61,7 +61,7 @@ public sealed class IngestPipeline(
             await deliveryMarks.RegisterRoomAsync(message.RoomId);
             seq = await sequencer.SequenceAsync(message.RoomId, frame.WrittenMemory);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
         {
             Log.IngestUnavailable(logger, message.RoomId, ex.Message);
             metrics.Rejected(RejectReasonTable.NameOf(RejectReason.Unavailable));
@@ -96,7 +96,7 @@ public sealed class IngestPipeline(
         {
             latest = (await positions.ReadAsync(message.RoomId)).Seq;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (ex is RedisException or RedisCommandException or TimeoutException)
         {
             Log.IngestUnavailable(logger, message.RoomId, ex.Message);
             metrics.Rejected(RejectReasonTable.NameOf(RejectReason.Unavailable));
