@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing of everything that parses bytes from a client or a peer (docs/reliability.md, "Fuzzing").
 #
-#   tests/Fuzz/fuzz.sh <target|all> [--seconds N] [--no-build]
+#   tests/Fuzz/fuzz.sh <target|all> [--seconds N] [--no-build] [--resume]
 #
 # For each target (a console app under tests/Fuzz/<target>): builds it (Release; --no-build takes the Release output
 # as it is, e.g. right after a Platform.sln build), copies the output to .local/fuzz/<target>/bin and instruments
 # only the assemblies that hold the code under test with SharpFuzz (`dotnet tool run sharpfuzz`, pinned in
 # dotnet-tools.json), then runs afl-fuzz (Debian's afl++) from the checked-in seed corpus
-# (tests/Fuzz/<target>/corpus, and its afl.dict when it has one) for N seconds (default 60). At the end it prints,
-# per target, the executions, the CPU seconds, the crashes and the hangs; every crashing or hanging input is named
-# and replayed through an uninstrumented copy to show its exception. Exits 1 when any target found one.
+# (tests/Fuzz/<target>/corpus, and its afl.dict when it has one) for N seconds (default 60); --resume continues the
+# target's last run from its queue instead (a long campaign in parts). At the end it prints, per target, the
+# executions, the CPU seconds this run used, the crashes and the hangs; every crashing or hanging input is named and
+# replayed through an uninstrumented copy to show its exception. Exits 1 when any target found one.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -26,7 +27,7 @@ TARGETS=(
 )
 
 usage() {
-  echo "usage: tests/Fuzz/fuzz.sh <all|$(for t in "${TARGETS[@]}"; do printf '%s|' "${t%%|*}"; done | sed 's/|$//')> [--seconds N] [--no-build]" >&2
+  echo "usage: tests/Fuzz/fuzz.sh <all|$(for t in "${TARGETS[@]}"; do printf '%s|' "${t%%|*}"; done | sed 's/|$//')> [--seconds N] [--no-build] [--resume]" >&2
   exit 2
 }
 
@@ -35,9 +36,11 @@ WANTED="$1"
 shift
 SECONDS_PER_TARGET=60
 BUILD=1
+RESUME=0
 while (($#)); do
   case "$1" in
     --no-build) BUILD=0; shift ;;
+    --resume) RESUME=1; shift ;;
     --seconds) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || usage; SECONDS_PER_TARGET="$2"; shift 2 ;;
     *) usage ;;
   esac
@@ -80,6 +83,34 @@ instrument() { # target, assemblies...
   done
 }
 
+cpu_ticks_of_tree() { # pid: "pid ticks" (user + system, the process's own) for it and every process under it
+  local pid="$1" child stat
+  stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 0
+  stat="${stat##*) }"
+  awk -v pid="$pid" '{print pid, $12 + $13}' <<<"$stat"
+  for child in $(cat /proc/"$pid"/task/*/children 2>/dev/null); do cpu_ticks_of_tree "$child"; done
+}
+
+# The CPU a run used. Bash's `time` would miss most of it: SharpFuzz's forkserver runs the inputs in a child that
+# afl-fuzz kills at the end and nobody waits for, so its time is never added to a parent's. Sampling every
+# process of the tree each second and keeping each one's last figure misses at most a second per process.
+run_counting_cpu() { # file for the CPU seconds, command...
+  local cpu_file="$1" pid samples status=0
+  shift
+  samples="$(mktemp)"
+  "$@" &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    cpu_ticks_of_tree "$pid" >>"$samples"
+    sleep 1
+  done
+  wait "$pid" || status=$?
+  awk -v hz="$(getconf CLK_TCK)" '{last[$1] = $2} END {for (p in last) total += last[p]; printf "%.0f", total / hz}' \
+    "$samples" >"$cpu_file"
+  rm -f "$samples"
+  return "$status"
+}
+
 stat_of() { # fuzzer_stats file, key, older name of the key (afl++ 4 says saved_crashes, afl++ 3 unique_crashes)
   awk -F' *: *' -v key="$2" -v old="${3:-}" '$1 == key || (old != "" && $1 == old) {print $2; exit}' "$1"
 }
@@ -93,28 +124,40 @@ for entry in "${SELECTED[@]}"; do
   mkdir -p "$out"
   echo "==> $target: building, instrumenting ${assemblies[*]}"
   build "$target" "${assemblies[@]}"
-  rm -rf "$out/findings"
+  input=(-i "$FUZZ/$target/corpus")
+  execs_before=0
+  run_time_before=0
+  if ((RESUME)) && [[ -f "$out/findings/default/fuzzer_stats" ]]; then
+    # afl-fuzz carries its statistics over on a resume; this run's share is the difference.
+    input=(-i -)
+    execs_before=$(stat_of "$out/findings/default/fuzzer_stats" execs_done)
+    run_time_before=$(stat_of "$out/findings/default/fuzzer_stats" run_time)
+  else
+    rm -rf "$out/findings"
+  fi
   dictionary=()
   [[ -f "$FUZZ/$target/afl.dict" ]] && dictionary=(-x "$FUZZ/$target/afl.dict")
   echo "==> $target: afl-fuzz for ${SECONDS_PER_TARGET}s (log: $out/afl.log)"
   # dotnet is not built with afl's compiler (SharpFuzz instruments the IL), hence SKIP_BIN_CHECK; no CPU binding,
   # because other work shares the machine; a 60 s start-up allowance for the runtime; -t: one input over 5 s is a hang.
-  TIMEFORMAT='%U %S'
-  cpu=$( { time AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 \
-    AFL_NO_AFFINITY=1 AFL_FORKSRV_INIT_TMOUT=60000 \
-    afl-fuzz -i "$FUZZ/$target/corpus" -o "$out/findings" -m none -t 5000 -V "$SECONDS_PER_TARGET" "${dictionary[@]}" \
-    -- "$(command -v dotnet)" "$out/bin/Fuzz.$target.dll" >"$out/afl.log" 2>&1; } 2>&1 ) ||
+  run_counting_cpu "$out/cpu" env AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+    AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_FORKSRV_INIT_TMOUT=60000 afl-fuzz "${input[@]}" -o "$out/findings" -m none -t 5000 -V "$SECONDS_PER_TARGET" \
+    "${dictionary[@]}" -- "$(command -v dotnet)" "$out/bin/Fuzz.$target.dll" >"$out/afl.log" 2>&1 ||
     { tail -30 "$out/afl.log" >&2; echo "afl-fuzz could not run $target (log: $out/afl.log)" >&2; exit 1; }
   stats="$out/findings/default/fuzzer_stats"
   [[ -f "$stats" ]] || { tail -30 "$out/afl.log" >&2; echo "afl-fuzz left no statistics for $target" >&2; exit 1; }
-  execs=$(stat_of "$stats" execs_done)
-  run_time=$(stat_of "$stats" run_time)
+  execs_total=$(stat_of "$stats" execs_done)
+  run_time_total=$(stat_of "$stats" run_time)
+  execs=$((execs_total - execs_before))
+  run_time=$((run_time_total - run_time_before))
   crashes=$(stat_of "$stats" saved_crashes unique_crashes)
   hangs=$(stat_of "$stats" saved_hangs unique_hangs)
-  cpu_seconds=$(awk '{printf "%.0f", $1 + $2}' <<<"$cpu")
+  cpu_seconds=$(cat "$out/cpu")
   REPORT+=("$(printf '%-14s %10s execs %6s s wall %6s CPU s %8s execs/s %3s crashes %3s hangs' \
     "$target" "$execs" "$run_time" "$cpu_seconds" "$(awk -v e="$execs" -v t="$run_time" 'BEGIN {printf "%.0f", (t > 0) ? e / t : 0}')" \
     "${crashes:-?}" "${hangs:-?}")")
+  ((run_time_before)) &&
+    REPORT+=("$(printf '%-14s %10s execs %6s s wall in all its runs from this queue' "" "$execs_total" "$run_time_total")")
   if [[ "${crashes:-1}" != 0 || "${hangs:-1}" != 0 ]]; then
     FOUND=1
     for input in "$out"/findings/default/crashes/id:* "$out"/findings/default/hangs/id:*; do
@@ -126,7 +169,7 @@ for entry in "${SELECTED[@]}"; do
 done
 
 echo
-echo "==> fuzzing summary (${SECONDS_PER_TARGET}s per target)"
+echo "==> fuzzing summary (${SECONDS_PER_TARGET}s per target; CPU s: what this run's processes used)"
 printf '%s\n' "${REPORT[@]}"
 if ((FOUND)); then
   echo "crashes or hangs found: inputs and their exceptions above; findings in $WORK/<target>/findings" >&2
