@@ -28,7 +28,8 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     /// <param name="project">The folder under src/ (e.g. "StatsService").</param>
     /// <param name="assembly">Its assembly's name (e.g. "Live.StatsService").</param>
-    public static ServiceProcess Start(string project, string assembly, IReadOnlyDictionary<string, string?> settings)
+    /// <param name="httpAddress">Where its HTTP endpoint listens (a restarted service takes its predecessor's); null: a free port.</param>
+    public static ServiceProcess Start(string project, string assembly, IReadOnlyDictionary<string, string?> settings, Uri? httpAddress = null)
     {
         // tests/<Tests>/bin/<Configuration>/net10.0 → src/<project>/bin/<Configuration>/net10.0
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -43,7 +44,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         var grpc = new Uri($"http://127.0.0.1:{TestEnvironment.FreeTcpPort()}");
-        var http = new Uri($"http://127.0.0.1:{TestEnvironment.FreeTcpPort()}");
+        var http = httpAddress ?? new Uri($"http://127.0.0.1:{TestEnvironment.FreeTcpPort()}");
         info.Environment["Kestrel__Endpoints__Grpc__Url"] = grpc.ToString();
         info.Environment["Kestrel__Endpoints__Http__Url"] = http.ToString();
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start " + dll);
@@ -91,6 +92,31 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
 
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>SIGTERM, as an orchestrator stops a pod: the service shuts down gracefully; SIGKILL if it has not exited in time.</summary>
+    public async Task StopAsync(TimeSpan timeout)
+    {
+        if (process.HasExited)
+        {
+            return;
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var patience = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(patience.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+            throw new TimeoutException($"the service did not stop within {timeout.TotalSeconds:F0} s of SIGTERM; killed. Its last output:{Environment.NewLine}{LastOutput}");
         }
     }
 

@@ -204,7 +204,11 @@ public sealed class RealtimeCluster : IAsyncDisposable
         StartEdgeAsync(messages.GrpcAddress, overrides);
 
     /// <summary>An Edge relaying through the MessageService at <paramref name="messageService"/>; the caller disposes it.</summary>
-    public async Task<TestHost> StartEdgeAsync(Uri messageService, IDictionary<string, string?>? overrides = null)
+    public async Task<TestHost> StartEdgeAsync(Uri messageService, IDictionary<string, string?>? overrides = null) =>
+        await TestHost.StartAsync(EdgeApp.Build, EdgeSettings(messageService, overrides));
+
+    /// <summary>The settings of an Edge of this cluster (for one in a process of its own, <c>ServiceProcess</c>).</summary>
+    public Dictionary<string, string?> EdgeSettings(Uri messageService, IDictionary<string, string?>? overrides = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -219,7 +223,7 @@ public sealed class RealtimeCluster : IAsyncDisposable
         };
         RealtimeClusterBuilder.Merge(settings, edgeSettings);
         RealtimeClusterBuilder.Merge(settings, overrides);
-        return await TestHost.StartAsync(EdgeApp.Build, settings);
+        return settings;
     }
 
     public async ValueTask DisposeAsync()

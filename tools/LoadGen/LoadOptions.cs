@@ -73,6 +73,18 @@ public sealed record LoadOptions
     /// <summary>Signs sender identity as the Proxy does, for clients that go straight to the Edge.</summary>
     public string? ProxySecret { get; init; }
 
+    /// <summary>Straight to the Edge, every viewer (not only the senders) is a signed-in user of its own.</summary>
+    public bool SignedViewers { get; init; }
+
+    /// <summary>Viewer i is user FirstUserId + i (straight-to-Edge identities are not looked up): far from real accounts.</summary>
+    public long FirstUserId { get; init; } = 900_000_000;
+
+    /// <summary>A viewer whose connection is lost connects again as the SDK does (jittered backoff, resume).</summary>
+    public bool Reconnect { get; init; }
+
+    /// <summary>Measure until standard input closes (a test or script ends the run) instead of for the duration.</summary>
+    public bool UntilStdinCloses { get; init; }
+
     /// <summary>Connection attempts in flight at once while the viewers join.</summary>
     public int ConnectConcurrency { get; init; } = 32;
 
@@ -121,6 +133,12 @@ public sealed record LoadOptions
           --warmup 5  --duration 20      seconds (bounded: ≤ 120 and ≤ 600)
           --content-bytes 32 (moderation allows 100)  --compress (ask the Edge for zstd batches)
           --proxy-secret-file .local/proxy-secret
+          --signed-viewers               straight to the Edge, every viewer is a signed-in user (user ids from
+          --first-user-id 900000000      this one; give each of several LoadGens a range of its own)
+          --reconnect                    a lost connection connects again as the SDK does: full-jitter backoff
+                                         (500 ms doubling to 30 s), resuming with last_seq and epoch; the report
+                                         has every return's times, and each second's line "down N back M"
+          --until-stdin-closes           measure until standard input closes instead of for --duration
           --server edge=<pid|pid file> (repeatable; default: .local/pids/edge.pid and message-service.pid)
           --connect-concurrency 32  --connect-timeout 120  --latency-budget-ms 100
           --out results.json  --label name
@@ -161,6 +179,10 @@ public sealed record LoadOptions
                 "--content-bytes" => options with { ContentBytes = Int(Value(), name, 1, 200) },
                 "--compress" => options with { Compress = true },
                 "--proxy-secret-file" => options with { ProxySecret = File.ReadAllText(Value()).Trim() },
+                "--signed-viewers" => options with { SignedViewers = true },
+                "--first-user-id" => options with { FirstUserId = (long)Number(Value(), name, 1, 1e15) },
+                "--reconnect" => options with { Reconnect = true },
+                "--until-stdin-closes" => options with { UntilStdinCloses = true },
                 "--connect-concurrency" => options with { ConnectConcurrency = Int(Value(), name, 1, 1_000) },
                 "--connect-timeout" => options with { ConnectTimeoutSeconds = Number(Value(), name, 1, 600) },
                 "--latency-budget-ms" => options with { LatencyBudgetMs = Number(Value(), name, 1, 60_000) },
@@ -174,6 +196,11 @@ public sealed record LoadOptions
         if (options.ZipfTopShare is not null)
         {
             options.Placement(); // a placement that cannot be made fails here, before anything connects
+        }
+
+        if ((options.Reconnect || options.SignedViewers) && options.Target != LoadTarget.Edge)
+        {
+            throw new ArgumentException("--reconnect and --signed-viewers are for the Edge's clients.");
         }
 
         if (options.WsDoors.Count > 0 && options.Proxies.Count == 0)

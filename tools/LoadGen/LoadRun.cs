@@ -9,8 +9,9 @@ using Live.Tools.LoadGen.Reporting;
 namespace Live.Tools.LoadGen;
 
 /// <summary>
-/// One bounded run: connect the viewers, wait until all are live, send for warm-up + duration while a
-/// once-a-second reporter drains the latency shards and samples CPU/RSS, then close everything and report.
+/// One bounded run: connect the viewers, wait until all are live, send for warm-up + duration (or until standard
+/// input closes) while a once-a-second reporter drains the latency shards and samples CPU/RSS, then close everything
+/// and report.
 /// </summary>
 public static class LoadRun
 {
@@ -22,8 +23,9 @@ public static class LoadRun
         var loadBefore = ProcessStats.ReadLoadAverage();
         using var recorder = new LatencyRecorder();
         var counters = new LoadCounters();
+        var reconnects = options.Reconnect ? new ReconnectLog() : null;
         await using IClientFactory clients = options.Target == LoadTarget.Edge
-            ? new EdgeClients(options, recorder, counters, log)
+            ? new EdgeClients(options, recorder, counters, reconnects, log)
             : new SignalRClients(options, recorder, counters);
         await clients.SetupAsync(cancellationToken);
 
@@ -32,9 +34,23 @@ public static class LoadRun
         {
             var live = await WaitLiveAsync(viewers, log);
             var senders = viewers.Where((_, i) => i < options.EffectiveSenders).ToArray();
-            var measurement = await MeasureAsync(options, viewers, senders, recorder, counters, log, cancellationToken);
+            using var stdinClosed = new CancellationTokenSource();
+            if (options.UntilStdinCloses)
+            {
+                _ = Task.Run(async () =>
+                {
+                    while (await Console.In.ReadLineAsync(cancellationToken) is not null)
+                    {
+                    }
+
+                    await stdinClosed.CancelAsync();
+                }, cancellationToken);
+            }
+
+            var measurement = await MeasureAsync(options, viewers, senders, recorder, counters, reconnects,
+                options.UntilStdinCloses ? stdinClosed.Token : null, log, cancellationToken);
             var path = options.Target == LoadTarget.SignalR ? "signalr" : options.Proxy is null ? "edge-direct" : "edge-via-proxy";
-            var summary = Summarize(options, measurement, counters, viewers.Count, live);
+            var summary = Summarize(options, measurement, counters, reconnects, viewers.Count, live);
             return new RunReport(options.Label, options.Target.ToString().ToLowerInvariant(), path, startedAt, MachineInfo.Read(),
                 new LoadSettings(options.Rooms, clients.RoomNames, options.Viewers, senders.Length, options.Rate, options.WarmupSeconds,
                     options.DurationSeconds, options.ContentBytes, options.Compress),
@@ -150,8 +166,9 @@ public static class LoadRun
         IReadOnlyList<ProcessUsage> Servers,
         IReadOnlyList<TimelinePoint> Timeline);
 
+    /// <param name="until">Measures until this is cancelled instead of for the duration; null: for the duration.</param>
     private static async Task<Measurement> MeasureAsync(LoadOptions options, List<IViewer> viewers, IViewer[] senders, LatencyRecorder recorder,
-        LoadCounters counters, TextWriter log, CancellationToken cancellationToken)
+        LoadCounters counters, ReconnectLog? reconnects, CancellationToken? until, TextWriter log, CancellationToken cancellationToken)
     {
         var viewersPerRoom = new int[options.Rooms];
         foreach (var viewer in viewers)
@@ -188,7 +205,8 @@ public static class LoadRun
                 Start();
             }
 
-            for (var tick = 1; tick <= totalTicks && await timer.WaitForNextTickAsync(cancellationToken); tick++)
+            for (var tick = 1; (until is { } end ? !end.IsCancellationRequested || tick <= warmupTicks : tick <= totalTicks)
+                && await timer.WaitForNextTickAsync(cancellationToken); tick++)
             {
                 var now = Stopwatch.GetTimestamp();
                 var seconds = Stopwatch.GetElapsedTime(previousTick, now).TotalSeconds;
@@ -217,7 +235,7 @@ public static class LoadRun
                 timeline.Add(point);
                 previousSent = sent;
                 previousClient = client;
-                log.WriteLine(Progress(point, tick, measuring));
+                log.WriteLine(Progress(point, tick, measuring, reconnects));
 
                 if (tick == warmupTicks)
                 {
@@ -266,7 +284,7 @@ public static class LoadRun
         }
     }
 
-    private static RunSummary Summarize(LoadOptions options, Measurement m, LoadCounters counters, int connected, int live)
+    private static RunSummary Summarize(LoadOptions options, Measurement m, LoadCounters counters, ReconnectLog? reconnects, int connected, int live)
     {
         var total = m.Total;
         var deliveryLatency = LatencySummary.From(total.Delivery);
@@ -304,14 +322,15 @@ public static class LoadRun
             total.Lost, total.SampledOut, counters.MalformedFrames, counters.SendFailures, counters.SendsSkippedBusy, counters.ConnectFailures,
             counters.ErrorFrames, counters.Closes,
             new ProcessUsage("loadgen", Environment.ProcessId, Math.Round(m.ClientCpu.TotalSeconds / m.Seconds, 2), MiB(m.ClientRss), MiB(m.ClientPeakRss)),
-            m.MachineCpuPercent, m.Servers, shortfalls.Count == 0, verdict);
+            m.MachineCpuPercent, m.Servers, shortfalls.Count == 0, verdict, reconnects is null ? null : ReconnectSummary.From(reconnects));
     }
 
-    private static string Progress(TimelinePoint p, int tick, bool measuring)
+    private static string Progress(TimelinePoint p, int tick, bool measuring, ReconnectLog? reconnects)
     {
         var servers = string.Join(" ", p.ServerCpuCores.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Key} {s.Value:0.00}")));
+        var connections = reconnects is null ? "" : $"  down {reconnects.Down} back {reconnects.Back}";
         return string.Create(CultureInfo.InvariantCulture,
-            $"[{tick,4}s {(measuring ? "measure" : "warm-up")}] sent {p.SentPerSecond,7:N0}/s  deliveries {p.DeliveriesPerSecond,11:N0}/s  p50 {p.P50Ms,7:0.0} ms  p99 {p.P99Ms,7:0.0} ms  max {p.MaxMs,7:0.0} ms  lost {p.Lost}  cpu: loadgen {p.ClientCpuCores:0.00} {servers}");
+            $"[{tick,4}s {(measuring ? "measure" : "warm-up")}] sent {p.SentPerSecond,7:N0}/s  deliveries {p.DeliveriesPerSecond,11:N0}/s  p50 {p.P50Ms,7:0.0} ms  p99 {p.P99Ms,7:0.0} ms  max {p.MaxMs,7:0.0} ms  lost {p.Lost}  cpu: loadgen {p.ClientCpuCores:0.00} {servers}{connections}");
     }
 
     private static double Cores(ProcessSample? from, ProcessSample? to, double seconds) =>

@@ -12,8 +12,9 @@ namespace Live.Edge.Inbox;
 /// when a live publication shows a gap, when the route was re-announced, or after an ack lifted the unacked bound;
 /// live publications otherwise. Everything is sent under one lock, so the two sources cannot interleave out of order.
 /// </summary>
-public sealed class ConnectionInbox(EdgeConnection connection, InboxService.InboxServiceClient client, ReadMarker marker, InboxOptions options,
-    ILogger logger) : IUserAcks
+/// <param name="listTurns">Shared by the Edge's connections: bounds the ListInbox calls in flight (<see cref="InboxOptions.MaxConcurrentLists"/>).</param>
+public sealed class ConnectionInbox(EdgeConnection connection, InboxService.InboxServiceClient client, ReadMarker marker, SemaphoreSlim listTurns,
+    InboxOptions options, ILogger logger) : IUserAcks
 {
     private readonly Lock gate = new();
     private long lastSent;
@@ -156,8 +157,29 @@ public sealed class ConnectionInbox(EdgeConnection connection, InboxService.Inbo
                     }
                 }
 
-                var page = await client.ListInboxAsync(new ListInboxRequest { UserId = UserId, AfterSeq = after, Limit = limit },
-                    deadline: DateTime.UtcNow.AddMilliseconds(options.CallTimeoutMs));
+                ListInboxResponse page;
+                await listTurns.WaitAsync();
+                try
+                {
+                    if (connection.CloseCode != 0)
+                    {
+                        // Closed while waiting for a turn: nobody to send the page to.
+                        lock (gate)
+                        {
+                            listing = false;
+                        }
+
+                        return;
+                    }
+
+                    page = await client.ListInboxAsync(new ListInboxRequest { UserId = UserId, AfterSeq = after, Limit = limit },
+                        deadline: DateTime.UtcNow.AddMilliseconds(options.CallTimeoutMs));
+                }
+                finally
+                {
+                    listTurns.Release();
+                }
+
                 lock (gate)
                 {
                     // Read messages are not sent again: the first page (after 0) may start below the user's read seq.

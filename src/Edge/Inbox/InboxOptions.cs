@@ -22,7 +22,15 @@ public sealed class InboxOptions
     [Range(1, 10_000_000)]
     public int MaxPendingReadMarks { get; set; } = 100_000;
 
-    /// <summary>Deadline of one ListInbox or MarkRead call.</summary>
+    /// <summary>
+    /// ListInbox calls this Edge has in flight at most; the others wait their turn (each connection has at most one
+    /// listing, so the wait is bounded by the connections). A restart brings every signed-in viewer back at once, and
+    /// each lists its inbox: this keeps MessageService's store from taking them all together.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxConcurrentLists { get; set; } = 32;
+
+    /// <summary>Deadline of one ListInbox or MarkRead call (from when it is sent, not from its wait for a turn).</summary>
     [Range(100, 60_000)]
     public int CallTimeoutMs { get; set; } = 5_000;
 }

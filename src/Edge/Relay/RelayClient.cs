@@ -3,6 +3,7 @@ using Live.Edge.Inbox;
 using Live.Edge.Rooms;
 using Live.Edge.Telemetry;
 using Live.ServiceClients;
+using Live.ServiceDefaults.Concurrency;
 using Live.V1;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +18,7 @@ public sealed class RelayClient : BackgroundService, IMessageUplink
 {
     private readonly RelayStream[] streams;
     private readonly EdgeMetrics metrics;
+    private readonly SingleFlight<(long RoomId, long AfterSeq, int Limit), GetHistoryResponse> historyPages = new();
 
     public RelayClient(MessageServiceConnections connections, IOptions<RelayOptions> options, RoomRegistry registry, UserRegistry users,
         EdgeMetrics metrics, ILogger<RelayClient> logger)
@@ -47,8 +49,20 @@ public sealed class RelayClient : BackgroundService, IMessageUplink
         }
     }
 
-    /// <summary>For GetHistory (resume): the node the room's stream uses now, so history and live traffic come from one place.</summary>
-    public MessageServiceClient HistoryFor(long roomId) => For(roomId).Client;
+    /// <summary>
+    /// A page of a room's history as one batch frame (resume), from the node the room's stream uses now, so history
+    /// and live traffic come from one place. Viewers returning together mostly ask for the same page (they saw the
+    /// same stream up to the same seq): with <paramref name="mayShare"/>, those asking while it is being read share
+    /// that one call and its frame — a read that began before the caller joined, so it may end short of the live
+    /// traffic the caller holds; a caller that needs the newest reads with <paramref name="mayShare"/> false.
+    /// </summary>
+    public Task<GetHistoryResponse> ReadHistoryAsync(long roomId, long afterSeq, int limit, bool mayShare) => mayShare
+        ? historyPages.RunAsync((roomId, afterSeq, limit), static (page, client) => client.ReadHistoryPageAsync(page.RoomId, page.AfterSeq, page.Limit), this)
+        : ReadHistoryPageAsync(roomId, afterSeq, limit);
+
+    private Task<GetHistoryResponse> ReadHistoryPageAsync(long roomId, long afterSeq, int limit) =>
+        For(roomId).Client.GetHistoryAsync(new GetHistoryRequest { RoomId = roomId, AfterSeq = afterSeq, Limit = limit, AsBatch = true },
+            deadline: DateTime.UtcNow.AddSeconds(5)).ResponseAsync;
 
     public RelaySendResult TrySendMessage(long roomId, RelayUp up) => For(roomId).TrySendMessage(up);
 

@@ -28,14 +28,13 @@ public static class HistoryReplay
         var replayed = 0;
         var first = true;
         var epoch = live.Epoch;
+        var mayShare = true;
         while (replayed < settings.MaxReplayMessages)
         {
             GetHistoryResponse history;
             try
             {
-                history = await relay.HistoryFor(connection.RoomId).GetHistoryAsync(
-                    new GetHistoryRequest { RoomId = connection.RoomId, AfterSeq = cursor, Limit = Math.Min(500, settings.MaxReplayMessages - replayed), AsBatch = true },
-                    deadline: DateTime.UtcNow.AddSeconds(5));
+                history = await relay.ReadHistoryAsync(connection.RoomId, cursor, Math.Min(500, settings.MaxReplayMessages - replayed), mayShare);
             }
             catch (RpcException ex)
             {
@@ -84,6 +83,12 @@ public static class HistoryReplay
 
             if (history.Batch.IsEmpty)
             {
+                if (mayShare && EndsBeforeLive(history, cursor, live))
+                {
+                    mayShare = false;
+                    continue;
+                }
+
                 break;
             }
 
@@ -99,12 +104,25 @@ public static class HistoryReplay
             replayed += count;
             if (cursor >= history.LatestSeq)
             {
+                if (mayShare && EndsBeforeLive(history, cursor, live))
+                {
+                    mayShare = false;
+                    continue;
+                }
+
                 break;
             }
         }
 
         return new StreamPosition(cursor, epoch);
     }
+
+    /// <summary>
+    /// A shared page (<see cref="RelayClient.ReadHistoryAsync"/>) may have been read before this connection joined: if
+    /// it ends before the live traffic the connection holds, what lies between must be read afresh, or it would be a gap.
+    /// </summary>
+    private static bool EndsBeforeLive(GetHistoryResponse history, long cursor, StreamPosition live) =>
+        history.Epoch == live.Epoch && cursor < live.Seq;
 
     /// <summary>
     /// History cannot be read: live traffic starts where the subscription does, and the client is told what it

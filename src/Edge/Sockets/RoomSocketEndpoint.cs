@@ -34,6 +34,7 @@ public static class RoomSocketEndpoint
         InboxConnector inboxes,
         IOptions<EdgeOptions> options,
         EdgeMetrics metrics,
+        IHostApplicationLifetime lifetime,
         ILoggerFactory loggers)
     {
         if (!context.WebSockets.IsWebSocketRequest)
@@ -78,6 +79,16 @@ public static class RoomSocketEndpoint
         if (format is null)
         {
             await Problem(context, StatusCodes.Status400BadRequest, "'format' must be 'json' or 'binary'; 'compress' must be 'zstd' or 'none'.");
+            return;
+        }
+
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // The clients this Edge just closed with 1001 come straight back; taken in here, they would hold its
+            // shutdown open until the host's timeout and then be cut again. They retry after their backoff.
+            metrics.ConnectionRefused();
+            context.Response.Headers.RetryAfter = "1";
+            await Problem(context, StatusCodes.Status503ServiceUnavailable, "This Edge is shutting down; reconnect with last_seq.");
             return;
         }
 
@@ -135,6 +146,12 @@ public static class RoomSocketEndpoint
         var connection = new EdgeConnection(socket, context.Abort, identity, roomId, format.Value, settings, metrics, relay, passes);
         metrics.ConnectionOpened();
         var (room, firstConnection, firstOfUser) = registry.Join(connection);
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // Upgraded while the shutdown's close of every registered connection ran: it may not have seen this one.
+            connection.RequestClose(CloseCodes.GoingAway, "edge shutting down; reconnect with last_seq");
+        }
+
         if (firstConnection)
         {
             relay.Subscribe(roomId);
@@ -164,8 +181,10 @@ public static class RoomSocketEndpoint
             await StartAsync(connection, room, lastSeq, epoch, relay, settings, logger);
             if (inbox is not null && connection.CloseCode == 0)
             {
-                // After the resume frame: the unacked messages from the store first, then live ones.
-                await inbox.StartAsync(users.Routed(identity.UserId), TimeSpan.FromMilliseconds(settings.SubscribeTimeoutMs));
+                // After the resume frame: the unacked messages from the store first, then live ones. Not awaited: the
+                // listing may wait its turn (Inbox:MaxConcurrentLists) behind thousands of others after a restart,
+                // and a connection that closes meanwhile must not be held open by it.
+                _ = inbox.StartAsync(users.Routed(identity.UserId), TimeSpan.FromMilliseconds(settings.SubscribeTimeoutMs));
             }
 
             await Task.WhenAll(send, receive);

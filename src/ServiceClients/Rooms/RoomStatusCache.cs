@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using Grpc.Core;
+using Live.ServiceDefaults.Concurrency;
 using Live.ServiceDefaults.Hosting;
 using Live.V1;
 using Microsoft.Extensions.Configuration;
@@ -32,11 +33,13 @@ public sealed class RoomStatusCacheOptions
 
 /// <summary>
 /// "Does this room exist and is it live?" for the real-time path, answered from RoomService's GetRoom and
-/// kept for a short TTL so a busy room costs one RoomService call per TTL per process, not one per message.
+/// kept for a short TTL so a busy room costs one RoomService call per TTL per process, not one per message;
+/// the callers that miss together (a room's viewers returning after an Edge restart) share one call.
 /// </summary>
 public sealed class RoomStatusCache(RoomServiceClient rooms, IOptions<RoomStatusCacheOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<long, Entry> entries = new();
+    private readonly SingleFlight<long, RoomState> loads = new();
     private readonly RoomStatusCacheOptions settings = options.Value;
 
     /// <exception cref="RpcException">RoomService could not answer (not NOT_FOUND); callers report it as unavailable.</exception>
@@ -48,15 +51,15 @@ public sealed class RoomStatusCache(RoomServiceClient rooms, IOptions<RoomStatus
             return new ValueTask<RoomState>(entry.State);
         }
 
-        return new ValueTask<RoomState>(LoadAsync(roomId, cancellationToken));
+        return new ValueTask<RoomState>(loads.RunAsync(roomId, static (id, cache) => cache.LoadAsync(id), this, cancellationToken));
     }
 
-    private async Task<RoomState> LoadAsync(long roomId, CancellationToken cancellationToken)
+    private async Task<RoomState> LoadAsync(long roomId)
     {
         RoomState state;
         try
         {
-            var room = await rooms.GetRoomAsync(new GetRoomRequest { RoomId = roomId }, deadline: DateTime.UtcNow.AddSeconds(3), cancellationToken: cancellationToken);
+            var room = await rooms.GetRoomAsync(new GetRoomRequest { RoomId = roomId }, deadline: DateTime.UtcNow.AddSeconds(3));
             state = room.Status == RoomStatus.Live ? RoomState.Live : RoomState.NotLive;
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)

@@ -26,15 +26,14 @@ public interface IClientFactory : IAsyncDisposable
 
 /// <summary>
 /// Clients of the Edge. Straight to the Edge (the default), a sender carries the identity headers the Proxy
-/// would add, signed with the proxy secret; viewers are guests. Through the Proxy (TLS), every connection
+/// would add, signed with the proxy secret; viewers are guests, or signed-in users of their own with
+/// <see cref="LoadOptions.SignedViewers"/>. Through the Proxy (TLS), every connection
 /// needs an access token: each sender logs in as its own account (UserService Register/Login through the
 /// Proxy), and the other viewers share one account per hundred, well within the Proxy's per-user limit.
 /// </summary>
-public sealed class EdgeClients(LoadOptions options, LatencyRecorder recorder, LoadCounters counters, TextWriter log) : IClientFactory
+public sealed class EdgeClients(LoadOptions options, LatencyRecorder recorder, LoadCounters counters, ReconnectLog? reconnects, TextWriter log)
+    : IClientFactory
 {
-    /// <summary>Sender user ids start here, far from real accounts (straight-to-Edge identities are not looked up).</summary>
-    private const long FirstSenderUserId = 900_000_000;
-
     /// <summary>Through the Proxy, clients spread over loopback source addresses, this many per address, to stay within its per-IP limit.</summary>
     private const int ClientsPerSourceAddress = 200;
 
@@ -54,6 +53,11 @@ public sealed class EdgeClients(LoadOptions options, LatencyRecorder recorder, L
         if (options.EffectiveSenders > 0 && options.Rate > 0 && options.Proxy is null && proxySecret is null)
         {
             throw new ArgumentException("Senders straight to the Edge need --proxy-secret-file (guests cannot send).");
+        }
+
+        if (options.SignedViewers && options.Proxy is null && proxySecret is null)
+        {
+            throw new ArgumentException("--signed-viewers straight to the Edge needs --proxy-secret-file.");
         }
 
         invoker = new HttpMessageInvoker(CreateHandler());
@@ -98,21 +102,20 @@ public sealed class EdgeClients(LoadOptions options, LatencyRecorder recorder, L
 
     public async Task<IViewer> ConnectAsync(int index, int roomIndex, bool isSender, CancellationToken cancellationToken)
     {
-        IEnumerable<(string, string)>? identity = null;
+        Func<IEnumerable<(string, string)>?> identity = () => null;
         if (options.Proxies.Count > 0)
         {
-            var uri = SocketUri(options, index, roomIds[roomIndex]);
-            identity = [("Authorization", "Bearer " + accountTokens[AccountOf(index)])];
-            return await EdgeViewer.ConnectAsync(uri, invoker!, identity, roomIndex, recorder, counters, options.ContentBytes, cancellationToken);
+            var token = accountTokens[AccountOf(index)];
+            identity = () => [("Authorization", "Bearer " + token)];
         }
-
-        if (isSender)
+        else if (isSender || options.SignedViewers)
         {
-            identity = SignedIdentity(proxySecret!, FirstSenderUserId + index, $"load-{index}");
+            // Signed again for every connection: the proof carries its time and the Edge accepts it only for a while.
+            identity = () => SignedIdentity(proxySecret!, options.FirstUserId + index, $"load-{index}");
         }
 
-        return await EdgeViewer.ConnectAsync(SocketUri(options, index, roomIds[roomIndex]), invoker!, identity, roomIndex, recorder, counters, options.ContentBytes,
-            cancellationToken);
+        return await EdgeViewer.ConnectAsync(SocketUri(options, index, roomIds[roomIndex]), invoker!, identity, reconnects, roomIndex, recorder, counters,
+            options.ContentBytes, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -10,7 +10,9 @@ namespace Live.Tools.LoadGen.Clients;
 /// <summary>
 /// A viewer on the Edge's binary protocol. Its receive loop reuses one pooled buffer, parses each batch with
 /// the Protocol reader (spans over that buffer, nothing allocated per message) and records every message
-/// under its thread's shard lock, taken once per frame.
+/// under its thread's shard lock, taken once per frame. With a <see cref="ReconnectLog"/> it behaves as the SDK
+/// does when its connection is lost: it connects again after a jittered backoff (<see cref="ReconnectBackoff"/>),
+/// resuming with last_seq and epoch, and logs when it was live again.
 /// </summary>
 public sealed class EdgeViewer : IViewer
 {
@@ -25,7 +27,10 @@ public sealed class EdgeViewer : IViewer
     [ThreadStatic]
     private static PooledBufferWriter? inflated;
 
-    private readonly ClientWebSocket socket;
+    private readonly Uri uri;
+    private readonly HttpMessageInvoker invoker;
+    private readonly Func<IEnumerable<(string Name, string Value)>?> identity;
+    private readonly ReconnectLog? reconnects;
     private readonly LatencyRecorder recorder;
     private readonly LoadCounters counters;
     private readonly int contentBytes;
@@ -34,13 +39,22 @@ public sealed class EdgeViewer : IViewer
     private PooledBufferWriter? outgoing;
     private Task? pendingSend;
     private Task? receiving;
+    private ClientWebSocket socket;
     private long lastSeq = -1;
     private long epoch;
     private volatile bool closing;
 
-    private EdgeViewer(ClientWebSocket socket, int roomIndex, LatencyRecorder recorder, LoadCounters counters, int contentBytes)
+    /// <summary>While a reconnected socket waits for its resume frame: when the connection was lost, and the tries.</summary>
+    private (long LostAtUnixMs, int Attempts)? returning;
+
+    private EdgeViewer(ClientWebSocket socket, Uri uri, HttpMessageInvoker invoker, Func<IEnumerable<(string Name, string Value)>?> identity,
+        ReconnectLog? reconnects, int roomIndex, LatencyRecorder recorder, LoadCounters counters, int contentBytes)
     {
         this.socket = socket;
+        this.uri = uri;
+        this.invoker = invoker;
+        this.identity = identity;
+        this.reconnects = reconnects;
         this.recorder = recorder;
         this.counters = counters;
         this.contentBytes = contentBytes;
@@ -50,13 +64,23 @@ public sealed class EdgeViewer : IViewer
     public int RoomIndex { get; }
     public Task Live => live.Task;
 
-    /// <param name="identity">Signed identity headers for a sender; null for a guest viewer.</param>
-    public static async Task<EdgeViewer> ConnectAsync(Uri uri, HttpMessageInvoker invoker, IEnumerable<(string Name, string Value)>? identity,
-        int roomIndex, LatencyRecorder recorder, LoadCounters counters, int contentBytes, CancellationToken cancellationToken)
+    /// <param name="identity">Makes the identity headers of each connection (signed ones carry a time); null for a guest.</param>
+    /// <param name="reconnects">Where lost connections and returns are logged; null: a lost connection stays lost.</param>
+    public static async Task<EdgeViewer> ConnectAsync(Uri uri, HttpMessageInvoker invoker, Func<IEnumerable<(string Name, string Value)>?> identity,
+        ReconnectLog? reconnects, int roomIndex, LatencyRecorder recorder, LoadCounters counters, int contentBytes, CancellationToken cancellationToken)
+    {
+        var socket = await OpenAsync(uri, invoker, identity(), cancellationToken);
+        var viewer = new EdgeViewer(socket, uri, invoker, identity, reconnects, roomIndex, recorder, counters, contentBytes);
+        viewer.receiving = viewer.RunAsync();
+        return viewer;
+    }
+
+    private static async Task<ClientWebSocket> OpenAsync(Uri uri, HttpMessageInvoker invoker, IEnumerable<(string Name, string Value)>? headers,
+        CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
         socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        foreach (var (name, value) in identity ?? [])
+        foreach (var (name, value) in headers ?? [])
         {
             socket.Options.SetRequestHeader(name, value);
         }
@@ -64,16 +88,13 @@ public sealed class EdgeViewer : IViewer
         try
         {
             await socket.ConnectAsync(uri, invoker, cancellationToken);
+            return socket;
         }
         catch
         {
             socket.Dispose();
             throw;
         }
-
-        var viewer = new EdgeViewer(socket, roomIndex, recorder, counters, contentBytes);
-        viewer.receiving = viewer.ReceiveLoopAsync();
-        return viewer;
     }
 
     public bool TrySend(long sendMicros, long number)
@@ -167,9 +188,32 @@ public sealed class EdgeViewer : IViewer
         }
     }
 
-    private async Task ReceiveLoopAsync()
+    /// <summary>Receives until the connection ends, then (with a reconnect log) connects again and goes on.</summary>
+    private async Task RunAsync()
     {
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBufferBytes);
+        try
+        {
+            while (true)
+            {
+                var (code, larger) = await ReceiveUntilEndAsync(buffer);
+                buffer = larger;
+                Ended(code);
+                if (closing || reconnects is null || !await ReconnectAsync(reconnects))
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <returns>The close code ("1006": lost without a close frame) and the buffer, grown if a frame needed it.</returns>
+    private async Task<(string Code, byte[] Buffer)> ReceiveUntilEndAsync(byte[] buffer)
+    {
         try
         {
             while (true)
@@ -193,8 +237,22 @@ public sealed class EdgeViewer : IViewer
 
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    Ended(((int?)socket.CloseStatus ?? 1005).ToString(CultureInfo.InvariantCulture));
-                    return;
+                    var code = ((int?)socket.CloseStatus ?? 1005).ToString(CultureInfo.InvariantCulture);
+                    if (socket.State == WebSocketState.CloseReceived)
+                    {
+                        // Answered as a browser does, so the server ends the connection at once instead of timing out.
+                        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                        try
+                        {
+                            await socket.CloseOutputAsync(socket.CloseStatus ?? WebSocketCloseStatus.Empty, null, timeout.Token);
+                        }
+                        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+                        {
+                            // The server has already gone; the close it sent is what counts.
+                        }
+                    }
+
+                    return (code, buffer);
                 }
 
                 OnFrame(buffer.AsSpan(0, filled));
@@ -202,11 +260,37 @@ public sealed class EdgeViewer : IViewer
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
-            Ended("1006");
+            return ("1006", buffer);
         }
-        finally
+    }
+
+    /// <returns>False when the run ended before a new connection opened.</returns>
+    private async Task<bool> ReconnectAsync(ReconnectLog log)
+    {
+        var lostAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        log.ConnectionLost();
+        for (var attempt = 0; ; attempt++)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            try
+            {
+                await Task.Delay(ReconnectBackoff.Delay(attempt), stopping.Token);
+                using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+                attemptTimeout.CancelAfter(ReconnectBackoff.AttemptTimeout);
+                var next = await OpenAsync(ResumeUri(), invoker, identity(), attemptTimeout.Token);
+                var lost = socket;
+                socket = next;
+                lost.Dispose();
+                returning = (lostAt, attempt + 1);
+                return true;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException)
+            {
+                log.AttemptFailed();
+            }
         }
     }
 
@@ -220,6 +304,10 @@ public sealed class EdgeViewer : IViewer
 
         live.TrySetException(new InvalidOperationException($"The connection closed ({code}) before it was live."));
     }
+
+    /// <summary>The viewer's address with where it is in the room's stream, so the Edge replays what it missed.</summary>
+    private Uri ResumeUri() => lastSeq < 0 ? uri
+        : new Uri(string.Create(CultureInfo.InvariantCulture, $"{uri}&last_seq={lastSeq}&epoch={epoch}"));
 
     private void OnFrame(ReadOnlySpan<byte> data)
     {
@@ -249,6 +337,12 @@ public sealed class EdgeViewer : IViewer
                 lastSeq = message.UserId == epoch ? Math.Max(lastSeq, message.Seq) : message.Seq;
                 epoch = message.UserId;
                 live.TrySetResult();
+                if (returning is { } since)
+                {
+                    reconnects!.Returned(since.LostAtUnixMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), since.Attempts);
+                    returning = null;
+                }
+
                 break;
             case FrameType.Error:
                 counters.ErrorFrame(((ErrorCode)message.Seq).ToString());

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using HdrHistogram;
+using Live.Tools.LoadGen.Clients;
 
 namespace Live.Tools.LoadGen.Reporting;
 
@@ -112,7 +113,15 @@ public sealed record RunSummary(
     double MachineCpuPercent,
     IReadOnlyList<ProcessUsage> Servers,
     bool Sustained,
-    string Verdict);
+    string Verdict,
+    ReconnectSummary? Reconnects);
+
+/// <summary>With --reconnect: the connections lost and back, and each return's times (Unix ms) for a reconnect curve.</summary>
+public sealed record ReconnectSummary(long Lost, long Back, long StillDown, long FailedAttempts, long SamplesDropped, IReadOnlyList<ReconnectSample> Samples)
+{
+    public static ReconnectSummary From(ReconnectLog log) =>
+        new(log.Lost, log.Back, log.Down, log.FailedAttempts, log.SamplesDropped, log.Samples.OrderBy(s => s.BackAtUnixMs).ToList());
+}
 
 /// <summary>One second of the run (warm-up included, marked).</summary>
 public sealed record TimelinePoint(
