@@ -162,9 +162,21 @@ public sealed class EdgeRestartTests : IAsyncLifetime
         Figures.Record("edge restart: calls during the return (total, peak per second)", string.Join(", ",
             new[] { "ApplyViewerChanges", "GetHistory", "GetRoom", "ListInbox", "Relay" }.Select(m => $"{m} {calls.Total(m)} ({calls.PeakPerSecond(m)}/s)")));
 
-        // The reconnect curve (share of viewers back against seconds after the cut) for docs/reliability.md's plot.
-        var curve = Enumerable.Range(0, 101).Select(i => returns[Math.Min(returns.Length - 1, i * (returns.Length - 1) / 100)])
-            .Select((ms, i) => string.Create(CultureInfo.InvariantCulture, $"{ms / 1000.0:F3},{i / 100.0:F2}"));
-        File.WriteAllLines(Path.Combine(AppContext.BaseDirectory, "edge-restart-curve.csv"), ["seconds_after_cut,share_back", .. curve]);
+        // The reconnect curve (share of viewers back against seconds after the cut) for docs/reliability.md's plot
+        // (node perf/plot-reconnect.mjs <this file> <svg>).
+        var curve = Enumerable.Range(0, 201).Select(i => new
+        {
+            seconds = returns[Math.Min(returns.Length - 1, (int)((long)i * (returns.Length - 1) / 200))] / 1000.0,
+            share = i / 200.0,
+        });
+        var figure = new
+        {
+            viewers = returns.Length,
+            stoppedSeconds = stopped.TotalSeconds,
+            readySeconds = ready.TotalSeconds,
+            loadAverage = File.ReadAllText("/proc/loadavg").Split(' ')[0],
+            curve,
+        };
+        File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "edge-restart-curve.json"), System.Text.Json.JsonSerializer.Serialize(figure));
     }
 }
