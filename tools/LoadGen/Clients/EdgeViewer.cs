@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using Live.Protocol;
 using Live.Tools.LoadGen.Measurement;
@@ -274,6 +276,12 @@ public sealed class EdgeViewer : IViewer
             try
             {
                 await Task.Delay(ReconnectBackoff.Delay(attempt), stopping.Token);
+                if (!await PortAcceptsAsync(uri))
+                {
+                    log.AttemptFailed();
+                    continue;
+                }
+
                 using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
                 attemptTimeout.CancelAfter(ReconnectBackoff.AttemptTimeout);
                 var next = await OpenAsync(ResumeUri(), invoker, identity(), attemptTimeout.Token);
@@ -303,6 +311,37 @@ public sealed class EdgeViewer : IViewer
         }
 
         live.TrySetException(new InvalidOperationException($"The connection closed ({code}) before it was live."));
+    }
+
+    /// <summary>
+    /// Whether the server's port takes a TCP connection, found without an exception. All of a run's clients share the
+    /// machine with the servers: a refused WebSocket connect costs a client several exceptions through the HTTP stack,
+    /// and thousands of them a second while an Edge restarts would starve that Edge's start-up, which real clients,
+    /// on devices of their own, do not. The server sees what it would anyway (a refused SYN, or one more accepted
+    /// connection that closes at once).
+    /// </summary>
+    private static async Task<bool> PortAcceptsAsync(Uri target)
+    {
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        using var connect = new SocketAsyncEventArgs
+        {
+            RemoteEndPoint = IPAddress.TryParse(target.Host, out var address) ? new IPEndPoint(address, target.Port) : new DnsEndPoint(target.Host, target.Port),
+        };
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        connect.Completed += (_, e) => done.TrySetResult(e.SocketError == SocketError.Success);
+        if (!socket.ConnectAsync(connect))
+        {
+            return connect.SocketError == SocketError.Success;
+        }
+
+        try
+        {
+            return await done.Task.WaitAsync(ReconnectBackoff.AttemptTimeout);
+        }
+        catch (TimeoutException)
+        {
+            return false; // disposing the socket ends the connect
+        }
     }
 
     /// <summary>The viewer's address with where it is in the room's stream, so the Edge replays what it missed.</summary>
