@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using Live.Protocol;
 using Live.Tools.LoadGen.Measurement;
@@ -16,7 +14,7 @@ namespace Live.Tools.LoadGen.Clients;
 /// does when its connection is lost: it connects again after a jittered backoff (<see cref="ReconnectBackoff"/>),
 /// resuming with last_seq and epoch, and logs when it was live again.
 /// </summary>
-public sealed class EdgeViewer : IViewer
+public sealed partial class EdgeViewer : IViewer
 {
     private const int InitialBufferBytes = 16 * 1024;
 
@@ -75,28 +73,6 @@ public sealed class EdgeViewer : IViewer
         var viewer = new EdgeViewer(socket, uri, invoker, identity, reconnects, roomIndex, recorder, counters, contentBytes);
         viewer.receiving = viewer.RunAsync();
         return viewer;
-    }
-
-    private static async Task<ClientWebSocket> OpenAsync(Uri uri, HttpMessageInvoker invoker, IEnumerable<(string Name, string Value)>? headers,
-        CancellationToken cancellationToken)
-    {
-        var socket = new ClientWebSocket();
-        socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        foreach (var (name, value) in headers ?? [])
-        {
-            socket.Options.SetRequestHeader(name, value);
-        }
-
-        try
-        {
-            await socket.ConnectAsync(uri, invoker, cancellationToken);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 
     public bool TrySend(long sendMicros, long number)
@@ -266,42 +242,6 @@ public sealed class EdgeViewer : IViewer
         }
     }
 
-    /// <returns>False when the run ended before a new connection opened.</returns>
-    private async Task<bool> ReconnectAsync(ReconnectLog log)
-    {
-        var lostAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        log.ConnectionLost();
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                await Task.Delay(ReconnectBackoff.Delay(attempt), stopping.Token);
-                if (!await PortAcceptsAsync(uri))
-                {
-                    log.AttemptFailed();
-                    continue;
-                }
-
-                using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
-                attemptTimeout.CancelAfter(ReconnectBackoff.AttemptTimeout);
-                var next = await OpenAsync(ResumeUri(), invoker, identity(), attemptTimeout.Token);
-                var lost = socket;
-                socket = next;
-                lost.Dispose();
-                returning = (lostAt, attempt + 1);
-                return true;
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return false;
-            }
-            catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException)
-            {
-                log.AttemptFailed();
-            }
-        }
-    }
-
     /// <summary>A close the run did not ask for is counted; so is a viewer that never got live.</summary>
     private void Ended(string code)
     {
@@ -312,41 +252,6 @@ public sealed class EdgeViewer : IViewer
 
         live.TrySetException(new InvalidOperationException($"The connection closed ({code}) before it was live."));
     }
-
-    /// <summary>
-    /// Whether the server's port takes a TCP connection, found without an exception. All of a run's clients share the
-    /// machine with the servers: a refused WebSocket connect costs a client several exceptions through the HTTP stack,
-    /// and thousands of them a second while an Edge restarts would starve that Edge's start-up, which real clients,
-    /// on devices of their own, do not. The server sees what it would anyway (a refused SYN, or one more accepted
-    /// connection that closes at once).
-    /// </summary>
-    private static async Task<bool> PortAcceptsAsync(Uri target)
-    {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        using var connect = new SocketAsyncEventArgs
-        {
-            RemoteEndPoint = IPAddress.TryParse(target.Host, out var address) ? new IPEndPoint(address, target.Port) : new DnsEndPoint(target.Host, target.Port),
-        };
-        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        connect.Completed += (_, e) => done.TrySetResult(e.SocketError == SocketError.Success);
-        if (!socket.ConnectAsync(connect))
-        {
-            return connect.SocketError == SocketError.Success;
-        }
-
-        try
-        {
-            return await done.Task.WaitAsync(ReconnectBackoff.AttemptTimeout);
-        }
-        catch (TimeoutException)
-        {
-            return false; // disposing the socket ends the connect
-        }
-    }
-
-    /// <summary>The viewer's address with where it is in the room's stream, so the Edge replays what it missed.</summary>
-    private Uri ResumeUri() => lastSeq < 0 ? uri
-        : new Uri(string.Create(CultureInfo.InvariantCulture, $"{uri}&last_seq={lastSeq}&epoch={epoch}"));
 
     private void OnFrame(ReadOnlySpan<byte> data)
     {
