@@ -135,7 +135,15 @@ public static class RoomSocketEndpoint
         var settings = options.Value;
         if (settings.SocketSendBufferBytes > 0 && context.Features.Get<IConnectionSocketFeature>()?.Socket is { } tcp)
         {
-            tcp.SendBufferSize = settings.SocketSendBufferBytes;
+            try
+            {
+                tcp.SendBufferSize = settings.SocketSendBufferBytes;
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or System.Net.Sockets.SocketException)
+            {
+                // The client went away during its upgrade (a reconnect attempt it gave up on): nobody to answer.
+                return;
+            }
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
