@@ -10,6 +10,7 @@ using Live.ServiceClients;
 using Live.ServiceClients.Rooms;
 using Live.ServiceDefaults.Hosting;
 using Live.ServiceDefaults.Identity;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Live.Edge;
 
@@ -58,6 +59,7 @@ public static class EdgeApp
         services.AddSingleton<UserRegistry>();
         services.AddSingleton<RelayClient>();
         services.AddHostedService(sp => sp.GetRequiredService<RelayClient>());
+        services.AddHealthChecks().AddCheck<RelayHealthCheck>("relay", HealthStatus.Unhealthy, [ServiceDefaultsExtensions.ReadyTag]);
         services.AddSingleton<ViewerChangeBatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<ViewerChangeBatcher>());
         services.AddHostedService<ConnectionSweeper>();

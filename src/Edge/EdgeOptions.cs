@@ -132,4 +132,8 @@ public sealed class RelayOptions
 
     [Range(50, 600_000)]
     public int MaxReconnectDelayMs { get; set; } = 5_000;
+
+    /// <summary>How long a starting Edge waits for its streams to open before it listens anyway (0: not at all).</summary>
+    [Range(0, 120_000)]
+    public int StartupWaitMs { get; set; } = 10_000;
 }

@@ -13,7 +13,7 @@ namespace Live.Chaos.Tests;
 /// LoadGen processes, is restarted as an orchestrator restarts a pod (SIGTERM, then a new process on the same
 /// address) while senders keep the rooms busy. The viewers come back as the SDK's clients do — full-jitter
 /// backoff, resume with last_seq and epoch — and the test holds the promise: 99 % of them live again within 30 s
-/// of the new Edge being ready, every one back, nothing lost or skipped without being told, no error in any service's log, and
+/// of the SIGTERM (the restart's own drain and start-up included), every one back, nothing lost or skipped without being told, no error in any service's log, and
 /// RoomService and MessageService see batched and coalesced calls, not one per returning client.
 /// </summary>
 public sealed class EdgeRestartTests : IAsyncLifetime
@@ -48,7 +48,7 @@ public sealed class EdgeRestartTests : IAsyncLifetime
     }
 
     [Fact(Timeout = 300_000)]
-    public async Task An_Edge_restarted_under_10_000_viewers_has_99_percent_of_them_back_within_30_s_of_its_return_and_loses_nothing()
+    public async Task An_Edge_restarted_under_10_000_viewers_has_99_percent_of_them_back_within_30_s_of_the_SIGTERM_and_loses_nothing()
     {
         var secretFile = Path.Combine(workDirectory, "proxy-secret");
         await File.WriteAllTextAsync(secretFile, RealtimeCluster.ProxySecret);
@@ -97,10 +97,10 @@ public sealed class EdgeRestartTests : IAsyncLifetime
             Assert.Equal(Viewers, reports.Sum(r => r.Summary.Reconnects!.Lost));
             Assert.All(reports, r => Assert.Equal(0, r.Summary.Reconnects!.StillDown));
             Assert.Equal(Viewers, returns.Length);
-            // From when the new Edge answers: before that nobody can be back, and how long the restart itself takes (its
-            // drain and start-up, on the two cores the 10,000 clients share) is the platform's, not the clients'.
-            var p99 = TimeSpan.FromMilliseconds(Percentile(returns, 0.99)) - ready;
-            Assert.True(p99 <= ReturnPromise, $"99 % of the viewers were back only {p99.TotalSeconds:F1} s after the new Edge was ready (promise: {ReturnPromise.TotalSeconds} s)");
+            // From the SIGTERM: the old Edge's drain and the new one's start-up, on the two cores the 10,000 clients
+            // share, are part of what a viewer waits.
+            var p99 = TimeSpan.FromMilliseconds(Percentile(returns, 0.99));
+            Assert.True(p99 <= ReturnPromise, $"99 % of the viewers were back only {p99.TotalSeconds:F1} s after the SIGTERM (promise: {ReturnPromise.TotalSeconds} s; the new Edge was ready after {ready.TotalSeconds:F1} s)");
 
             // Resumed from history: nothing skipped, nothing even told as lost (the outage is far inside the history).
             Assert.All(reports, r => Assert.Equal(0, r.Summary.Lost));

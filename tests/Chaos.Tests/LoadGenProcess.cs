@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Live.Testing;
 using Live.Tools.LoadGen.Reporting;
 
 namespace Live.Chaos.Tests;
@@ -51,15 +52,16 @@ public sealed partial class LoadGenProcess : IAsyncDisposable
     /// <param name="arguments">LoadGen's options; --until-stdin-closes and --out are added.</param>
     public static LoadGenProcess Start(IEnumerable<string> arguments, string reportPath)
     {
-        // tests/Chaos.Tests/bin/<Configuration>/net10.0 → tools/LoadGen/bin/<Configuration>/net10.0
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = testBin.Parent!.Name;
-        var root = testBin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        var dll = Path.Combine(root, "tools", "LoadGen", "bin", configuration, "net10.0", "Live.LoadGen.dll");
+        var dll = BuiltAssembly.PathOf("tools/LoadGen", "Live.LoadGen");
         var info = new ProcessStartInfo("dotnet")
         {
             UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
         };
+
+        // The clients share the two cores with the servers they test: their thread pool's workers block at once
+        // instead of spinning for work (as the services' do, Directory.Build.props), so thousands of clients waiting
+        // out their backoff leave the CPU to the Edge that is starting.
+        info.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         info.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {

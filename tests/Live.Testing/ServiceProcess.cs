@@ -31,11 +31,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <param name="httpAddress">Where its HTTP endpoint listens (a restarted service takes its predecessor's); null: a free port.</param>
     public static ServiceProcess Start(string project, string assembly, IReadOnlyDictionary<string, string?> settings, Uri? httpAddress = null)
     {
-        // tests/<Tests>/bin/<Configuration>/net10.0 → src/<project>/bin/<Configuration>/net10.0
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = testBin.Parent!.Name;
-        var root = testBin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        var dll = Path.Combine(root, "src", project, "bin", configuration, "net10.0", assembly + ".dll");
+        var dll = BuiltAssembly.PathOf("src/" + project, assembly);
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(dll);
         foreach (var (key, value) in settings)

@@ -121,4 +121,8 @@ public sealed class RealtimeFixture : IAsyncLifetime
     /// <param name="overrides">Settings over the fixture's Edge settings.</param>
     public Task<TestHost> StartEdgeAsync(TestHost messages, IDictionary<string, string?>? overrides = null) =>
         cluster!.StartEdgeAsync(messages, overrides);
+
+    /// <summary>Another Edge relaying through the MessageService at <paramref name="messageService"/> (e.g. where none listens).</summary>
+    public Task<TestHost> StartEdgeAsync(Uri messageService, IDictionary<string, string?>? overrides = null) =>
+        cluster!.StartEdgeAsync(messageService, overrides);
 }

@@ -18,6 +18,8 @@ public sealed class RelayClient : BackgroundService, IMessageUplink
 {
     private readonly RelayStream[] streams;
     private readonly EdgeMetrics metrics;
+    private readonly RelayOptions settings;
+    private readonly ILogger<RelayClient> logger;
     private readonly SingleFlight<(long RoomId, long AfterSeq, int Limit), GetHistoryResponse> historyPages = new();
 
     public RelayClient(MessageServiceConnections connections, IOptions<RelayOptions> options, RoomRegistry registry, UserRegistry users,
@@ -26,13 +28,19 @@ public sealed class RelayClient : BackgroundService, IMessageUplink
         // A connection per stream (Relay:Streams of them, AddMessageServiceConnections): one busy stream does
         // not hold up another's frames.
         this.metrics = metrics;
-        var settings = options.Value;
+        this.logger = logger;
+        settings = options.Value;
         streams = new RelayStream[connections.Clients.Count];
         for (var i = 0; i < streams.Length; i++)
         {
             streams[i] = new RelayStream(i, connections.Clients[i], connections.Addresses, registry, users, settings, metrics, logger);
         }
     }
+
+    /// <summary>The streams open now, of <see cref="StreamCount"/>.</summary>
+    public int ConnectedStreams => streams.Count(stream => stream.IsConnected);
+
+    public int StreamCount => streams.Length;
 
     /// <summary>Client messages queued toward MessageService on all streams; what an outage makes pile up, if anything.</summary>
     public int QueuedMessages
@@ -85,6 +93,24 @@ public sealed class RelayClient : BackgroundService, IMessageUplink
     public void AnnounceUser(long userId) => ForUser(userId).AnnounceUser(userId);
 
     public void WithdrawUser(long userId) => ForUser(userId).WithdrawUser(userId);
+
+    /// <summary>
+    /// Starts the streams and waits (up to <c>Relay:StartupWaitMs</c>) until each has opened. The web server starts
+    /// listening only after the hosted services have started, so an Edge that restarts under thousands of waiting
+    /// clients opens its relay before they arrive, not while their upgrades take the CPU; it listens anyway once the
+    /// wait is over (MessageService down), and its viewers then get 1013 until the streams open.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await base.StartAsync(cancellationToken);
+        var opened = Task.WhenAll(streams.Select(stream => stream.FirstConnected));
+        await Task.WhenAny(opened, Task.Delay(settings.StartupWaitMs, cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!opened.IsCompleted)
+        {
+            Log.RelayNotOpenAtStart(logger, ConnectedStreams, streams.Length, settings.StartupWaitMs);
+        }
+    }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Array.ConvertAll(streams, stream => stream.RunAsync(stoppingToken)));

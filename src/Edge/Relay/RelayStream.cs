@@ -31,12 +31,19 @@ public sealed class RelayStream(
 {
     private readonly ConcurrentDictionary<long, byte> rooms = new();
     private readonly ConcurrentDictionary<long, byte> announcedUsers = new();
+    private readonly TaskCompletionSource firstConnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Channel<RelayUp>? current;
     private int queuedMessages;
     private int node;
 
     /// <summary>The client of the node this stream uses (or is about to try).</summary>
     public MessageServiceClient Client => clients[Volatile.Read(ref node)];
+
+    /// <summary>Whether the stream is open now (subscriptions and messages go through at once).</summary>
+    public bool IsConnected => Volatile.Read(ref current) is not null;
+
+    /// <summary>Completes when the stream opened for the first time.</summary>
+    public Task FirstConnected => firstConnected.Task;
 
     /// <summary>Client messages waiting for this stream's writer (bounded by <c>Relay:UpQueueCapacity</c>).</summary>
     public int QueuedMessages => Volatile.Read(ref queuedMessages);
@@ -121,6 +128,11 @@ public sealed class RelayStream(
                 reason = ex.Message;
             }
 
+            if (stoppingToken.IsCancellationRequested)
+            {
+                return; // the Edge is stopping: the call was cancelled on purpose (it ends as Cancelled), nothing broke
+            }
+
             var failed = node;
             Volatile.Write(ref node, (node + 1) % clients.Count);
             failures = Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(10) ? 1 : failures + 1;
@@ -160,6 +172,7 @@ public sealed class RelayStream(
             queue.Writer.TryWrite(new RelayUp { UserOnline = new UserRef { UserId = userId } });
         }
 
+        firstConnected.TrySetResult();
         Log.RelayConnected(logger, index, target.Authority, rooms.Count);
         var writer = WriteLoopAsync(call.RequestStream, queue.Reader, broken);
         try

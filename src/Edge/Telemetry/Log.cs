@@ -8,6 +8,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Relay stream {Index} to {Address} broke ({Reason}); reconnecting to {Next} in {DelayMs} ms")]
     public static partial void RelayBroken(ILogger logger, int index, string address, string reason, string next, int delayMs);
 
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "{Connected} of {Streams} relay streams opened within {WaitMs} ms of the start; listening anyway (viewers get 1013 until their room's stream opens)")]
+    public static partial void RelayNotOpenAtStart(ILogger logger, int connected, int streams, int waitMs);
+
     [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Viewer changes could not be sent to RoomService ({Count} waiting): {Reason}")]
     public static partial void ViewerChangesFailed(ILogger logger, int count, string reason);
 

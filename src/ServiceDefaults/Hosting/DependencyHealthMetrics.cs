@@ -24,6 +24,7 @@ internal sealed class DependencyHealthMetrics : BackgroundService
     private readonly HealthCheckRegistration[] registrations;
     private readonly TimeSpan interval;
     private readonly ILogger<DependencyHealthMetrics> logger;
+    private readonly IHostApplicationLifetime lifetime;
     private readonly ConcurrentDictionary<string, int> up = new(StringComparer.Ordinal);
     private readonly Meter meter;
 
@@ -32,10 +33,12 @@ internal sealed class DependencyHealthMetrics : BackgroundService
         IOptions<HealthCheckServiceOptions> health,
         IConfiguration configuration,
         IMeterFactory meterFactory,
+        IHostApplicationLifetime lifetime,
         ILogger<DependencyHealthMetrics> logger)
     {
         this.services = services;
         this.logger = logger;
+        this.lifetime = lifetime;
         registrations = [.. health.Value.Registrations.Where(r => r.Name != Self && r.Tags.Contains(ServiceDefaultsExtensions.ReadyTag))];
         var intervalMs = configuration.GetValue("Telemetry:DependencyCheckIntervalMs", 15_000);
         if (intervalMs is < 100 or > 600_000)
@@ -58,7 +61,9 @@ internal sealed class DependencyHealthMetrics : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (registrations.Length == 0)
+        // The first round once the process has started: a connection still opening while the hosted services start
+        // (the Edge's relay waits for its streams then) is not an outage to log.
+        if (registrations.Length == 0 || !await StartedAsync(stoppingToken))
         {
             return;
         }
@@ -69,6 +74,21 @@ internal sealed class DependencyHealthMetrics : BackgroundService
             await Task.WhenAll(registrations.Select(CheckAsync));
         }
         while (await WaitAsync(timer, stoppingToken));
+    }
+
+    private async Task<bool> StartedAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        try
+        {
+            await started.Task.WaitAsync(stoppingToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken stoppingToken)

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Net.WebSockets;
 
 namespace Live.Tools.LoadGen.Clients;
@@ -40,7 +38,7 @@ public sealed partial class EdgeViewer
             try
             {
                 await Task.Delay(ReconnectBackoff.Delay(attempt), stopping.Token);
-                if (!await PortAcceptsAsync(uri))
+                if (!await PortProbe.For(uri).AcceptsAsync(ReconnectBackoff.AttemptTimeout))
                 {
                     log.AttemptFailed();
                     continue;
@@ -63,37 +61,6 @@ public sealed partial class EdgeViewer
             {
                 log.AttemptFailed();
             }
-        }
-    }
-
-    /// <summary>
-    /// Whether the server's port takes a TCP connection, found without an exception. All of a run's clients share the
-    /// machine with the servers: a refused WebSocket connect costs a client several exceptions through the HTTP stack,
-    /// and thousands of them a second while an Edge restarts would starve that Edge's start-up, which real clients,
-    /// on devices of their own, do not. The server sees what it would anyway (a refused SYN, or one more accepted
-    /// connection that closes at once).
-    /// </summary>
-    private static async Task<bool> PortAcceptsAsync(Uri target)
-    {
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        using var connect = new SocketAsyncEventArgs
-        {
-            RemoteEndPoint = IPAddress.TryParse(target.Host, out var address) ? new IPEndPoint(address, target.Port) : new DnsEndPoint(target.Host, target.Port),
-        };
-        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        connect.Completed += (_, e) => done.TrySetResult(e.SocketError == SocketError.Success);
-        if (!socket.ConnectAsync(connect))
-        {
-            return connect.SocketError == SocketError.Success;
-        }
-
-        try
-        {
-            return await done.Task.WaitAsync(ReconnectBackoff.AttemptTimeout);
-        }
-        catch (TimeoutException)
-        {
-            return false; // disposing the socket ends the connect
         }
     }
 
