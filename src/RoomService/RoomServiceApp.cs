@@ -42,6 +42,8 @@ public static class RoomServiceApp
         services.AddKafkaProducer(configuration, ServiceName);
         services.AddSingleton<RoomValidator>();
         services.AddSingleton<RoomCache>();
+        services.AddSingleton<RoomReadCache>();
+        services.AddHostedService(sp => sp.GetRequiredService<RoomReadCache>());
         services.AddSingleton<ViewerStore>();
         services.AddScoped<RoomStore>();
         services.AddSingleton<OutboxSignal>();

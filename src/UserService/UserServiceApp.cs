@@ -39,6 +39,7 @@ public static class UserServiceApp
     {
         services.AddValidatedOptions<TokenIssuingOptions>(configuration, TokenIssuingOptions.Section);
         services.AddValidatedOptions<PresenceOptions>(configuration, PresenceOptions.Section);
+        services.AddValidatedOptions<ProfileOptions>(configuration, ProfileOptions.Section);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<UserMetrics>();
         services.AddMySqlDbContext<UsersDbContext>(configuration);
@@ -47,6 +48,8 @@ public static class UserServiceApp
         services.AddBanList(configuration);
         services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
         services.AddScoped<AccountStore>();
+        services.AddSingleton<ProfileReadCache>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProfileReadCache>());
         services.AddScoped<RefreshTokenStore>();
         services.AddScoped<BanStore>();
         services.AddSingleton<SigningKeyRing>();

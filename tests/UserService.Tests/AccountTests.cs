@@ -116,6 +116,38 @@ public sealed class AccountTests(UserServiceFixture fixture) : IClassFixture<Use
     }
 
     [Fact]
+    public async Task A_profile_or_role_change_through_one_replica_reaches_the_other_by_notice()
+    {
+        var (user, _, _) = await fixture.RegisterAndLoginAsync();
+        var read = new GetProfileRequest { UserId = user.UserId };
+        Assert.Equal(user.DisplayName, (await fixture.ClientB.GetProfileAsync(read)).DisplayName);
+
+        await fixture.ClientA.UpdateProfileAsync(new UpdateProfileRequest { UserId = user.UserId, DisplayName = "Renamed on A" });
+        Assert.Equal("Renamed on A", (await fixture.ClientA.GetProfileAsync(read)).DisplayName);
+        var renamed = await UntilAsync(() => fixture.ClientB.GetProfileAsync(read).ResponseAsync, p => p.DisplayName == "Renamed on A");
+        Assert.Equal("Renamed on A", renamed.DisplayName);
+
+        await fixture.ClientA.SetUserRolesAsync(new SetUserRolesRequest { UserId = user.UserId, Roles = { Role.Viewer, Role.Anchor } });
+        var promoted = await UntilAsync(() => fixture.ClientB.GetProfileAsync(read).ResponseAsync, p => p.Roles.Contains(Role.Anchor));
+        Assert.Contains(Role.Anchor, promoted.Roles);
+    }
+
+    private static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(3);
+        while (true)
+        {
+            var value = await read();
+            if (done(value) || DateTime.UtcNow > deadline)
+            {
+                return value;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public async Task Identity_not_signed_by_the_proxy_is_refused()
     {
         var (user, _, _) = await fixture.RegisterAndLoginAsync();

@@ -66,6 +66,8 @@ public sealed class UserServiceFixture : IAsyncLifetime
             ["Identity:ProxySecret"] = ProxySecret,
             ["Tokens:KeyRefreshSeconds"] = "1",
             ["Bans:ResyncSeconds"] = "5",
+            // A minute, so that a profile change one replica sees from the other came by its notice.
+            ["Profiles:ReadCacheMs"] = "60000",
         });
 
     /// <summary>A fresh account (unique name) and its first token pair.</summary>

@@ -13,6 +13,8 @@ namespace Live.RoomService.Grpc;
 public sealed class RoomGrpcService(
     RoomStore store,
     RoomCache cache,
+    RoomReadCache reads,
+    IServiceScopeFactory scopes,
     ViewerStore viewers,
     RoomValidator validate,
     IOptions<RoomOptions> options,
@@ -29,17 +31,14 @@ public sealed class RoomGrpcService(
         var cover = validate.CoverUrl(request.CoverUrl);
         var category = validate.Category(request.Category);
         var room = await store.CreateAsync(anchorUserId, title, cover, category, context.CancellationToken);
-        await cache.StoreAsync(room);
+        await StoreChangedAsync(room);
         return room;
     }
 
-    public override async Task<Room> GetRoom(GetRoomRequest request, ServerCallContext context)
+    public override Task<Room> GetRoom(GetRoomRequest request, ServerCallContext context)
     {
         RpcErrors.RequirePositiveId(request.RoomId, "room_id");
-        var room = await RequireRoomAsync(request.RoomId, context.CancellationToken);
-        var withCount = room.Clone();
-        await FillViewerCountAsync(withCount);
-        return withCount;
+        return reads.GetRoomAsync(request.RoomId, static (id, service) => service.LoadRoomWithCountAsync(id), this).AsTask();
     }
 
     public override async Task<Room> UpdateRoom(UpdateRoomRequest request, ServerCallContext context)
@@ -56,7 +55,7 @@ public sealed class RoomGrpcService(
         var cover = request.HasCoverUrl ? validate.CoverUrl(request.CoverUrl) : null;
         var category = request.HasCategory ? validate.Category(request.Category) : null;
         var room = await store.UpdateAsync(request.RoomId, request.ExpectedVersion, title, cover, category, context.CancellationToken);
-        await cache.StoreAsync(room);
+        await StoreChangedAsync(room);
         return room;
     }
 
@@ -68,11 +67,7 @@ public sealed class RoomGrpcService(
         }
 
         var category = string.IsNullOrEmpty(request.Category) ? null : validate.Category(request.Category);
-        var (rooms, next) = await store.ListAsync(request.Status.ToState(), category, request.Page, context.CancellationToken);
-        await FillViewerCountsAsync(rooms);
-        var response = new ListRoomsResponse { Page = new PageInfo { NextPageToken = next } };
-        response.Rooms.AddRange(rooms);
-        return response;
+        return await reads.ListAsync(request, static (r, s) => s.Service.LoadPageAsync(r, s.Category), (Service: this, Category: category));
     }
 
     public override async Task<Room> StartLive(StartLiveRequest request, ServerCallContext context)
@@ -83,7 +78,7 @@ public sealed class RoomGrpcService(
 
         // The room is live in MySQL even if Redis is unreachable now; the first join restores the marker.
         await BestEffortAsync(viewers.BeginBroadcastAsync, room.Id, "starting");
-        await cache.StoreAsync(room);
+        await StoreChangedAsync(room);
         return room;
     }
 
@@ -97,7 +92,7 @@ public sealed class RoomGrpcService(
 
         var room = await store.StopLiveAsync(request.RoomId, peak, context.CancellationToken);
         await BestEffortAsync(viewers.EndBroadcastAsync, room.Id, "stopping");
-        await cache.StoreAsync(room);
+        await StoreChangedAsync(room);
         return room;
     }
 
@@ -262,6 +257,43 @@ public sealed class RoomGrpcService(
         {
             RpcErrors.PermissionDenied($"only anchors may {action}; {caller} does not have the anchor role (register with as_anchor, or ask an admin to grant it).");
         }
+    }
+
+    private async Task StoreChangedAsync(Room room)
+    {
+        await cache.StoreAsync(room);
+        await reads.ChangedAsync(room.Id);
+    }
+
+    /// <remarks>
+    /// Shared by the callers that miss together, so it outlives any one call: it runs in a scope of its own and
+    /// without a caller's cancellation.
+    /// </remarks>
+    private async Task<Room> LoadRoomWithCountAsync(long roomId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var loader = scope.ServiceProvider.GetRequiredService<RoomStore>();
+        var room = await cache.GetOrLoadAsync(roomId, id => loader.FindAsync(id, CancellationToken.None));
+        if (room is null)
+        {
+            RpcErrors.NotFound($"room {roomId} does not exist.");
+        }
+
+        var withCount = room.Clone();
+        await FillViewerCountAsync(withCount);
+        return withCount;
+    }
+
+    /// <remarks>Shared like <see cref="LoadRoomWithCountAsync"/>.</remarks>
+    private async Task<ListRoomsResponse> LoadPageAsync(ListRoomsRequest request, string? category)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var loader = scope.ServiceProvider.GetRequiredService<RoomStore>();
+        var (rooms, next) = await loader.ListAsync(request.Status.ToState(), category, request.Page, CancellationToken.None);
+        await FillViewerCountsAsync(rooms);
+        var response = new ListRoomsResponse { Page = new PageInfo { NextPageToken = next } };
+        response.Rooms.AddRange(rooms);
+        return response;
     }
 
     private async Task<Room> RequireRoomAsync(long roomId, CancellationToken ct)

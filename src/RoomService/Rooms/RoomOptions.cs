@@ -31,6 +31,17 @@ public sealed class RoomOptions
     [Range(100, 30_000)]
     public int CacheFillLockMs { get; set; } = 2_000;
 
+    /// <summary>
+    /// How long GetRoom and ListRooms answers (viewer counts included) are reused in this process; 0 turns it off.
+    /// Other replicas' changes arrive sooner by notice; this bounds how stale an answer can be if one is lost.
+    /// </summary>
+    [Range(0, 60_000)]
+    public int ReadCacheMs { get; set; } = 1_000;
+
+    /// <summary>Answers kept at most, per kind (rooms, list pages); past it expired ones are swept, then all.</summary>
+    [Range(100, 10_000_000)]
+    public int ReadCacheMaxEntries { get; set; } = 100_000;
+
     /// <summary>Kafka topic of room lifecycle events (tests use their own).</summary>
     [Required]
     public string EventsTopic { get; set; } = "room-events";

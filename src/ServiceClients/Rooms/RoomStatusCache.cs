@@ -1,7 +1,6 @@
-using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using Grpc.Core;
-using Live.ServiceDefaults.Concurrency;
+using Live.ServiceDefaults.Caching;
 using Live.ServiceDefaults.Hosting;
 using Live.V1;
 using Microsoft.Extensions.Configuration;
@@ -38,62 +37,25 @@ public sealed class RoomStatusCacheOptions
 /// </summary>
 public sealed class RoomStatusCache(RoomServiceClient rooms, IOptions<RoomStatusCacheOptions> options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<long, Entry> entries = new();
-    private readonly SingleFlight<long, RoomState> loads = new();
-    private readonly RoomStatusCacheOptions settings = options.Value;
+    private readonly ExpiringCache<long, RoomState> states = new(
+        TimeSpan.FromMilliseconds(options.Value.TtlMs), options.Value.MaxEntries, time);
 
     /// <exception cref="RpcException">RoomService could not answer (not NOT_FOUND); callers report it as unavailable.</exception>
-    public ValueTask<RoomState> GetAsync(long roomId, CancellationToken cancellationToken)
-    {
-        var now = time.GetTimestamp();
-        if (entries.TryGetValue(roomId, out var entry) && now < entry.ExpiresAt)
-        {
-            return new ValueTask<RoomState>(entry.State);
-        }
+    public ValueTask<RoomState> GetAsync(long roomId, CancellationToken cancellationToken) =>
+        states.GetOrLoadAsync(roomId, static (id, client) => LoadAsync(client, id), rooms, cancellationToken);
 
-        return new ValueTask<RoomState>(loads.RunAsync(roomId, static (id, cache) => cache.LoadAsync(id), this, cancellationToken));
-    }
-
-    private async Task<RoomState> LoadAsync(long roomId)
+    private static async Task<RoomState> LoadAsync(RoomServiceClient rooms, long roomId)
     {
-        RoomState state;
         try
         {
             var room = await rooms.GetRoomAsync(new GetRoomRequest { RoomId = roomId }, deadline: DateTime.UtcNow.AddSeconds(3));
-            state = room.Status == RoomStatus.Live ? RoomState.Live : RoomState.NotLive;
+            return room.Status == RoomStatus.Live ? RoomState.Live : RoomState.NotLive;
         }
         catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
         {
-            state = RoomState.NotFound;
-        }
-
-        if (entries.Count >= settings.MaxEntries)
-        {
-            Sweep();
-        }
-
-        entries[roomId] = new Entry(state, time.GetTimestamp() + (long)(settings.TtlMs / 1000.0 * time.TimestampFrequency));
-        return state;
-    }
-
-    private void Sweep()
-    {
-        var now = time.GetTimestamp();
-        foreach (var (roomId, entry) in entries)
-        {
-            if (entry.ExpiresAt <= now)
-            {
-                entries.TryRemove(roomId, out _);
-            }
-        }
-
-        if (entries.Count >= settings.MaxEntries)
-        {
-            entries.Clear();
+            return RoomState.NotFound;
         }
     }
-
-    private readonly record struct Entry(RoomState State, long ExpiresAt);
 }
 
 public static class RoomStatusCacheExtensions

@@ -1,13 +1,14 @@
 using Grpc.Core;
 using Live.ServiceDefaults.Grpc;
 using Live.ServiceDefaults.Identity;
+using Live.UserService.Profiles;
 using Live.UserService.Telemetry;
 using Live.V1;
 
 namespace Live.UserService.Accounts;
 
 /// <summary>Creating accounts and changing their roles.</summary>
-public sealed class AccountRpcs(AccountStore accounts, UserMetrics metrics, ILogger<AccountRpcs> logger)
+public sealed class AccountRpcs(AccountStore accounts, ProfileReadCache profiles, UserMetrics metrics, ILogger<AccountRpcs> logger)
 {
     public async Task<UserProfile> RegisterAsync(RegisterRequest request, ServerCallContext context)
     {
@@ -36,6 +37,8 @@ public sealed class AccountRpcs(AccountStore accounts, UserMetrics metrics, ILog
             roles.Add(name);
         }
 
-        return (await accounts.SetRolesAsync(request.UserId, roles, context.CancellationToken)).ToProfile();
+        var updated = await accounts.SetRolesAsync(request.UserId, roles, context.CancellationToken);
+        await profiles.ChangedAsync(request.UserId);
+        return updated.ToProfile();
     }
 }

@@ -7,14 +7,14 @@ using Live.V1;
 namespace Live.UserService.Profiles;
 
 /// <summary>Reading profiles, one or many, and changing one's own (levels: admins only).</summary>
-public sealed class ProfileRpcs(AccountStore accounts)
+public sealed class ProfileRpcs(AccountStore accounts, ProfileReadCache cached, IServiceScopeFactory scopes)
 {
     public async Task<UserProfile> GetProfileAsync(GetProfileRequest request, ServerCallContext context)
     {
         var caller = context.RequireSignedIn();
         var userId = request.UserId == 0 && caller.IsUser ? caller.UserId : request.UserId;
         RpcErrors.RequirePositiveId(userId, "user_id");
-        return (await accounts.RequireAsync(userId, context.CancellationToken)).ToProfile();
+        return await cached.GetAsync(userId, static (id, factory) => LoadAsync(factory, id), scopes);
     }
 
     public async Task<UserProfile> UpdateProfileAsync(UpdateProfileRequest request, ServerCallContext context)
@@ -29,7 +29,9 @@ public sealed class ProfileRpcs(AccountStore accounts)
 
         var displayName = request.HasDisplayName ? AccountValidator.DisplayName(request.DisplayName) : null;
         int? level = request.HasLevel ? AccountValidator.Level(request.Level) : null;
-        return (await accounts.UpdateAsync(userId, displayName, level, context.CancellationToken)).ToProfile();
+        var updated = await accounts.UpdateAsync(userId, displayName, level, context.CancellationToken);
+        await cached.ChangedAsync(userId);
+        return updated.ToProfile();
     }
 
     public async Task<GetUsersResponse> GetUsersAsync(GetUsersRequest request, ServerCallContext context)
@@ -66,5 +68,16 @@ public sealed class ProfileRpcs(AccountStore accounts)
         }
 
         return response;
+    }
+
+    /// <remarks>
+    /// Shared by the callers that miss together, so it outlives any one call: a scope of its own, no caller's
+    /// cancellation.
+    /// </remarks>
+    private static async Task<UserProfile> LoadAsync(IServiceScopeFactory scopes, long userId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<AccountStore>();
+        return (await store.RequireAsync(userId, CancellationToken.None)).ToProfile();
     }
 }
