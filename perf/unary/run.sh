@@ -16,9 +16,14 @@
 #
 # Settings (environment): UNARY_REQUESTS (200000 per run), UNARY_WARMUP (50000, one unmeasured run per RPC and
 # path first), UNARY_CONNECTIONS (4), UNARY_IN_FLIGHT ("32 256": calls in flight over those connections; one
-# run for each), UNARY_PATHS ("direct proxy"; "at:HOST:PORT" adds runs straight to another process serving the
-# same RPCs, e.g. a second RoomService with a setting changed, as a before/after in one run), UNARY_ROUNDS (2),
-# UNARY_RESULTS (perf/results/unary).
+# run for each), UNARY_PATHS ("direct proxy"; "SERVICE@HOST:PORT", e.g. room-service@127.0.0.1:5151, adds runs of
+# that service's RPCs straight to another process, such as a second RoomService with a setting changed: a
+# before/after in one run), UNARY_SECOND ("SERVICE:PORT:KEY=VALUE ...": starts a second copy of a running service
+# from the same build and environment, gRPC on 127.0.0.1:PORT, its HTTP port + 100, with KEY=VALUE added, adds it
+# to the paths and stops it at the end), UNARY_ROUNDS (2), UNARY_RESULTS (perf/results/unary).
+#
+# The read caches before and after, in one run (docs/benchmarks.md, "Unary APIs"):
+#   UNARY_SECOND="room-service:5151:Rooms__ReadCacheMs=0 user-service:5152:Profiles__ReadCacheMs=0" perf/unary/run.sh
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -53,7 +58,35 @@ BUF="$ROOT/tools/buf/node_modules/.bin/buf"
 
 mkdir -p "$RESULTS/logs"
 WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
+SECOND_PIDS=()
+cleanup() {
+  local pid
+  for pid in "${SECOND_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+start_second() { # service port KEY=VALUE: the running service's command and environment, other ports, one setting more
+  local service=$1 port=$2 setting=$3 pid environment=()
+  pid="$(cat "$LOCAL/pids/$service.pid")"
+  mapfile -t environment < <(tr '\0' '\n' <"/proc/$pid/environ" | grep -v -e '^Kestrel__Endpoints__Grpc__Url=' -e '^Kestrel__Endpoints__Http__Url=')
+  mapfile -d '' -t command <"/proc/$pid/cmdline"
+  env -i "${environment[@]}" "Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$port" \
+    "Kestrel__Endpoints__Http__Url=http://127.0.0.1:$((port + 100))" "$setting" \
+    "${command[@]}" >"$RESULTS/logs/second-$service-$port.log" 2>&1 &
+  SECOND_PIDS+=($!)
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$((port + 100))/health/ready" >/dev/null 2>&1 && { PATHS+=" $service@127.0.0.1:$port"; return; }
+    kill -0 "${SECOND_PIDS[-1]}" 2>/dev/null || fail "the second $service exited (log: $RESULTS/logs/second-$service-$port.log)"
+    sleep 0.3
+  done
+  fail "the second $service was not ready in 30 s (log: $RESULTS/logs/second-$service-$port.log)"
+}
+for second in ${UNARY_SECOND:-}; do
+  IFS=: read -r service port setting <<<"$second"
+  step "Starting a second $service on 127.0.0.1:$port with $setting"
+  start_second "$service" "$port" "$setting"
+done
 
 # ---- Request bodies: a gRPC frame (flag byte, 4-byte big-endian length) around a hand-encoded protobuf message ----
 varint() { # non-negative integer -> its protobuf varint as \x escapes
@@ -109,17 +142,21 @@ declare -A SERVICE=([GetRoom]=room-service [ListRooms]=room-service [GetProfile]
 declare -A METHOD=([GetRoom]=live.v1.RoomService/GetRoom [ListRooms]=live.v1.RoomService/ListRooms
   [GetProfile]=live.v1.UserService/GetProfile [GetLeaderboard]=live.v1.StatsService/GetLeaderboard)
 
-body_of() { [[ -f "$WORK/$1.$2" ]] && echo "$WORK/$1.$2" || echo "$WORK/$1"; }
+body_of() { # rpc path: a second process is called as the service is, directly
+  local kind=$2
+  [[ $kind == *@* ]] && kind=direct
+  [[ -f "$WORK/$1.$kind" ]] && echo "$WORK/$1.$kind" || echo "$WORK/$1"
+}
 url_of() { # rpc path
   case $2 in
     direct) echo "http://$(grpc_of "${SERVICE[$1]}")/${METHOD[$1]}" ;;
     proxy) echo "$PROXY/${METHOD[$1]}" ;;
-    at:*) echo "http://${2#at:}/${METHOD[$1]}" ;;
+    *@*) echo "http://${2#*@}/${METHOD[$1]}" ;;
   esac
 }
 service_pid() { # rpc path -> the pid of the process that answers it
   case $2 in
-    at:*) ss -Hltnp "sport = :${2##*:}" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1 ;;
+    *@*) ss -Hltnp "sport = :${2##*:}" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1 ;;
     *) cat "$LOCAL/pids/${SERVICE[$1]}.pid" ;;
   esac
 }
@@ -162,10 +199,11 @@ measure() { # round rpc path in-flight requests [warm-up]
   service_pid="$(service_pid "$rpc" "$path")"; proxy_pid="$(cat "$LOCAL/pids/proxy.pid")"
   [[ $rpc == GetProfile && $path == proxy ]] && token="$(viewer_token)"
   local size
+  [[ $path == *@* && ${path%@*} != "${SERVICE[$rpc]}" ]] && return
   size="$(check_call "$rpc" "$path" "$token")"
   local headers=(-H 'content-type: application/grpc' -H 'te: trailers')
   [[ -n "$token" ]] && headers+=(-H "authorization: Bearer $token")
-  local name="$rpc-${path//:/-}-$in_flight-$label"
+  local name="$rpc-${path//[:@]/-}-$in_flight-$label"
   local log="$RESULTS/logs/$name.h2load.tsv"
   local service_before proxy_before service_after proxy_after
   service_before="$(cpu_ticks "$service_pid")"; proxy_before="$(cpu_ticks "$proxy_pid")"
