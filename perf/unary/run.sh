@@ -17,13 +17,16 @@
 # Settings (environment): UNARY_REQUESTS (200000 per run), UNARY_WARMUP (50000, one unmeasured run per RPC and
 # path first), UNARY_CONNECTIONS (4), UNARY_IN_FLIGHT ("32 256": calls in flight over those connections; one
 # run for each), UNARY_PATHS ("direct proxy"; "SERVICE@HOST:PORT", e.g. room-service@127.0.0.1:5151, adds runs of
-# that service's RPCs straight to another process, such as a second RoomService with a setting changed: a
-# before/after in one run), UNARY_SECOND ("SERVICE:PORT:KEY=VALUE ...": starts a second copy of a running service
-# from the same build and environment, gRPC on 127.0.0.1:PORT, its HTTP port + 100, with KEY=VALUE added, adds it
-# to the paths and stops it at the end), UNARY_ROUNDS (2), UNARY_RESULTS (perf/results/unary).
+# that service's RPCs straight to another process, and "proxy@HOST:PORT" runs through another Proxy: a second
+# process with a setting changed gives a before/after in one run), UNARY_SECOND ("SERVICE:PORT:KEY=VALUE ...":
+# starts a second copy of a running service or Proxy from the same build and environment, on 127.0.0.1:PORT (gRPC,
+# or the Proxy's TLS door) and PORT + 100 (HTTP), with KEY=VALUE added, adds it to the paths and stops it at the
+# end), UNARY_ROUNDS (2), UNARY_RESULTS (perf/results/unary).
 #
 # The read caches before and after, in one run (docs/benchmarks.md, "Unary APIs"):
 #   UNARY_SECOND="room-service:5151:Rooms__ReadCacheMs=0 user-service:5152:Profiles__ReadCacheMs=0" perf/unary/run.sh
+# and the Proxy's remembered tokens:
+#   UNARY_SECOND="proxy:8543:Auth__ValidatedTokenCacheSeconds=0" perf/unary/run.sh GetProfile GetRoom
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -67,13 +70,14 @@ cleanup() {
 trap cleanup EXIT
 
 start_second() { # service port KEY=VALUE: the running service's command and environment, other ports, one setting more
-  local service=$1 port=$2 setting=$3 pid environment=()
+  local service=$1 port=$2 setting=$3 pid environment=() door="Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$2"
   pid="$(cat "$LOCAL/pids/$service.pid")"
-  mapfile -t environment < <(tr '\0' '\n' <"/proc/$pid/environ" | grep -v -e '^Kestrel__Endpoints__Grpc__Url=' -e '^Kestrel__Endpoints__Http__Url=')
+  [[ $service == proxy ]] && door="Kestrel__Endpoints__Public__Url=https://127.0.0.1:$port"
+  mapfile -t environment < <(tr '\0' '\n' <"/proc/$pid/environ" | grep -v -e "^${door%%=*}=" -e '^Kestrel__Endpoints__Http__Url=')
   mapfile -d '' -t command <"/proc/$pid/cmdline"
-  env -i "${environment[@]}" "Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$port" \
+  (cd "$(readlink "/proc/$pid/cwd")" && exec env -i "${environment[@]}" "$door" \
     "Kestrel__Endpoints__Http__Url=http://127.0.0.1:$((port + 100))" "$setting" \
-    "${command[@]}" >"$RESULTS/logs/second-$service-$port.log" 2>&1 &
+    "${command[@]}") >"$RESULTS/logs/second-$service-$port.log" 2>&1 &
   SECOND_PIDS+=($!)
   for _ in $(seq 1 100); do
     curl -fsS "http://127.0.0.1:$((port + 100))/health/ready" >/dev/null 2>&1 && { PATHS+=" $service@127.0.0.1:$port"; return; }
@@ -142,22 +146,35 @@ declare -A SERVICE=([GetRoom]=room-service [ListRooms]=room-service [GetProfile]
 declare -A METHOD=([GetRoom]=live.v1.RoomService/GetRoom [ListRooms]=live.v1.RoomService/ListRooms
   [GetProfile]=live.v1.UserService/GetProfile [GetLeaderboard]=live.v1.StatsService/GetLeaderboard)
 
-body_of() { # rpc path: a second process is called as the service is, directly
-  local kind=$2
-  [[ $kind == *@* ]] && kind=direct
+kind_of() { # path -> direct, proxy or the name of a second service's path
+  case $1 in proxy@*) echo proxy ;; *@*) echo direct ;; *) echo "$1" ;; esac
+}
+body_of() { # rpc path: a second process is called as the one it copies
+  local kind
+  kind="$(kind_of "$2")"
   [[ -f "$WORK/$1.$kind" ]] && echo "$WORK/$1.$kind" || echo "$WORK/$1"
 }
 url_of() { # rpc path
   case $2 in
     direct) echo "http://$(grpc_of "${SERVICE[$1]}")/${METHOD[$1]}" ;;
     proxy) echo "$PROXY/${METHOD[$1]}" ;;
+    proxy@*) echo "https://${2#*@}/${METHOD[$1]}" ;;
     *@*) echo "http://${2#*@}/${METHOD[$1]}" ;;
   esac
 }
-service_pid() { # rpc path -> the pid of the process that answers it
+listener_pid() { # port -> the pid listening on it
+  ss -Hltnp "sport = :$1" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1
+}
+service_pid() { # rpc path -> the pid of the service that answers it
   case $2 in
-    *@*) ss -Hltnp "sport = :${2##*:}" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1 ;;
-    *) cat "$LOCAL/pids/${SERVICE[$1]}.pid" ;;
+    proxy@* | direct | proxy) cat "$LOCAL/pids/${SERVICE[$1]}.pid" ;;
+    *@*) listener_pid "${2##*:}" ;;
+  esac
+}
+proxy_pid() { # path -> the pid of the Proxy it goes through
+  case $2 in
+    proxy@*) listener_pid "${2##*:}" ;;
+    *) cat "$LOCAL/pids/proxy.pid" ;;
   esac
 }
 
@@ -169,7 +186,7 @@ check_call() { # rpc path token -> the response's size in bytes; fails unless gr
   local rpc=$1 path=$2 token=$3 headers="$WORK/headers" auth=()
   [[ -n "$token" ]] && auth=(-H "authorization: Bearer $token")
   local tls=(--http2-prior-knowledge)
-  [[ $path == proxy ]] && tls=(--http2 --cacert "$(jq -r '.proxy.certificate' "$ENDPOINTS")")
+  [[ $(kind_of "$path") == proxy ]] && tls=(--http2 --cacert "$(jq -r '.proxy.certificate' "$ENDPOINTS")")
   curl -sS "${tls[@]}" -H 'content-type: application/grpc' -H 'te: trailers' "${auth[@]}" \
     --data-binary "@$(body_of "$rpc" "$path")" -D "$headers" -o "$WORK/response" "$(url_of "$rpc" "$path")"
   grep -qi '^grpc-status: 0' "$headers" || fail "$rpc ($path) did not answer grpc-status 0: $(tr -d '\r' <"$headers" | grep -i -E '^(HTTP|grpc-)' | tr '\n' ' ')"
@@ -196,10 +213,10 @@ SUMMARY="$RESULTS/summary.md"
 measure() { # round rpc path in-flight requests [warm-up]
   local round=$1 rpc=$2 path=$3 in_flight=$4 requests=$5 label=$6
   local token="" service_pid proxy_pid
-  service_pid="$(service_pid "$rpc" "$path")"; proxy_pid="$(cat "$LOCAL/pids/proxy.pid")"
-  [[ $rpc == GetProfile && $path == proxy ]] && token="$(viewer_token)"
+  service_pid="$(service_pid "$rpc" "$path")"; proxy_pid="$(proxy_pid "$rpc" "$path")"
+  [[ $rpc == GetProfile && $(kind_of "$path") == proxy ]] && token="$(viewer_token)"
   local size
-  [[ $path == *@* && ${path%@*} != "${SERVICE[$rpc]}" ]] && return
+  [[ $path == *@* && ${path%@*} != proxy && ${path%@*} != "${SERVICE[$rpc]}" ]] && return
   size="$(check_call "$rpc" "$path" "$token")"
   local headers=(-H 'content-type: application/grpc' -H 'te: trailers')
   [[ -n "$token" ]] && headers+=(-H "authorization: Bearer $token")
@@ -222,7 +239,7 @@ measure() { # round rpc path in-flight requests [warm-up]
   rm -f "$log"
   local service_cpu proxy_cpu="—"
   service_cpu="$(awk -v t=$((service_after - service_before)) -v hz="$TICKS" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
-  [[ $path == proxy ]] && proxy_cpu="$(awk -v t=$((proxy_after - proxy_before)) -v hz="$TICKS" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
+  [[ $(kind_of "$path") == proxy ]] && proxy_cpu="$(awk -v t=$((proxy_after - proxy_before)) -v hz="$TICKS" -v n="$requests" 'BEGIN { printf "%.1f", t / hz * 1e6 / n }')"
   local load note=""
   load="$(cut -d' ' -f1 /proc/loadavg)"
   ((succeeded == requests)) || note=" ($((requests - succeeded)) not 2xx)"

@@ -1,5 +1,9 @@
 using System.Diagnostics;
 using Live.V1;
+using Live.Proxy.Auth;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Live.Proxy.Tests;
@@ -16,6 +20,10 @@ public sealed class KeyRotationTests(RotationFixture fixture) : IClassFixture<Ro
         var oldKid = new JsonWebToken(before.AccessToken).Kid;
         using var http = env.Proxy.CreateHttpClient();
         Assert.Equal("0", RawGrpc.StatusOf(await RawGrpc.ListRoomsAsync(http, before.AccessToken)));
+        // Accepted tokens are remembered (CachingTokenHandler); the retirement below must still refuse this one.
+        var handler = Assert.IsType<CachingTokenHandler>(Assert.Single(env.Proxy.App.Services
+            .GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme).TokenHandlers));
+        Assert.True(handler.Remembered > 0);
 
         var rotated = await env.InternalUsers.RotateSigningKeyAsync(new RotateSigningKeyRequest());
         var after = await env.PublicUsers.LoginAsync(new LoginRequest { Username = user.Username, Password = password });

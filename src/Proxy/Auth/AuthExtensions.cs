@@ -35,16 +35,18 @@ public static class AuthExtensions
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<ProxyAuthOptions>, JwksKeySource>((jwt, auth, keys) => Configure(jwt, auth.Value, keys));
+            .Configure<IOptions<ProxyAuthOptions>, JwksKeySource, TimeProvider>((jwt, auth, keys, time) => Configure(jwt, auth.Value, keys, time));
         services.AddAuthorization(authorization => authorization.AddPolicy(GuestPolicy, policy => policy.RequireAssertion(context =>
             context.User.Identity?.IsAuthenticated == true
             || (context.Resource is HttpContext http && AccessTokenReader.Read(http.Request) is null))));
         return services;
     }
 
-    private static void Configure(JwtBearerOptions jwt, ProxyAuthOptions auth, JwksKeySource keys)
+    private static void Configure(JwtBearerOptions jwt, ProxyAuthOptions auth, JwksKeySource keys, TimeProvider time)
     {
         jwt.MapInboundClaims = false;
+        jwt.TokenHandlers.Clear();
+        jwt.TokenHandlers.Add(new CachingTokenHandler(keys, auth, time));
         jwt.RequireHttpsMetadata = false;
         jwt.TokenValidationParameters = new TokenValidationParameters
         {

@@ -31,6 +31,17 @@ public sealed class ProxyAuthOptions
     [Range(1, 300)]
     public int JwksMinRefreshSeconds { get; set; } = 1;
 
+    /// <summary>
+    /// How long an accepted token is remembered, so its next calls skip the signature check; 0 checks every call.
+    /// A remembered token is still refused once it expires or once a key fetch no longer holds its key.
+    /// </summary>
+    [Range(0, 3_600)]
+    public int ValidatedTokenCacheSeconds { get; set; } = 30;
+
+    /// <summary>Tokens remembered at most (about 2 KiB each); past it expired ones are swept, then all.</summary>
+    [Range(100, 1_000_000)]
+    public int ValidatedTokenCacheMaxEntries { get; set; } = 50_000;
+
     /// <summary>Keys beyond this many in one document are ignored (a document that large is wrong).</summary>
     [Range(1, 100)]
     public int MaxKeys { get; set; } = 16;

@@ -42,6 +42,17 @@ public sealed class ExpiringCache<TKey, TValue>(TimeSpan ttl, int maxEntries, Ti
         return new ValueTask<TValue>(loads.RunAsync(key, static (k, s) => s.Cache.LoadAsync(k, s.Load, s.State), (Cache: this, Load: load, State: state), cancellationToken));
     }
 
+    /// <summary>Keeps an answer the caller obtained itself (one that must not be shared before it is known good).</summary>
+    public void Set(TKey key, TValue value)
+    {
+        if (entries.Count >= maxEntries)
+        {
+            Sweep();
+        }
+
+        entries[key] = new Entry(value, time.GetTimestamp() + ttlTicks);
+    }
+
     /// <summary>Forgets one entry, and keeps any load in flight now from storing what it read.</summary>
     public void Invalidate(TKey key)
     {
@@ -62,17 +73,11 @@ public sealed class ExpiringCache<TKey, TValue>(TimeSpan ttl, int maxEntries, Ti
         var value = await load(key, state);
         if (Volatile.Read(ref generation) == before)
         {
-            if (entries.Count >= maxEntries)
-            {
-                Sweep();
-            }
-
-            var entry = new Entry(value, time.GetTimestamp() + ttlTicks);
-            entries[key] = entry;
+            Set(key, value);
             if (Volatile.Read(ref generation) != before)
             {
                 // Invalidated while it was being stored.
-                entries.TryRemove(new KeyValuePair<TKey, Entry>(key, entry));
+                entries.TryRemove(key, out _);
             }
         }
 
