@@ -9,7 +9,8 @@
 # used. LoadGen opens the connections straight to the Edge from several processes (a process may hold at most
 # 20,000 open files), as guests spread over rooms; nobody sends, so the connections are idle apart from the Edge's
 # pings. The Edge's managed heap is read with dotnet-gcdump (a full, blocking GC first, so it is the live heap)
-# before the connections open and while they are all up; RSS from /proc.
+# before the connections open and while they are all up (the types that hold it: heap-before.txt, heap-after.txt);
+# RSS from /proc.
 #
 # Settings (environment): CONN_VIEWERS (19000 in all), CONN_PROCESSES (2), CONN_ROOMS (100 per process),
 # CONN_HOLD (30 s with every connection up), CONN_CONCURRENCY (connects in flight per process, 200),
@@ -47,7 +48,10 @@ rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$EDGE_PID/status"; }
 heap_bytes() { # a full GC, then the live managed heap
   local dump="$RESULTS/edge-$1.gcdump"
   (cd "$ROOT" && dotnet tool run dotnet-gcdump collect -p "$EDGE_PID" -o "$dump" >/dev/null 2>&1)
-  (cd "$ROOT" && dotnet tool run dotnet-gcdump report "$dump") | awk '/GC Heap bytes/ { gsub(",", "", $1); print $1; exit }'
+  # The report's header and every type with 100 objects or more (per-connection objects come 1 or more each).
+  (cd "$ROOT" && dotnet tool run dotnet-gcdump report "$dump") |
+    awk 'NR <= 5 { print; next } { n = $2; gsub(",", "", n) } n + 0 >= 100' >"$RESULTS/heap-$1.txt"
+  awk '/GC Heap bytes/ { gsub(",", "", $1); print $1; exit }' "$RESULTS/heap-$1.txt"
   rm -f "$dump"
 }
 
@@ -63,7 +67,7 @@ for p in $(seq 1 "$PROCESSES"); do
   dotnet "$LOADGEN" --target edge --edge "ws://${EDGE_HTTP#http://}" --room-service "$ROOM_GRPC" \
     --proxy-secret-file "$LOCAL/proxy-secret" --viewers "$per_process" --senders 0 --rooms "$ROOMS" --rate 0 \
     --warmup 0 --duration $((HOLD + 60)) --connect-concurrency "$CONCURRENCY" --connect-timeout 120 \
-    --label "connections-$p" --out "$RESULTS/loadgen-$p.json" >"$RESULTS/loadgen-$p.log" 2>&1 &
+    --label "connections-$p" >"$RESULTS/loadgen-$p.log" 2>&1 &
   PIDS+=($!)
 done
 
