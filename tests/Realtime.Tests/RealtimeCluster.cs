@@ -187,6 +187,9 @@ public sealed class RealtimeCluster : IAsyncDisposable
             ["Kafka:BootstrapServers"] = kafka ?? TestEnvironment.Kafka,
             ["Services:RoomService"] = Rooms.GrpcAddress.ToString(),
             ["Services:UserService"] = Users.GrpcAddress.ToString(),
+            // The first GetUsers of a fresh UserService (EF compiling the query) can take longer than the
+            // production 1 s on a busy two-core machine; these tests are about the name, not that wait.
+            ["SenderNames:LookupTimeoutMs"] = "10000",
             ["RoomStatusCache:TtlMs"] = "300",
             ["Identity:ProxySecret"] = ProxySecret,
             ["Messages:MaxDisplayRatePerSecond"] = "100000",
