@@ -69,7 +69,7 @@ check_prerequisites() {
   curl -fsS http://127.0.0.1:5201/health/ready >/dev/null || fail "RoomService is not ready on 127.0.0.1:5101 (./platform up --detach)"
   redis-cli -p 16379 ping >/dev/null || fail "Redis is not answering on 127.0.0.1:16379 (./platform up --detach)"
   local port
-  for port in $MS_GRPC $MS_HTTP $EDGE_HTTP $SIGNALR_HTTP $BEFORE_EDGE_HTTP $RAW_HTTP; do
+  for port in $MS_GRPC $MS_HTTP $EDGE_HTTP $((EDGE_HTTP + 100)) $SIGNALR_HTTP $BEFORE_EDGE_HTTP $((BEFORE_EDGE_HTTP + 100)) $RAW_HTTP; do
     port_free "$port" || fail "port $port is in use; stop what holds it"
   done
   local limit
@@ -103,10 +103,10 @@ start() { # name dll env...
   echo $! >"$LOGS/server-$name.pid"
 }
 
-start_edge() { # name dll port
+start_edge() { # name dll port (its HTTP/2 endpoint, for a Proxy in front, on port + 100)
   start "$1" "$2" "Kafka__BootstrapServers=$(cat "$LOCAL/kafka.bootstrap")" ConnectionStrings__Redis=127.0.0.1:16379 \
     "Identity__ProxySecret=$(cat "$LOCAL/proxy-secret")" Services__MessageService=http://127.0.0.1:$MS_GRPC \
-    Services__RoomService=$ROOM_SERVICE Kestrel__Endpoints__Http__Url=http://127.0.0.1:$3
+    Services__RoomService=$ROOM_SERVICE Kestrel__Endpoints__Http__Url=http://127.0.0.1:$3 Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$(($3 + 100))
   wait_ready "$1" "http://127.0.0.1:$3/health/ready" $!
 }
 

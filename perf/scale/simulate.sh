@@ -12,7 +12,7 @@
 # Needs the dependencies of `./platform deps` (MariaDB, Redis, the Kafka-protocol broker), started with the same
 # LIVE_MYSQL_PORT / LIVE_REDIS_PORT as this script sees. It builds (./platform's build), migrates, then starts on
 # 127.0.0.1:62000-62999 only, and stops by PID on exit: RoomService and UserService (62101/62201, 62102/62202),
-# MessageService x2 (62103/62203, 62113/62213), Edge x6 (62301-62306, Edge i relays through MessageService
+# MessageService x2 (62103/62203, 62113/62213), Edge x6 (62301-62306, HTTP/2 for the Proxies 62311-62316; Edge i relays through MessageService
 # i mod 2: one address per Edge, as without a load balancer between them), Proxy x2 (TLS 62441-62442, HTTP
 # 62091-62092). Per routing the Edges, MessageServices and Proxies are started afresh, so the two runs begin
 # equal; RoomService, UserService and the rooms are shared.
@@ -72,6 +72,7 @@ ROOM_GRPC=62101 ROOM_HTTP=62201 USER_GRPC=62102 USER_HTTP=62202
 ms_grpc() { echo $((62103 + 10 * $1)); }
 ms_http() { echo $((62203 + 10 * $1)); }
 edge_http() { echo $((62301 + $1)); }
+edge_grpc() { echo $((62311 + $1)); }
 proxy_public() { echo $((62441 + $1)); }
 proxy_http() { echo $((62091 + $1)); }
 
@@ -104,7 +105,7 @@ check_prerequisites() {
   pid_alive "$PIDS/kafka.pid" || fail "the Kafka-protocol broker is not running: run ./platform deps first"
   local ports=("$ROOM_GRPC" "$ROOM_HTTP" "$USER_GRPC" "$USER_HTTP") port i
   for ((i = 0; i < MESSAGE_SERVICES; i++)); do ports+=("$(ms_grpc "$i")" "$(ms_http "$i")"); done
-  for ((i = 0; i < EDGES; i++)); do ports+=("$(edge_http "$i")"); done
+  for ((i = 0; i < EDGES; i++)); do ports+=("$(edge_http "$i")" "$(edge_grpc "$i")"); done
   for ((i = 0; i < PROXIES; i++)); do ports+=("$(proxy_public "$i")" "$(proxy_http "$i")"); done
   for port in "${ports[@]}"; do port_free "$port" || fail "port $port is in use; stop what holds it"; done
   # LoadGen holds one socket per viewer; the Proxies get their limit below.
@@ -152,7 +153,7 @@ start_fleet() {
   done
   for ((i = 0; i < MESSAGE_SERVICES; i++)); do wait_ready "message-service-$((i + 1))" "$(ms_http "$i")"; done
   for ((i = 0; i < EDGES; i++)); do
-    start_process "edge-$((i + 1))" edge src/Edge Live.Edge "" "$(edge_http "$i")" ASPNETCORE_ENVIRONMENT=Production \
+    start_process "edge-$((i + 1))" edge src/Edge Live.Edge "$(edge_grpc "$i")" "$(edge_http "$i")" ASPNETCORE_ENVIRONMENT=Production \
       "Services__MessageService=http://127.0.0.1:$(ms_grpc $((i % MESSAGE_SERVICES)))"
   done
   for ((i = 0; i < EDGES; i++)); do wait_ready "edge-$((i + 1))" "$(edge_http "$i")"; done
@@ -164,9 +165,9 @@ start_fleet() {
     "ReverseProxy__Clusters__user__Destinations__v1__Address=http://127.0.0.1:$USER_GRPC"
     "ReverseProxy__Clusters__user-http__Destinations__v1__Address=http://127.0.0.1:$USER_HTTP"
     "ReverseProxy__Clusters__message__Destinations__v1__Address=http://127.0.0.1:$(ms_grpc 0)"
-    "ReverseProxy__Clusters__edge__Destinations__v1__Address=http://127.0.0.1:$(edge_http 0)")
+    "ReverseProxy__Clusters__edge__Destinations__v1__Address=http://127.0.0.1:$(edge_grpc 0)")
   for ((i = 1; i < EDGES; i++)); do
-    door+=("ReverseProxy__Clusters__edge__Destinations__edge-$((i + 1))__Address=http://127.0.0.1:$(edge_http "$i")"
+    door+=("ReverseProxy__Clusters__edge__Destinations__edge-$((i + 1))__Address=http://127.0.0.1:$(edge_grpc "$i")"
       "ReverseProxy__Clusters__edge__Destinations__edge-$((i + 1))__Metadata__version=v1")
   done
   for ((i = 0; i < PROXIES; i++)); do

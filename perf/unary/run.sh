@@ -69,27 +69,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_second() { # service port KEY=VALUE: the running service's command and environment, other ports, one setting more
-  local service=$1 port=$2 setting=$3 pid environment=() door="Kestrel__Endpoints__Grpc__Url=http://127.0.0.1:$2"
-  pid="$(cat "$LOCAL/pids/$service.pid")"
-  [[ $service == proxy ]] && door="Kestrel__Endpoints__Public__Url=https://127.0.0.1:$port"
-  mapfile -t environment < <(tr '\0' '\n' <"/proc/$pid/environ" | grep -v -e "^${door%%=*}=" -e '^Kestrel__Endpoints__Http__Url=')
-  mapfile -d '' -t command <"/proc/$pid/cmdline"
-  (cd "$(readlink "/proc/$pid/cwd")" && exec env -i "${environment[@]}" "$door" \
-    "Kestrel__Endpoints__Http__Url=http://127.0.0.1:$((port + 100))" "$setting" \
-    "${command[@]}") >"$RESULTS/logs/second-$service-$port.log" 2>&1 &
-  SECOND_PIDS+=($!)
-  for _ in $(seq 1 100); do
-    curl -fsS "http://127.0.0.1:$((port + 100))/health/ready" >/dev/null 2>&1 && { PATHS+=" $service@127.0.0.1:$port"; return; }
-    kill -0 "${SECOND_PIDS[-1]}" 2>/dev/null || fail "the second $service exited (log: $RESULTS/logs/second-$service-$port.log)"
-    sleep 0.3
-  done
-  fail "the second $service was not ready in 30 s (log: $RESULTS/logs/second-$service-$port.log)"
-}
+# shellcheck source=../lib/second-process.sh
+source "$ROOT/perf/lib/second-process.sh"
 for second in ${UNARY_SECOND:-}; do
   IFS=: read -r service port setting <<<"$second"
   step "Starting a second $service on 127.0.0.1:$port with $setting"
-  start_second "$service" "$port" "$setting"
+  start_second "$service" "$port" "$RESULTS/logs/second-$service-$port.log" "$setting"
+  PATHS+=" $service@127.0.0.1:$port"
 done
 
 # ---- Request bodies: a gRPC frame (flag byte, 4-byte big-endian length) around a hand-encoded protobuf message ----

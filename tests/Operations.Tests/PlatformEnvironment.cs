@@ -148,7 +148,7 @@ public sealed class PlatformEnvironment : IAsyncLifetime
             ["ReverseProxy:Clusters:user-http:Destinations:v1:Address"] = Users.HttpAddress.ToString(),
             ["ReverseProxy:Clusters:room:Destinations:v1:Address"] = Rooms.GrpcAddress.ToString(),
             ["ReverseProxy:Clusters:message:Destinations:v1:Address"] = Messages.GrpcAddress.ToString(),
-            ["ReverseProxy:Clusters:edge:Destinations:v1:Address"] = Edge.HttpAddress.ToString(),
+            ["ReverseProxy:Clusters:edge:Destinations:v1:Address"] = Edge.GrpcAddress.ToString(),
         }));
     }
 

@@ -31,7 +31,8 @@ public sealed class TraceTests(PlatformEnvironment env)
         await WaitForAsync(send.TraceId, () => InTrace(send.TraceId).Count(s => s.Kind == ActivityKind.Server && Path(s) == "/ws") == 2, "the Proxy's and the Edge's /ws spans");
         var spans = InTrace(send.TraceId);
         var proxyPort = env.Proxy.PublicAddress.Port;
-        var edgePort = env.Edge.HttpAddress.Port;
+        // The Proxy reaches the Edge on its HTTP/2 port: the Edge's span is the extended CONNECT of that stream.
+        var edgePort = env.Edge.GrpcAddress.Port;
 
         var proxy = Single(spans, s => s.Kind == ActivityKind.Server && Path(s) == "/ws" && Port(s) == proxyPort, "the Proxy's /ws span");
         var forward = Single(spans, s => s.Kind == ActivityKind.Client && s.ParentSpanId == proxy.SpanId, "the Proxy's forwarding span to the Edge");

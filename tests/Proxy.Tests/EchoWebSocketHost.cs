@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -14,7 +16,8 @@ namespace Live.Proxy.Tests;
 
 /// <summary>
 /// Stands in for the Edge behind the Proxy's /ws route: accepts the upgrade (choosing live.v1 when offered),
-/// first sends what it received (identity headers, whether any token reached it) and which port served it, then echoes every message.
+/// first sends what it received (identity headers, whether any token reached it), which port served it and over
+/// which HTTP version the Proxy reached it, then echoes every message.
 /// </summary>
 public sealed class EchoWebSocketHost : IAsyncDisposable
 {
@@ -36,7 +39,8 @@ public sealed class EchoWebSocketHost : IAsyncDisposable
         ((IConfigurationBuilder)builder.Configuration).Sources.Clear();
         builder.Configuration.AddInMemoryCollection();
         // Port 0: the kernel picks one at bind time (a port probed free earlier can be taken before the bind).
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // HTTP/2 only, as the Edge's port for the Proxy: the Proxy multiplexes its WebSockets over few connections.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.UseWebSockets();
@@ -60,6 +64,7 @@ public sealed class EchoWebSocketHost : IAsyncDisposable
                     || string.Join(',', offered).Contains("access_token", StringComparison.Ordinal),
                 subprotocols = string.Join(',', offered),
                 servedByPort = context.Connection.LocalPort,
+                protocol = context.Request.Protocol,
             });
             await socket.SendAsync(Encoding.UTF8.GetBytes(hello), WebSocketMessageType.Text, true, context.RequestAborted);
 

@@ -109,7 +109,7 @@ public sealed class ProxyEnvironment : IAsyncDisposable
         if (withRealtime)
         {
             await StartRealtimeAsync();
-            edgeAddress = Edge!.HttpAddress;
+            edgeAddress = Edge!.GrpcAddress; // the Edge's HTTP/2 port, as the Proxy reaches it
         }
         else
         {

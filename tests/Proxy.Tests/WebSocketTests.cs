@@ -28,6 +28,8 @@ public sealed class WebSocketTests(DefaultEnvironmentFixture fixture)
         Assert.Equal(user.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture), hello.RootElement.GetProperty("userId").GetString());
         Assert.True(hello.RootElement.GetProperty("hasProof").GetBoolean());
         Assert.False(hello.RootElement.GetProperty("tokenLeaked").GetBoolean());
+        // The client upgraded over HTTP/1.1; the Proxy carried it to the Edge as a stream of an HTTP/2 connection.
+        Assert.Equal("HTTP/2", hello.RootElement.GetProperty("protocol").GetString());
 
         await socket.SendAsync(Encoding.UTF8.GetBytes("ping"), WebSocketMessageType.Text, true, CancellationToken.None);
         Assert.Equal("ping", await ReceiveTextAsync(socket));
