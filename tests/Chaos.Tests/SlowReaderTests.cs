@@ -105,7 +105,14 @@ public sealed class SlowReaderTests : IAsyncLifetime
             if (withStuckReader)
             {
                 stuck = await RoomClient.ConnectAsync(uri, userId: 499, read: false, smallReceiveBuffer: true);
-                stuckConnection = registry.Connections.Single(c => c.Identity.UserId == 499);
+                // The client's handshake completes before the Edge registers the connection, and this client reads
+                // nothing (no Resume to wait for): look until the Edge has it.
+                var registering = Stopwatch.StartNew();
+                while ((stuckConnection = registry.Connections.SingleOrDefault(c => c.Identity.UserId == 499)) is null)
+                {
+                    Assert.True(registering.Elapsed < TimeSpan.FromSeconds(10), "the stuck reader's connection was not registered within 10 s");
+                    await Task.Delay(10);
+                }
             }
 
             const int total = Rate * Seconds;

@@ -191,7 +191,7 @@ try {
   await sql(`ALTER TABLE ${names.rooms}.rooms AUTO_INCREMENT = ${randomInt(1_000, 9_000_000) * 1_000_000_000}`);
 
   const port = {};
-  for (const name of ["roomGrpc", "roomHttp", "userGrpc", "userHttp", "messageGrpc", "messageHttp", "edgeHttp", "proxyPublic", "proxyHttp"]) {
+  for (const name of ["roomGrpc", "roomHttp", "userGrpc", "userHttp", "messageGrpc", "messageHttp", "edgeGrpc", "edgeHttp", "proxyPublic", "proxyHttp"]) {
     port[name] = await freePort();
   }
   const common = {
@@ -221,7 +221,8 @@ try {
       Moderation__WordsChannel: `moderation:words:${names.messages}`,
     }],
     ["edge", "Edge", "Live.Edge", port.edgeHttp, {
-      ...endpoints(undefined, port.edgeHttp),
+      // The HTTP/2 port is where the Proxy reaches it (docs/adr/0015-proxy-to-edge-over-http2.md).
+      ...endpoints(port.edgeGrpc, port.edgeHttp),
       Services__MessageService: `http://127.0.0.1:${port.messageGrpc}`,
       Services__RoomService: `http://127.0.0.1:${port.roomGrpc}`,
       Edge__MaxFramesPerSecond: "1000",
@@ -240,7 +241,7 @@ try {
       ReverseProxy__Clusters__user__Destinations__v1__Address: `http://127.0.0.1:${port.userGrpc}`,
       ReverseProxy__Clusters__message__Destinations__v1__Address: `http://127.0.0.1:${port.messageGrpc}`,
       "ReverseProxy__Clusters__user-http__Destinations__v1__Address": `http://127.0.0.1:${port.userHttp}`,
-      ReverseProxy__Clusters__edge__Destinations__v1__Address: `http://127.0.0.1:${port.edgeHttp}`,
+      ReverseProxy__Clusters__edge__Destinations__v1__Address: `http://127.0.0.1:${port.edgeGrpc}`,
     }],
   ];
   for (const [name, project, assembly, http, env] of services) {
