@@ -62,7 +62,7 @@ for second in ${DOOR_SECOND:-}; do
   PATHS+=" tls@$port plain@$((port + 100))"
 done
 
-# path viewers -> LoadGen's options for that door, and the Proxy's pid file it goes through (none straight)
+# path -> LoadGen's options for that door, with the pid file of the Proxy it goes through (none straight) for its CPU
 door_options() {
   local path=$1 port proxy_pid="$PIDS/proxy.pid"
   case "$path" in
