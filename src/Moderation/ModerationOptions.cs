@@ -33,6 +33,17 @@ public sealed class ModerationOptions : IValidatableObject
     [Range(0, 3_600_000)]
     public int DuplicateWindowMs { get; set; } = 5_000;
 
+    /// <summary>
+    /// How long a node keeps a room's slow-mode and unique-mode settings; changes reach the other nodes by notice at
+    /// once, so this only bounds how long a node misses a change whose notice was lost. 0 reads them per message.
+    /// </summary>
+    [Range(0, 600_000)]
+    public int RoomRulesCacheMs { get; set; } = 5_000;
+
+    /// <summary>Rooms whose rules a node keeps at most; past it the expired ones are swept, then all.</summary>
+    [Range(1_000, 10_000_000)]
+    public int RoomRulesCacheMaxEntries { get; set; } = 100_000;
+
     /// <summary>Maximum message length in Unicode scalar values (an emoji counts once).</summary>
     [Range(1, 10_000)]
     public int MaxLength { get; set; } = 100;

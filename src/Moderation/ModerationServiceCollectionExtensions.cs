@@ -42,6 +42,8 @@ public static class ModerationServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<WordListReloader>());
         services.AddSingleton<LocalRateGate>();
         services.AddSingleton<RedisAdmission>();
+        services.AddSingleton<RoomRulesCache>();
+        services.AddHostedService(sp => sp.GetRequiredService<RoomRulesCache>());
         services.AddSingleton<RoomModerationControls>();
         if (!services.Any(d => d.ServiceType == typeof(BanList)))
         {

@@ -194,7 +194,7 @@ public sealed class LocalFastPathTests : IAsyncLifetime
         var users = Enumerable.Range(0, 40).Select(_ => Ids.User()).ToArray();
         var now = node.Time.GetUtcNow().ToUnixTimeMilliseconds();
         var calls = users.SelectMany(user => Enumerable.Range(0, 15).Select(i => (User: user, Call: admission.AdmitAsync(
-            user, room, new RateLimit(10, 10), now, Live.Moderation.Limits.AdmissionStage.Passed, $"hash-{user}-{i}", 5_000)))).ToArray();
+            user, room, new RateLimit(10, 10), now, Live.Moderation.Limits.AdmissionStage.Passed, $"hash-{user}-{i}", 5_000, default)))).ToArray();
         await Task.WhenAll(calls.Select(c => c.Call));
 
         foreach (var group in calls.GroupBy(c => c.User))

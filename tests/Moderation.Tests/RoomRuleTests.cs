@@ -32,6 +32,51 @@ public sealed class RoomRuleTests(ModerationFixture fixture) : IClassFixture<Mod
     }
 
     [Fact]
+    public async Task Slow_mode_switched_on_through_one_node_applies_on_another_that_had_read_the_rooms_rules_before()
+    {
+        await using var other = await ModerationNode.StartAsync(fixture.Database.ConnectionString);
+        var (user, room) = (Ids.User(), Ids.Room());
+        Assert.True((await other.SendAsync(user, room, "before")).IsAccepted);
+
+        await node.Controls.SetSlowModeAsync(room, TimeSpan.FromSeconds(30));
+
+        // The other node kept the room's rules (slow mode off); the change's notice reaches it in a moment, after which
+        // at most one more message is accepted (the one that starts the interval).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        var accepted = 0;
+        for (var i = 0; ; i++)
+        {
+            var verdict = await other.SendAsync(user, room, $"after {i}");
+            if (verdict.Reason == ModerationReason.SlowMode)
+            {
+                break;
+            }
+
+            Assert.True(verdict.IsAccepted, $"refused for {verdict.Reason}");
+            accepted++;
+            Assert.True(DateTime.UtcNow < deadline, $"{accepted} messages accepted on the other node after slow mode was switched on");
+            other.Time.Advance(TimeSpan.FromMilliseconds(200));
+            await Task.Delay(50);
+        }
+
+        // Switched off the same way: the user, still inside the 30 s interval, may send again on the other node.
+        await node.Controls.SetSlowModeAsync(room, null);
+        for (var i = 0; ; i++)
+        {
+            var verdict = await other.SendAsync(user, room, $"off {i}");
+            if (verdict.IsAccepted)
+            {
+                break;
+            }
+
+            Assert.Equal(ModerationReason.SlowMode, verdict.Reason);
+            Assert.True(DateTime.UtcNow < deadline + TimeSpan.FromSeconds(10), "slow mode stayed on on the other node after it was switched off");
+            other.Time.Advance(TimeSpan.FromMilliseconds(200));
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
     public async Task A_refused_message_does_not_start_the_slow_mode_interval()
     {
         var (user, room) = (Ids.User(), Ids.Room());

@@ -45,14 +45,15 @@ public sealed class RedisAdmission(IConnectionMultiplexer redis)
     /// <summary>Stands in for the content hash when the content was refused and no duplicate key is touched.</summary>
     private const string NoContent = "-";
 
-    protected override int KeysPerItem => 7;
+    protected override int KeysPerItem => 5;
 
-    protected override int ArgsPerItem => 5;
+    protected override int ArgsPerItem => 7;
 
     protected override int ResultsPerItem => 2;
 
-    public Task<AdmissionResult> AdmitAsync(long userId, long roomId, RateLimit limit, long nowMs, AdmissionStage stage, string? contentHash, int duplicateWindowMs) =>
-        CallAsync(new Request(userId, roomId, limit, nowMs, stage, contentHash ?? NoContent, duplicateWindowMs));
+    /// <param name="rules">The room's modes as this node knows them (<see cref="RoomRulesCache"/>).</param>
+    public Task<AdmissionResult> AdmitAsync(long userId, long roomId, RateLimit limit, long nowMs, AdmissionStage stage, string? contentHash, int duplicateWindowMs, RoomRules rules) =>
+        CallAsync(new Request(userId, roomId, limit, nowMs, stage, contentHash ?? NoContent, duplicateWindowMs, rules));
 
     protected override RedisKey SlotKey(in Request request) => ModerationKeys.SlowMode(request.RoomId);
 
@@ -60,16 +61,16 @@ public sealed class RedisAdmission(IConnectionMultiplexer redis)
     {
         keys[keyOffset] = ModerationKeys.RateBucket(request.RoomId, request.UserId);
         keys[keyOffset + 1] = ModerationKeys.Timeout(request.RoomId, request.UserId);
-        keys[keyOffset + 2] = ModerationKeys.SlowMode(request.RoomId);
-        keys[keyOffset + 3] = ModerationKeys.LastAccepted(request.RoomId, request.UserId);
-        keys[keyOffset + 4] = ModerationKeys.Duplicate(request.RoomId, request.UserId, request.ContentHash);
-        keys[keyOffset + 5] = ModerationKeys.UniqueMode(request.RoomId);
-        keys[keyOffset + 6] = ModerationKeys.RoomDuplicate(request.RoomId, request.ContentHash);
+        keys[keyOffset + 2] = ModerationKeys.LastAccepted(request.RoomId, request.UserId);
+        keys[keyOffset + 3] = ModerationKeys.Duplicate(request.RoomId, request.UserId, request.ContentHash);
+        keys[keyOffset + 4] = ModerationKeys.RoomDuplicate(request.RoomId, request.ContentHash);
         args[argOffset] = request.NowMs;
         args[argOffset + 1] = request.Limit.MessagesPerSecond;
         args[argOffset + 2] = request.Limit.Burst;
         args[argOffset + 3] = (int)request.Stage;
         args[argOffset + 4] = request.DuplicateWindowMs;
+        args[argOffset + 5] = request.Rules.SlowModeMs;
+        args[argOffset + 6] = request.Rules.UniqueWindowMs;
     }
 
     protected override AdmissionResult Read(in Request request, ReadOnlySpan<RedisResult> results)
@@ -80,5 +81,5 @@ public sealed class RedisAdmission(IConnectionMultiplexer redis)
             : TimeSpan.FromMilliseconds((long)results[1]));
     }
 
-    public readonly record struct Request(long UserId, long RoomId, RateLimit Limit, long NowMs, AdmissionStage Stage, string ContentHash, int DuplicateWindowMs);
+    public readonly record struct Request(long UserId, long RoomId, RateLimit Limit, long NowMs, AdmissionStage Stage, string ContentHash, int DuplicateWindowMs, RoomRules Rules);
 }

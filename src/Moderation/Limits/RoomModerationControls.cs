@@ -4,17 +4,18 @@ namespace Live.Moderation.Limits;
 
 /// <summary>
 /// What a room's anchor or an admin can switch (the admin gRPC API calls these): slow mode, room-wide
-/// unique-message mode and per-user timeouts. All live in Redis, so every node sees them at once.
+/// unique-message mode and per-user timeouts. All live in Redis; the room's modes are also kept by every node
+/// (<see cref="RoomRulesCache"/>), which a change here tells at once.
 /// </summary>
-public sealed class RoomModerationControls(IConnectionMultiplexer redis, TimeProvider time)
+public sealed class RoomModerationControls(IConnectionMultiplexer redis, RoomRulesCache rules, TimeProvider time)
 {
     /// <summary>One accepted message per <paramref name="interval"/> per user in the room; null or zero turns it off.</summary>
-    public Task SetSlowModeAsync(long roomId, TimeSpan? interval) => SetOrClearAsync(ModerationKeys.SlowMode(roomId), interval);
+    public Task SetSlowModeAsync(long roomId, TimeSpan? interval) => SetOrClearAsync(roomId, ModerationKeys.SlowMode(roomId), interval);
 
     public async Task<TimeSpan?> GetSlowModeAsync(long roomId) => ToInterval(await redis.GetDatabase().StringGetAsync(ModerationKeys.SlowMode(roomId)));
 
     /// <summary>No one in the room may send the same normalized text as anyone else within <paramref name="window"/>; null or zero turns it off.</summary>
-    public Task SetUniqueModeAsync(long roomId, TimeSpan? window) => SetOrClearAsync(ModerationKeys.UniqueMode(roomId), window);
+    public Task SetUniqueModeAsync(long roomId, TimeSpan? window) => SetOrClearAsync(roomId, ModerationKeys.UniqueMode(roomId), window);
 
     public async Task<TimeSpan?> GetUniqueModeAsync(long roomId) => ToInterval(await redis.GetDatabase().StringGetAsync(ModerationKeys.UniqueMode(roomId)));
 
@@ -41,12 +42,19 @@ public sealed class RoomModerationControls(IConnectionMultiplexer redis, TimePro
         return until > time.GetUtcNow() ? until : null;
     }
 
-    private Task SetOrClearAsync(RedisKey key, TimeSpan? value)
+    private async Task SetOrClearAsync(long roomId, RedisKey key, TimeSpan? value)
     {
         var db = redis.GetDatabase();
-        return value is { } v && v > TimeSpan.Zero
-            ? db.StringSetAsync(key, (long)Math.Ceiling(v.TotalMilliseconds))
-            : db.KeyDeleteAsync(key);
+        if (value is { } v && v > TimeSpan.Zero)
+        {
+            await db.StringSetAsync(key, (long)Math.Ceiling(v.TotalMilliseconds));
+        }
+        else
+        {
+            await db.KeyDeleteAsync(key);
+        }
+
+        await rules.ChangedAsync(roomId);
     }
 
     private static TimeSpan? ToInterval(RedisValue value) => value.IsNull ? null : TimeSpan.FromMilliseconds((long)value);

@@ -1,19 +1,9 @@
 -- Admits a batch of messages, each judged atomically in arrival order (see RedisAdmission): token bucket,
 -- room timeout, slow mode, then per-user and room-wide duplicates, stopping at the first refusal.
--- Per item, 7 KEYS: rate bucket, timeout, room slow mode, last accepted, duplicate, room unique mode,
--- room duplicate; 5 ARGV: now (ms), rate per second, burst, stage (AdmissionStage), duplicate window (ms).
+-- Per item, 5 KEYS: rate bucket, timeout, last accepted, duplicate, room duplicate; 7 ARGV: now (ms), rate per
+-- second, burst, stage (AdmissionStage), duplicate window (ms), the room's slow-mode interval and unique window
+-- (ms, 0 = off; the node keeps them, RoomRulesCache).
 -- Returns two values per item: the AdmissionCode and the retry-after in ms.
-
--- A room's rules (slow mode, unique mode) are read once per batch: only admins change them, never this script.
-local roomRules = {}
-local function rule(key)
-  local value = roomRules[key]
-  if value == nil then
-    value = tonumber(redis.call('GET', key)) or 0
-    roomRules[key] = value
-  end
-  return value
-end
 
 local function admit(k, a)
   local now = tonumber(ARGV[a + 1])
@@ -45,9 +35,9 @@ local function admit(k, a)
     return 2, timedOutUntil - now
   end
 
-  local slowMs = rule(KEYS[k + 3])
+  local slowMs = tonumber(ARGV[a + 6])
   if slowMs > 0 then
-    local last = tonumber(redis.call('GET', KEYS[k + 4]))
+    local last = tonumber(redis.call('GET', KEYS[k + 3]))
     if last and now - last < slowMs then
       return 3, slowMs - (now - last)
     end
@@ -58,15 +48,15 @@ local function admit(k, a)
   end
 
   if dupWindow > 0 then
-    local sent = tonumber(redis.call('GET', KEYS[k + 5]))
+    local sent = tonumber(redis.call('GET', KEYS[k + 4]))
     if sent and now - sent < dupWindow then
       return 5, dupWindow - (now - sent)
     end
   end
 
-  local uniqueMs = rule(KEYS[k + 6])
+  local uniqueMs = tonumber(ARGV[a + 7])
   if uniqueMs > 0 then
-    local seen = tonumber(redis.call('GET', KEYS[k + 7]))
+    local seen = tonumber(redis.call('GET', KEYS[k + 5]))
     if seen and now - seen < uniqueMs then
       return 6, uniqueMs - (now - seen)
     end
@@ -77,20 +67,20 @@ local function admit(k, a)
   end
 
   if dupWindow > 0 then
-    redis.call('SET', KEYS[k + 5], now, 'PX', dupWindow)
+    redis.call('SET', KEYS[k + 4], now, 'PX', dupWindow)
   end
   if slowMs > 0 then
-    redis.call('SET', KEYS[k + 4], now, 'PX', slowMs)
+    redis.call('SET', KEYS[k + 3], now, 'PX', slowMs)
   end
   if uniqueMs > 0 then
-    redis.call('SET', KEYS[k + 7], now, 'PX', uniqueMs)
+    redis.call('SET', KEYS[k + 5], now, 'PX', uniqueMs)
   end
   return 0, 0
 end
 
 local out = {}
-for i = 0, #KEYS / 7 - 1 do
-  local code, retry = admit(i * 7, i * 5)
+for i = 0, #KEYS / 5 - 1 do
+  local code, retry = admit(i * 5, i * 7)
   out[i * 2 + 1] = code
   out[i * 2 + 2] = retry
 end

@@ -30,6 +30,7 @@ public sealed class ModerationPipeline(
     TextNormalizer normalizer,
     WordFilter words,
     RedisAdmission admission,
+    RoomRulesCache roomRules,
     ModerationMetrics metrics,
     IOptions<ModerationOptions> options,
     TimeProvider time,
@@ -87,7 +88,8 @@ public sealed class ModerationPipeline(
         AdmissionResult admitted;
         try
         {
-            admitted = await admission.AdmitAsync(request.UserId, request.RoomId, limit, nowMs, stage, contentHash, options.DuplicateWindowMs);
+            var rules = await roomRules.GetAsync(request.RoomId);
+            admitted = await admission.AdmitAsync(request.UserId, request.RoomId, limit, nowMs, stage, contentHash, options.DuplicateWindowMs, rules);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
