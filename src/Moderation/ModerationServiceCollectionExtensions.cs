@@ -45,6 +45,7 @@ public static class ModerationServiceCollectionExtensions
         services.AddSingleton<RoomRulesCache>();
         services.AddHostedService(sp => sp.GetRequiredService<RoomRulesCache>());
         services.AddSingleton<RoomModerationControls>();
+        services.AddHostedService<LegacyTimeoutMigration>();
         if (!services.Any(d => d.ServiceType == typeof(BanList)))
         {
             // The host may have added the shared ban list already; a second registration would run its sync twice.

@@ -98,8 +98,8 @@ public sealed class RoomRuleTests(ModerationFixture fixture) : IClassFixture<Mod
         Assert.Equal(TimeSpan.FromMinutes(1), refused.RetryAfter);
         Assert.True((await node.SendAsync(user, room + 1, "other rooms are fine")).IsAccepted);
 
-        // Redis drops the key when the timeout ends, so nothing outlives it.
-        var ttl = await node.Redis.KeyTimeToLiveAsync(ModerationKeys.Timeout(room, user));
+        // Redis drops the user's state when the timeout ends, so nothing outlives it.
+        var ttl = await node.Redis.KeyTimeToLiveAsync(ModerationKeys.UserState(room, user));
         Assert.InRange(ttl!.Value, TimeSpan.FromSeconds(55), TimeSpan.FromMinutes(1));
 
         node.Time.Advance(TimeSpan.FromSeconds(59.9));
@@ -110,6 +110,26 @@ public sealed class RoomRuleTests(ModerationFixture fixture) : IClassFixture<Mod
         node.Time.Advance(TimeSpan.FromMilliseconds(200));
         Assert.Null(await node.Controls.GetTimeoutAsync(room, user));
         Assert.True((await node.SendAsync(user, room, "back again")).IsAccepted);
+    }
+
+    [Fact]
+    public async Task A_timeout_kept_in_its_own_key_before_the_upgrade_is_moved_into_the_users_state_when_a_node_starts()
+    {
+        var (user, room, expired) = (Ids.User(), Ids.Room(), Ids.User());
+        var legacy = $"mod:{{{room}}}:timeout:{user}";
+        var until = node.Time.GetUtcNow().AddMinutes(2).ToUnixTimeMilliseconds();
+        await node.Redis.StringSetAsync(legacy, until, TimeSpan.FromMinutes(2));
+        await node.Redis.StringSetAsync($"mod:{{{room}}}:timeout:{expired}", node.Time.GetUtcNow().AddMinutes(-1).ToUnixTimeMilliseconds(), TimeSpan.FromMinutes(2));
+
+        await using var upgraded = await ModerationNode.StartAsync(fixture.Database.ConnectionString);
+        await upgraded.WaitUntilAsync(() => !upgraded.Redis.KeyExists(legacy), TimeSpan.FromSeconds(10));
+
+        var refused = await upgraded.SendAsync(user, room, "am I still out?");
+        Assert.Equal(ModerationReason.TimedOut, refused.Reason);
+        Assert.Equal(TimeSpan.FromMinutes(2), refused.RetryAfter);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(until), await upgraded.Controls.GetTimeoutAsync(room, user));
+        Assert.InRange((await upgraded.Redis.KeyTimeToLiveAsync(ModerationKeys.UserState(room, user)))!.Value, TimeSpan.FromSeconds(100), TimeSpan.FromMinutes(2));
+        Assert.True((await upgraded.SendAsync(expired, room, "one whose timeout had ended")).IsAccepted);
     }
 
     [Fact]

@@ -8,17 +8,18 @@ namespace Live.Moderation.Limits;
 /// </summary>
 public static class ModerationKeys
 {
-    /// <summary>Hash {t: tokens, ts: ms of last refill}: the user's token bucket in the room.</summary>
-    public static RedisKey RateBucket(long roomId, long userId) => $"mod:{{{roomId}}}:rate:{userId}";
-
-    /// <summary>Unix ms until which the user is timed out of the room; expires with the timeout.</summary>
-    public static RedisKey Timeout(long roomId, long userId) => $"mod:{{{roomId}}}:timeout:{userId}";
+    /// <summary>
+    /// Hash of the user's state in the room, read and written once per message by the admission script: t (tokens) and
+    /// ts (ms of the last refill) of the token bucket, to (Unix ms until which the user is timed out), last (Unix ms of
+    /// the last message accepted under slow mode). It expires when none of them matters any more.
+    /// </summary>
+    public static RedisKey UserState(long roomId, long userId) => $"mod:{{{roomId}}}:user:{userId}";
 
     /// <summary>The room's slow-mode interval in ms; absent means off.</summary>
     public static RedisKey SlowMode(long roomId) => $"mod:{{{roomId}}}:slow";
 
-    /// <summary>Unix ms of the user's last accepted message while slow mode is on; expires after the interval.</summary>
-    public static RedisKey LastAccepted(long roomId, long userId) => $"mod:{{{roomId}}}:last:{userId}";
+    /// <summary>Where timeouts were kept before <see cref="UserState"/> (string: Unix ms until), moved by <see cref="LegacyTimeoutMigration"/>.</summary>
+    public const string LegacyTimeoutPattern = "mod:{*}:timeout:*";
 
     /// <summary>Unix ms when the user last sent this content (hash of the normalized text); expires after the window.</summary>
     public static RedisKey Duplicate(long roomId, long userId, string contentHash) => $"mod:{{{roomId}}}:dup:{userId}:{contentHash}";

@@ -45,7 +45,7 @@ public sealed class RedisAdmission(IConnectionMultiplexer redis)
     /// <summary>Stands in for the content hash when the content was refused and no duplicate key is touched.</summary>
     private const string NoContent = "-";
 
-    protected override int KeysPerItem => 5;
+    protected override int KeysPerItem => 3;
 
     protected override int ArgsPerItem => 7;
 
@@ -55,15 +55,13 @@ public sealed class RedisAdmission(IConnectionMultiplexer redis)
     public Task<AdmissionResult> AdmitAsync(long userId, long roomId, RateLimit limit, long nowMs, AdmissionStage stage, string? contentHash, int duplicateWindowMs, RoomRules rules) =>
         CallAsync(new Request(userId, roomId, limit, nowMs, stage, contentHash ?? NoContent, duplicateWindowMs, rules));
 
-    protected override RedisKey SlotKey(in Request request) => ModerationKeys.SlowMode(request.RoomId);
+    protected override RedisKey SlotKey(in Request request) => ModerationKeys.UserState(request.RoomId, request.UserId);
 
     protected override void Append(in Request request, RedisKey[] keys, int keyOffset, RedisValue[] args, int argOffset)
     {
-        keys[keyOffset] = ModerationKeys.RateBucket(request.RoomId, request.UserId);
-        keys[keyOffset + 1] = ModerationKeys.Timeout(request.RoomId, request.UserId);
-        keys[keyOffset + 2] = ModerationKeys.LastAccepted(request.RoomId, request.UserId);
-        keys[keyOffset + 3] = ModerationKeys.Duplicate(request.RoomId, request.UserId, request.ContentHash);
-        keys[keyOffset + 4] = ModerationKeys.RoomDuplicate(request.RoomId, request.ContentHash);
+        keys[keyOffset] = ModerationKeys.UserState(request.RoomId, request.UserId);
+        keys[keyOffset + 1] = ModerationKeys.Duplicate(request.RoomId, request.UserId, request.ContentHash);
+        keys[keyOffset + 2] = ModerationKeys.RoomDuplicate(request.RoomId, request.ContentHash);
         args[argOffset] = request.NowMs;
         args[argOffset + 1] = request.Limit.MessagesPerSecond;
         args[argOffset + 2] = request.Limit.Burst;

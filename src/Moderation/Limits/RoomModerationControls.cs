@@ -1,3 +1,4 @@
+using Live.Redis;
 using StackExchange.Redis;
 
 namespace Live.Moderation.Limits;
@@ -9,6 +10,8 @@ namespace Live.Moderation.Limits;
 /// </summary>
 public sealed class RoomModerationControls(IConnectionMultiplexer redis, RoomRulesCache rules, TimeProvider time)
 {
+    private static readonly string TimeOutScript = EmbeddedLuaScript.Read<RoomModerationControls>("time-out.lua");
+
     /// <summary>One accepted message per <paramref name="interval"/> per user in the room; null or zero turns it off.</summary>
     public Task SetSlowModeAsync(long roomId, TimeSpan? interval) => SetOrClearAsync(roomId, ModerationKeys.SlowMode(roomId), interval);
 
@@ -23,16 +26,17 @@ public sealed class RoomModerationControls(IConnectionMultiplexer redis, RoomRul
     public Task TimeOutAsync(long roomId, long userId, TimeSpan duration)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(duration, TimeSpan.Zero);
-        var until = time.GetUtcNow().Add(duration).ToUnixTimeMilliseconds();
-        return redis.GetDatabase().StringSetAsync(ModerationKeys.Timeout(roomId, userId), until, duration);
+        var now = time.GetUtcNow();
+        return SetTimeoutAsync(roomId, userId, now.Add(duration).ToUnixTimeMilliseconds(), (long)Math.Ceiling(duration.TotalMilliseconds), now);
     }
 
-    public Task<bool> LiftTimeoutAsync(long roomId, long userId) => redis.GetDatabase().KeyDeleteAsync(ModerationKeys.Timeout(roomId, userId));
+    /// <summary>Ends the user's timeout in the room now; false when none was in force.</summary>
+    public async Task<bool> LiftTimeoutAsync(long roomId, long userId) => await SetTimeoutAsync(roomId, userId, until: 0, keepMs: 0, time.GetUtcNow()) != 0;
 
     /// <summary>When the user's timeout in the room ends, or null when there is none in force.</summary>
     public async Task<DateTimeOffset?> GetTimeoutAsync(long roomId, long userId)
     {
-        var value = await redis.GetDatabase().StringGetAsync(ModerationKeys.Timeout(roomId, userId));
+        var value = await redis.GetDatabase().HashGetAsync(ModerationKeys.UserState(roomId, userId), "to");
         if (value.IsNull)
         {
             return null;
@@ -41,6 +45,14 @@ public sealed class RoomModerationControls(IConnectionMultiplexer redis, RoomRul
         var until = DateTimeOffset.FromUnixTimeMilliseconds((long)value);
         return until > time.GetUtcNow() ? until : null;
     }
+
+    /// <summary>Moves a timeout kept the way it was before the user's state was one key (<see cref="LegacyTimeoutMigration"/>).</summary>
+    internal Task MoveTimeoutAsync(long roomId, long userId, long until, long remainingMs) =>
+        SetTimeoutAsync(roomId, userId, until, remainingMs, time.GetUtcNow());
+
+    private async Task<long> SetTimeoutAsync(long roomId, long userId, long until, long keepMs, DateTimeOffset now) =>
+        (long)(await redis.GetDatabase().ScriptEvaluateAsync(TimeOutScript, [ModerationKeys.UserState(roomId, userId)],
+            [until, keepMs, now.ToUnixTimeMilliseconds()]))!;
 
     private async Task SetOrClearAsync(long roomId, RedisKey key, TimeSpan? value)
     {

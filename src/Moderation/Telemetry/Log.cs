@@ -21,4 +21,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5014, Level = LogLevel.Warning, Message = "Unreadable word-list notification '{Message}'; reloading everything")]
     public static partial void UnreadableNotification(ILogger logger, string? message);
+
+    [LoggerMessage(EventId = 5020, Level = LogLevel.Information, Message = "Moved {Count} timeouts in force from their keys of before into the users' moderation state")]
+    public static partial void LegacyTimeoutsMoved(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 5021, Level = LogLevel.Warning, Message = "Could not move timeouts from their keys of before; those not moved are not enforced and expire by themselves")]
+    public static partial void LegacyTimeoutsNotMoved(ILogger logger, Exception exception);
 }
