@@ -12,7 +12,9 @@ namespace Live.Edge.Connections;
 /// their priority messages, up to twice the cap; beyond that the connection is closed as a slow consumer (4008),
 /// as it is when it stays over the cap for the grace time (<see cref="OverCapSince"/>, checked by the sweep).
 /// One writer at a time: the send loop, or a caller of <see cref="Enqueue"/> that found the outbox empty and
-/// wrote inline, ordered by <see cref="writeLock"/>.
+/// wrote inline, ordered by <see cref="writeLock"/>. The queue and its send loop are made when first needed (the
+/// first frame that cannot be written inline, or the close): most connections are idle and never queue a frame,
+/// and both would otherwise cost every one of them about 1 KiB.
 /// </summary>
 internal sealed class ConnectionOutbox
 {
@@ -23,7 +25,8 @@ internal sealed class ConnectionOutbox
     private readonly long capBytes;
     private readonly int closeTimeoutMs;
     private readonly EdgeMetrics metrics;
-    private readonly Channel<OutgoingFrame> queue = Channel.CreateUnbounded<OutgoingFrame>(new UnboundedChannelOptions { SingleReader = true });
+    private Channel<OutgoingFrame>? queue;
+    private Task? sendLoop;
 
     /// <summary>
     /// Held by whoever writes to the socket: the send loop, or a caller of Enqueue that found the outbox empty
@@ -96,7 +99,7 @@ internal sealed class ConnectionOutbox
         }
 
         Interlocked.Increment(ref framesQueued);
-        if (!queue.Writer.TryWrite(frame))
+        if (!Queue.Writer.TryWrite(frame))
         {
             Interlocked.Decrement(ref framesQueued);
         }
@@ -106,13 +109,39 @@ internal sealed class ConnectionOutbox
     public void Complete(bool abandon)
     {
         abandoned = abandon;
-        queue.Writer.TryComplete();
+        Queue.Writer.TryComplete();
+    }
+
+    /// <summary>The send loop (started here if no frame has queued yet): done when the close frame is out.</summary>
+    public Task SendLoopAsync()
+    {
+        _ = Queue;
+        return sendLoop!;
+    }
+
+    private Channel<OutgoingFrame> Queue => Volatile.Read(ref queue) ?? StartQueue();
+
+    /// <summary>Makes the queue and starts its send loop, once; the lock is only taken until they exist.</summary>
+    private Channel<OutgoingFrame> StartQueue()
+    {
+        lock (this)
+        {
+            if (queue is null)
+            {
+                var created = Channel.CreateUnbounded<OutgoingFrame>(new UnboundedChannelOptions { SingleReader = true });
+                sendLoop = RunSendLoopAsync(created.Reader);
+                Volatile.Write(ref queue, created);
+            }
+
+            return queue;
+        }
     }
 
     /// <summary>Writes what is queued until <see cref="Complete"/>, then the close frame.</summary>
-    public async Task RunAsync()
+    private async Task RunSendLoopAsync(ChannelReader<OutgoingFrame> reader)
     {
-        var reader = queue.Reader;
+        // Off the thread that started it: that may be the fan-out's, or the shutdown's closing every connection.
+        await Task.Yield();
         try
         {
             while (!abandoned && await reader.WaitToReadAsync())

@@ -222,8 +222,11 @@ public sealed class EdgeConnection
         }
     }
 
-    /// <summary>The socket's writer until the close frame is out; see <see cref="ConnectionOutbox"/>.</summary>
-    public Task SendLoopAsync() => outbox.RunAsync();
+    /// <summary>
+    /// The socket's writer for queued frames until the close frame is out; see <see cref="ConnectionOutbox"/>. It
+    /// starts with the first frame that queues or with the close, so awaiting it before either starts it.
+    /// </summary>
+    public Task SendLoopAsync() => outbox.SendLoopAsync();
 
     /// <summary>Reads the client until it closes or the connection does; see <see cref="InboundGate"/>.</summary>
     public Task ReceiveLoopAsync() => inbound.RunAsync();

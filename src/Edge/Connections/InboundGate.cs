@@ -40,14 +40,30 @@ internal sealed class InboundGate
     /// <summary>When (a <see cref="Stopwatch"/> timestamp) the last frame arrived; the idle timeout counts from it.</summary>
     public long LastReceived => Volatile.Read(ref lastReceived);
 
+    /// <summary>
+    /// Reads frames until the client closes or the connection does, then (when the client may still be sending) drains
+    /// until the client's close. The wait for the next frame is in this method, so an idle connection keeps one state
+    /// machine here, not one per nested call.
+    /// </summary>
     public async Task RunAsync()
     {
         try
         {
-            if (await ReadFramesAsync())
+            var outcome = FrameOutcome.Read;
+            while (outcome == FrameOutcome.Read && connection.CloseCode == 0)
             {
-                await DrainUntilClosedAsync();
+                // Zero-byte read: no buffer is held while the client is idle, which is most of the time.
+                var peek = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
+                outcome = peek.MessageType == WebSocketMessageType.Close ? FrameOutcome.ClientClosed : await ReadFrameAsync(peek);
             }
+
+            if (outcome == FrameOutcome.ClientClosed)
+            {
+                connection.RequestClose(CloseCodes.Normal, "client closed");
+                return;
+            }
+
+            await DrainUntilClosedAsync();
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -55,54 +71,44 @@ internal sealed class InboundGate
         }
     }
 
-    /// <returns>True when the Edge is closing while the client may still be sending; false when the client closed.</returns>
-    private async Task<bool> ReadFramesAsync()
+    private enum FrameOutcome
     {
-        while (connection.CloseCode == 0)
+        Read,
+        ConnectionClosing,
+        ClientClosed,
+    }
+
+    /// <summary>Reads the rest of the frame that <paramref name="peek"/> announced into a pooled buffer, and handles it.</summary>
+    private async ValueTask<FrameOutcome> ReadFrameAsync(ValueWebSocketReceiveResult peek)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(options.MaxInboundFrameBytes);
+        try
         {
-            // Zero-byte read: no buffer is held while the client is idle, which is most of the time.
-            var peek = await socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None);
-            if (peek.MessageType == WebSocketMessageType.Close)
+            var length = 0;
+            var result = peek;
+            while (!result.EndOfMessage)
             {
-                connection.RequestClose(CloseCodes.Normal, "client closed");
-                return false;
-            }
-
-            var buffer = ArrayPool<byte>.Shared.Rent(options.MaxInboundFrameBytes);
-            try
-            {
-                var length = 0;
-                var result = peek;
-                while (!result.EndOfMessage)
+                if (length == options.MaxInboundFrameBytes)
                 {
-                    if (length == options.MaxInboundFrameBytes)
-                    {
-                        connection.RequestClose(CloseCodes.MessageTooBig, $"frames are limited to {options.MaxInboundFrameBytes} bytes");
-                        return true;
-                    }
-
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length, options.MaxInboundFrameBytes - length), CancellationToken.None);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                    {
-                        connection.RequestClose(CloseCodes.Normal, "client closed");
-                        return false;
-                    }
-
-                    length += result.Count;
+                    connection.RequestClose(CloseCodes.MessageTooBig, $"frames are limited to {options.MaxInboundFrameBytes} bytes");
+                    return FrameOutcome.ConnectionClosing;
                 }
 
-                if (!OnFrame(buffer.AsSpan(0, length), result.MessageType))
+                result = await socket.ReceiveAsync(buffer.AsMemory(length, options.MaxInboundFrameBytes - length), CancellationToken.None);
+                if (result.MessageType == WebSocketMessageType.Close)
                 {
-                    return true;
+                    return FrameOutcome.ClientClosed;
                 }
+
+                length += result.Count;
             }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+
+            return OnFrame(buffer.AsSpan(0, length), result.MessageType) ? FrameOutcome.Read : FrameOutcome.ConnectionClosing;
         }
-
-        return true;
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>

@@ -182,7 +182,6 @@ public static class RoomSocketEndpoint
             }
         }
 
-        var send = connection.SendLoopAsync();
         var receive = connection.ReceiveLoopAsync();
         try
         {
@@ -195,7 +194,9 @@ public static class RoomSocketEndpoint
                 _ = inbox.StartAsync(users.Routed(identity.UserId), TimeSpan.FromMilliseconds(settings.SubscribeTimeoutMs));
             }
 
-            await Task.WhenAll(send, receive);
+            // The receive loop ends only once the connection is closing, so the send loop has the close frame to write.
+            await receive;
+            await connection.SendLoopAsync();
         }
         finally
         {
