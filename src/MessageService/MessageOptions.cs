@@ -39,13 +39,6 @@ public sealed class MessageOptions
     [Range(1, 1_000_000)]
     public int MaxDisplayRatePerSecond { get; set; } = 500;
 
-    /// <summary>
-    /// A room's frames sequenced in one script call go out as one Redis message, back to back (ADR 0016), which saves
-    /// Redis a PUBLISH per frame and every subscribed node a receive per frame. Off while nodes from before ADR 0016,
-    /// which read one frame per message, still subscribe: the first rolling upgrade to this version runs with false.
-    /// </summary>
-    public bool PublishRoomFramesTogether { get; set; } = true;
-
     /// <summary>Messages kept per room for resume and GetHistory (exact cap).</summary>
     [Range(10, 100_000)]
     public int HistoryLength { get; set; } = 1_000;

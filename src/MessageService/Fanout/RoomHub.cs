@@ -217,35 +217,16 @@ public sealed class RoomHub(
         Volatile.Write(ref flushSignalled, 0);
     }
 
-    /// <summary>
-    /// One published message holds frames back to back in seq order: a room's frames of one sequencing call (ADR 0016),
-    /// or a single frame (a delete, an epoch announcement, or a node publishing one frame per message).
-    /// </summary>
     private void OnPublished(RoomFeed feed, RedisValue value)
     {
-        var frames = (ReadOnlyMemory<byte>)value;
-        while (!frames.IsEmpty)
+        var frame = (ReadOnlyMemory<byte>)value;
+        var status = FrameReader.TryReadHeader(frame.Span, out var type, out _);
+        if (status != DecodeStatus.Ok || type == FrameType.Batch || frame.Length < FrameLayout.MinMessageSize)
         {
-            var status = FrameReader.TryReadMessage(frames.Span, out var message, out var consumed);
-            if (status != DecodeStatus.Ok)
-            {
-                // The frames after it cannot be found; a seq gap they leave is caught by the feed as for a lost publish.
-                Log.MalformedPublishedFrame(logger, feed.RoomId, status.ToString());
-                return;
-            }
-
-            if (!OnPublishedFrame(feed, frames[..consumed], message.Type))
-            {
-                return;
-            }
-
-            frames = frames[consumed..];
+            Log.MalformedPublishedFrame(logger, feed.RoomId, status.ToString());
+            return;
         }
-    }
 
-    /// <returns>False when the feed was interrupted and the frames after this one must not be appended.</returns>
-    private bool OnPublishedFrame(RoomFeed feed, ReadOnlyMemory<byte> frame, FrameType type)
-    {
         if (type == FrameType.Delete)
         {
             // Not in a batch (its seq names an earlier message, outside any batch's seq range), but flushed with
@@ -256,7 +237,7 @@ public sealed class RoomHub(
                 dirty.Enqueue(feed);
             }
 
-            return true;
+            return;
         }
 
         var seq = FrameWriter.ReadSeq(frame.Span);
@@ -281,7 +262,7 @@ public sealed class RoomHub(
             }
 
             Log.EpochAnnounced(logger, feed.RoomId, epoch, seq);
-            return true;
+            return;
         }
 
         if (feed.Append(frame.Span, seq, type != FrameType.Danmaku, out var pendingBytes, out var regressed, out var gapped))
@@ -295,7 +276,7 @@ public sealed class RoomHub(
             // while frames are in flight): the node missed frames, of this room and maybe of others.
             Log.SubscriptionGap(logger, feed.RoomId, seq);
             _ = InterruptAllAsync(onlyIfCurrent: feed);
-            return false;
+            return;
         }
 
         if (regressed)
@@ -307,8 +288,6 @@ public sealed class RoomHub(
         {
             flushSignal.Release();
         }
-
-        return true;
     }
 
     /// <summary>A feed made after an interrupted subscription learned its room's epoch: counted if it is not the one before.</summary>

@@ -10,8 +10,7 @@ namespace Live.MessageService.Ingest;
 /// Gives an encoded frame its room seq, appends it to the capped history and publishes it, in one Lua script.
 /// Because the three happen atomically, Redis publishes a room's frames in seq order, so every subscribed
 /// node sees them in order whichever node accepted them. Frames waiting for Redis at the same moment share
-/// one script call (<see cref="BatchedRedisScript{TRequest,TResult}"/>), sequenced in arrival order; a room's
-/// frames of one call take their seqs with one HINCRBY and go out as one published message (ADR 0016).
+/// one script call (<see cref="BatchedRedisScript{TRequest,TResult}"/>), sequenced in arrival order.
 /// </summary>
 public sealed class MessageSequencer(IConnectionMultiplexer redis, NodeIdentity node, IOptions<MessageOptions> options)
     : BatchedRedisScript<MessageSequencer.Request, long>(redis, Script, new BatchedScriptLimits())
@@ -24,11 +23,10 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, NodeIdentity 
 
     private readonly RedisValue historyLength = options.Value.HistoryLength;
     private readonly RedisValue ttlMs = (long)options.Value.HistoryTtlMinutes * 60_000;
-    private readonly RedisValue publishTogether = options.Value.PublishRoomFramesTogether ? "1" : "0";
 
     protected override int KeysPerItem => 2;
 
-    protected override int ArgsPerItem => 7;
+    protected override int ArgsPerItem => 6;
 
     protected override int ResultsPerItem => 1;
 
@@ -48,7 +46,6 @@ public sealed class MessageSequencer(IConnectionMultiplexer redis, NodeIdentity 
         args[argOffset + 3] = ttlMs;
         args[argOffset + 4] = MessageKeys.ChannelName(request.RoomId);
         args[argOffset + 5] = node.Value;
-        args[argOffset + 6] = publishTogether;
     }
 
     protected override long Read(in Request request, ReadOnlySpan<RedisResult> results) => (long)results[0];
