@@ -198,11 +198,14 @@ for e in $(seq 1 "$EDGES"); do
 done
 
 step "Opening $VIEWERS connections to $EDGES Edge(s): $PROCESSES LoadGen processes, $ROOMS rooms and $CONCURRENCY connects in flight each (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+# LoadGen is built with the runtime's default, idle thread-pool workers spinning before they sleep; a dozen LoadGen
+# processes doing so would take the two cores from the Edges they measure (docs/benchmarks.md, "Thread-pool
+# spinning"). Each runs for LoadGen's longest duration (an hour): the script stops it once every Edge's heap is read.
 for p in $(seq 1 "$PROCESSES"); do
   e=${edge_of_process[p]}
-  dotnet "$LOADGEN" --target edge --edge "ws://${edge_http[e]#http://}" --room-service "$ROOM_GRPC" \
+  DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 dotnet "$LOADGEN" --target edge --edge "ws://${edge_http[e]#http://}" --room-service "$ROOM_GRPC" \
     --proxy-secret-file "$LOCAL/proxy-secret" --viewers "${viewers_of_process[p]}" --senders 0 --rooms "$ROOMS" --rate 0 \
-    --warmup 0 --duration $((HOLD + 60)) --connect-concurrency "$CONCURRENCY" --connect-timeout 120 \
+    --warmup 0 --duration 3600 --connect-concurrency "$CONCURRENCY" --connect-timeout 600 \
     --label "connections-$p" >"$RESULTS/loadgen-$p.log" 2>&1 &
   LOADGEN_PIDS+=($!)
 done
@@ -245,7 +248,7 @@ for e in $(seq 1 "$EDGES"); do
 done
 for p in $(seq 1 "$PROCESSES"); do
   e=${edge_of_process[p]}
-  failed[e]=$((failed[e] + $(grep -c 'failed to connect' "$RESULTS/loadgen-$p.log" || true)))
+  failed[e]=$((failed[e] + $(awk '/^connected / { split($2, n, "/"); print n[2] - n[1]; exit }' "$RESULTS/loadgen-$p.log")))
 done
 for e in $(seq 1 "$EDGES"); do heap_after[e]="$(heap_bytes "$e" after)"; done
 load="$(cut -d' ' -f1-3 /proc/loadavg)"

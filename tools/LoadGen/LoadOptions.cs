@@ -130,7 +130,7 @@ public sealed record LoadOptions
           --seed 16                      from ceil(rate/rooms/5) senders (connecting first); the rest arrive in a
                                          seeded random order (default: viewer i in room i mod rooms)
           --rooms 1  --viewers 100  --senders 0 (auto: ≤5 msg/s each)  --rate 100 (msg/s in total)
-          --warmup 5  --duration 20      seconds (bounded: ≤ 120 and ≤ 600)
+          --warmup 5  --duration 20      seconds (bounded: ≤ 120 and ≤ 3600)
           --content-bytes 32 (moderation allows 100)  --compress (ask the Edge for zstd batches)
           --proxy-secret-file .local/proxy-secret
           --signed-viewers               straight to the Edge, every viewer is a signed-in user (user ids from
@@ -175,7 +175,7 @@ public sealed record LoadOptions
                 "--senders" => options with { Senders = Int(Value(), name, 0, 18_000) },
                 "--rate" => options with { Rate = Number(Value(), name, 0, 200_000) },
                 "--warmup" => options with { WarmupSeconds = Number(Value(), name, 0, 120) },
-                "--duration" => options with { DurationSeconds = Number(Value(), name, 1, 600) },
+                "--duration" => options with { DurationSeconds = Number(Value(), name, 1, 3600) },
                 "--content-bytes" => options with { ContentBytes = Int(Value(), name, 1, 200) },
                 "--compress" => options with { Compress = true },
                 "--proxy-secret-file" => options with { ProxySecret = File.ReadAllText(Value()).Trim() },

@@ -99,6 +99,15 @@ public static class LoadRun
         var started = Stopwatch.GetTimestamp();
         using var progress = new Timer(_ => log.WriteLine($"connecting: {Volatile.Read(ref done)}/{options.Viewers}"), null,
             TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        // The pacer heartbeats once everyone is connected; a connect phase longer than the Edge's idle timeout (tens of
+        // thousands of connections on a busy machine) would otherwise lose the first ones, so they heartbeat meanwhile.
+        using var heartbeats = new Timer(_ =>
+        {
+            foreach (var viewer in connected)
+            {
+                viewer?.SendHeartbeat();
+            }
+        }, null, SendPacer.HeartbeatInterval, SendPacer.HeartbeatInterval);
         try
         {
             await Parallel.ForEachAsync(Enumerable.Range(0, options.Viewers),

@@ -12,7 +12,8 @@ namespace Live.Tools.LoadGen;
 /// </summary>
 public sealed class SendPacer
 {
-    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
+    /// <summary>Below the Edge's idle timeout (60 s) with room to spare, as the SDK's.</summary>
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
 
     private readonly IViewer[] senders;
     private readonly IReadOnlyList<IViewer> viewers;
