@@ -136,4 +136,11 @@ public sealed class RelayOptions
     /// <summary>How long a starting Edge waits for its streams to open before it listens anyway (0: not at all).</summary>
     [Range(0, 120_000)]
     public int StartupWaitMs { get; set; } = 10_000;
+
+    /// <summary>
+    /// How often each room's connection count here is looked at and, when it moved by a step, reported up its relay
+    /// stream: MessageService's batch window for a busy room follows its largest audience on one Edge (ADR 0017).
+    /// </summary>
+    [Range(10, 600_000)]
+    public int AudienceReportIntervalMs { get; set; } = 1_000;
 }

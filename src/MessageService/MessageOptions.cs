@@ -6,20 +6,27 @@ public sealed class MessageOptions
 {
     public const string Section = "Messages";
 
-    /// <summary>Per-room batching window before frames go down to Edges.</summary>
+    /// <summary>Per-room batching window before frames go down to Edges, and the flushing loop's tick.</summary>
     [Range(1, 1_000)]
     public int BatchWindowMs { get; set; } = 20;
 
     /// <summary>
-    /// A room whose last batch held at least <see cref="HotBatchMessages"/> messages waits this long for its next
-    /// one: every viewer of a busy room then gets half as many frames per second, each carrying twice the messages,
-    /// and a frame costs an Edge about the same to write whatever it carries (docs/benchmarks.md). Quiet rooms keep
-    /// <see cref="BatchWindowMs"/>.
+    /// A busy room's window (ADR 0017) is the largest audience one Edge reported for it times 1000 divided by this: the
+    /// frames per second one room should cost an Edge at most (25,000 ≈ half a core at the 20 µs a frame costs on the
+    /// benchmark machine, docs/benchmarks.md). A frame costs an Edge about the same whatever it carries, so a longer
+    /// window means the same messages in fewer, larger frames. Never shorter than <see cref="BatchWindowMs"/>.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int BusyRoomFramesPerSecondPerEdge { get; set; } = 25_000;
+
+    /// <summary>
+    /// The longest a busy room's batch waits, whatever its audience: a message's wait for its batch plus the fan-out
+    /// must stay inside the 100 ms delivery budget.
     /// </summary>
     [Range(1, 1_000)]
-    public int HotBatchWindowMs { get; set; } = 40;
+    public int MaxBatchWindowMs { get; set; } = 60;
 
-    /// <summary>Messages in one batch that make a room busy enough for <see cref="HotBatchWindowMs"/>.</summary>
+    /// <summary>Messages in one batch that make a room busy: its next window follows its audience (<see cref="BusyRoomFramesPerSecondPerEdge"/>).</summary>
     [Range(1, 100_000)]
     public int HotBatchMessages { get; set; } = 20;
 

@@ -17,6 +17,7 @@ namespace Live.Edge.Relay;
 public sealed class RelayClient : BackgroundService, IMessageUplink
 {
     private readonly RelayStream[] streams;
+    private readonly RoomRegistry registry;
     private readonly EdgeMetrics metrics;
     private readonly RelayOptions settings;
     private readonly ILogger<RelayClient> logger;
@@ -27,6 +28,7 @@ public sealed class RelayClient : BackgroundService, IMessageUplink
     {
         // A connection per stream (Relay:Streams of them, AddMessageServiceConnections): one busy stream does
         // not hold up another's frames.
+        this.registry = registry;
         this.metrics = metrics;
         this.logger = logger;
         settings = options.Value;
@@ -113,7 +115,27 @@ public sealed class RelayClient : BackgroundService, IMessageUplink
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Array.ConvertAll(streams, stream => stream.RunAsync(stoppingToken)));
+        Task.WhenAll([.. Array.ConvertAll(streams, stream => stream.RunAsync(stoppingToken)), ReportAudiencesAsync(stoppingToken)]);
+
+    /// <summary>Offers every room's connection count to its stream, which reports those that moved (ADR 0017).</summary>
+    private async Task ReportAudiencesAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(settings.AudienceReportIntervalMs));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                foreach (var room in registry.Rooms)
+                {
+                    For(room.RoomId).ReportAudience(room.RoomId, room.ConnectionCount);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
 
     private RelayStream ForUser(long userId) => streams[(int)((ulong)userId % (ulong)streams.Length)];
 

@@ -19,11 +19,6 @@ public sealed class FeedFlusher(MessageOptions settings, MessageMetrics metrics,
     private readonly BatchEncoder encoder = new(settings.CompressionThreshold);
     private readonly PooledBufferWriter sampled = new(settings.MaxBatchBytes);
 
-    /// <summary>
-    /// How long after a busy room's flush its next batch is held: the hot window less half a tick of the flushing
-    /// loop, so that the tick nearest to the window's end takes it.
-    /// </summary>
-    private readonly long hotHoldTicks = Math.Max(0, settings.HotBatchWindowMs - settings.BatchWindowMs / 2) * time.TimestampFrequency / 1000;
 
     public void Flush(RoomFeed feed)
     {
@@ -43,8 +38,35 @@ public sealed class FeedFlusher(MessageOptions settings, MessageMetrics metrics,
 
         // After the batch: a control names a message that is in this batch or an earlier one.
         Send(feed.TakeControls(), feed.Subscribers);
-        feed.HoldNextBatchUntil(batchMessages >= settings.HotBatchMessages && settings.HotBatchWindowMs > settings.BatchWindowMs
-            ? time.GetTimestamp() + hotHoldTicks
+        HoldIfBusy(feed, batchMessages);
+    }
+
+    /// <summary>
+    /// A busy room's window follows its largest audience on one Edge (ADR 0017): that Edge writes the room's frames
+    /// to every one of its viewers, so frames per second there are audience × 1000 / window.
+    /// </summary>
+    internal static int BusyRoomWindowMs(int largestEdgeAudience, MessageOptions settings) =>
+        (int)Math.Clamp(largestEdgeAudience * 1000L / settings.BusyRoomFramesPerSecondPerEdge, settings.BatchWindowMs,
+            Math.Max(settings.BatchWindowMs, settings.MaxBatchWindowMs));
+
+    private void HoldIfBusy(RoomFeed feed, int batchMessages)
+    {
+        var window = settings.BatchWindowMs;
+        if (batchMessages >= settings.HotBatchMessages)
+        {
+            var largest = 0;
+            foreach (var subscriber in feed.Subscribers)
+            {
+                largest = Math.Max(largest, subscriber.AudienceIn(feed.RoomId));
+            }
+
+            window = BusyRoomWindowMs(largest, settings);
+            metrics.BusyRoomWindow(window);
+        }
+
+        // Held until half a tick of the flushing loop before the window ends, so that the tick nearest to its end takes it.
+        feed.HoldNextBatchUntil(window > settings.BatchWindowMs
+            ? time.GetTimestamp() + (window - settings.BatchWindowMs / 2) * time.TimestampFrequency / 1000
             : 0);
     }
 

@@ -108,6 +108,8 @@ public sealed class RoomHub(
             return;
         }
 
+        session.ReportAudience(roomId, 0);
+
         await membership.WaitAsync(CancellationToken.None);
         try
         {

@@ -75,6 +75,9 @@ public sealed class MessageGrpcService(
                     case RelayUp.KindOneofCase.UserOffline:
                         users.Offline(session, up.UserOffline.UserId);
                         break;
+                    case RelayUp.KindOneofCase.Audience when session.Rooms.Contains(up.Audience.RoomId):
+                        session.ReportAudience(up.Audience.RoomId, up.Audience.Connections);
+                        break;
                 }
             }
         }

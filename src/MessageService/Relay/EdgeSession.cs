@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Grpc.Core;
 using Live.MessageService.Telemetry;
@@ -16,6 +17,9 @@ public sealed class EdgeSession : IDisposable
     private static long lastId;
 
     private readonly Channel<RelayDown> down;
+
+    /// <summary>Connections the Edge reported in rooms it subscribed (ADR 0017); read by the flushing loop.</summary>
+    private readonly ConcurrentDictionary<long, int> audiences = new();
     private readonly CancellationTokenSource aborted;
     private readonly MessageMetrics metrics;
     private readonly ILogger logger;
@@ -38,6 +42,22 @@ public sealed class EdgeSession : IDisposable
 
     /// <summary>Users this stream announced (docs/inbox.md, Delivery); touched only by the stream's read loop.</summary>
     public HashSet<long> Users { get; } = [];
+
+    /// <summary>How many connections the Edge holds in a room, as it last reported; 0 when it has not (fewer than a step).</summary>
+    public int AudienceIn(long roomId) => audiences.GetValueOrDefault(roomId);
+
+    /// <summary>Kept only for a room the stream subscribed (the caller checks), and dropped with the subscription: bounded by <see cref="Rooms"/>.</summary>
+    public void ReportAudience(long roomId, int connections)
+    {
+        if (connections > 0)
+        {
+            audiences[roomId] = connections;
+        }
+        else
+        {
+            audiences.TryRemove(roomId, out _);
+        }
+    }
 
     /// <summary>Cancelled when the call ends, the node stops, the session overflowed or was interrupted.</summary>
     public CancellationToken Aborted => aborted.Token;

@@ -28,6 +28,7 @@ public sealed class MessageMetrics : IDisposable
     private readonly Counter<long> epochsReplaced;
     private readonly Counter<long> streamRegressions;
     private readonly Histogram<double> ingestDuration;
+    private readonly Histogram<int> busyRoomWindow;
     private long kafkaQueued;
     private long giftUpdatesPending;
     private long edgeStreams;
@@ -57,6 +58,8 @@ public sealed class MessageMetrics : IDisposable
             description: "Rooms this node forwarded that moved to a new epoch (ADR 0007): Redis lost the room's stream state or it went backwards, and viewers were told what cannot be recovered.");
         streamRegressions = meter.CreateCounter<long>("live.message.stream.regressions",
             description: "Seqs that went backwards within a room's epoch (a lagging replica, lost writes); each asks for the epoch to be replaced.");
+        busyRoomWindow = meter.CreateHistogram<int>("live.message.batch.busy_window", unit: "ms",
+            description: "The window a busy room's next batch waits, from its largest audience on one Edge (ADR 0017); once per busy room's batch.");
         ingestDuration = meter.CreateHistogram<double>("live.message.ingest.duration", unit: "ms", description: "Checks + seq + history + publish, per message.");
         meter.CreateObservableGauge("live.message.kafka.queued", () => Volatile.Read(ref kafkaQueued), description: "Records waiting for Kafka.");
         meter.CreateObservableGauge("live.message.edge_streams", () => Volatile.Read(ref edgeStreams), description: "Open Edge relay streams.");
@@ -95,6 +98,8 @@ public sealed class MessageMetrics : IDisposable
             sampledOut.Add(sampled);
         }
     }
+
+    public void BusyRoomWindow(int milliseconds) => busyRoomWindow.Record(milliseconds);
 
     public void RelayBatchesSent(int streams) => relayBatches.Add(streams);
 

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file live/v1/message.proto.
  */
 export const file_live_v1_message: GenFile = /*@__PURE__*/
-  fileDesc("ChVsaXZlL3YxL21lc3NhZ2UucHJvdG8SB2xpdmUudjEiqQEKC1Jvb21NZXNzYWdlEg8KB3Jvb21faWQYASABKAMSCwoDc2VxGAIgASgDEg8KB3VzZXJfaWQYAyABKAMSEQoJdXNlcl9uYW1lGAQgASgJEg8KB2NvbnRlbnQYBSABKAkSIgoEa2luZBgGIAEoDjIULmxpdmUudjEuTWVzc2FnZUtpbmQSDQoFY29sb3IYByABKAkSFAoMdGltZXN0YW1wX21zGAggASgDIokBCg5QdWJsaXNoUmVxdWVzdBIPCgdyb29tX2lkGAEgASgDEiIKBGtpbmQYAiABKA4yFC5saXZlLnYxLk1lc3NhZ2VLaW5kEg8KB3VzZXJfaWQYAyABKAMSEQoJdXNlcl9uYW1lGAQgASgJEg8KB2NvbnRlbnQYBSABKAkSDQoFY29sb3IYBiABKAkiNAoPUHVibGlzaFJlc3BvbnNlEgsKA3NlcRgBIAEoAxIUCgx0aW1lc3RhbXBfbXMYAiABKAMiWAoRR2V0SGlzdG9yeVJlcXVlc3QSDwoHcm9vbV9pZBgBIAEoAxIRCglhZnRlcl9zZXEYAiABKAMSDQoFbGltaXQYAyABKAUSEAoIYXNfYmF0Y2gYBCABKAgiiwEKEkdldEhpc3RvcnlSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULmxpdmUudjEuUm9vbU1lc3NhZ2USGwoTZmlyc3RfYXZhaWxhYmxlX3NlcRgCIAEoAxISCgpsYXRlc3Rfc2VxGAMgASgDEg0KBWJhdGNoGAQgASgMEg0KBWVwb2NoGAUgASgDIt8BCgdSZWxheVVwEiUKCXN1YnNjcmliZRgBIAEoCzIQLmxpdmUudjEuUm9vbVJlZkgAEicKC3Vuc3Vic2NyaWJlGAIgASgLMhAubGl2ZS52MS5Sb29tUmVmSAASKQoHbWVzc2FnZRgDIAEoCzIWLmxpdmUudjEuQ2xpZW50TWVzc2FnZUgAEicKC3VzZXJfb25saW5lGAQgASgLMhAubGl2ZS52MS5Vc2VyUmVmSAASKAoMdXNlcl9vZmZsaW5lGAUgASgLMhAubGl2ZS52MS5Vc2VyUmVmSABCBgoEa2luZCIaCgdVc2VyUmVmEg8KB3VzZXJfaWQYASABKAMiGgoHUm9vbVJlZhIPCgdyb29tX2lkGAEgASgDItsBCg1DbGllbnRNZXNzYWdlEhUKDWNvbm5lY3Rpb25faWQYASABKAMSDwoHcm9vbV9pZBgCIAEoAxIPCgd1c2VyX2lkGAMgASgDEhEKCXVzZXJfbmFtZRgEIAEoCRIiCgRraW5kGAUgASgOMhQubGl2ZS52MS5NZXNzYWdlS2luZBIPCgdjb250ZW50GAYgASgJEg0KBWNvbG9yGAcgASgJEhIKCnVzZXJfbGV2ZWwYCCABKAUSEQoJY2xpZW50X2lwGAkgASgMEhMKC3RyYWNlcGFyZW50GAogASgJIrQCCglSZWxheURvd24SIwoFYmF0Y2gYASABKAsyEi5saXZlLnYxLlJvb21CYXRjaEgAEikKCnN1YnNjcmliZWQYAiABKAsyEy5saXZlLnYxLlN1YnNjcmliZWRIABIsCghyZWplY3RlZBgDIAEoCzIYLmxpdmUudjEuTWVzc2FnZVJlamVjdGVkSAASJwoDb3duGAQgASgLMhgubGl2ZS52MS5Db25uZWN0aW9uRnJhbWVIABInCgdjb250cm9sGAUgASgLMhQubGl2ZS52MS5Sb29tQ29udHJvbEgAEiIKBHVzZXIYBiABKAsyEi5saXZlLnYxLlVzZXJGcmFtZUgAEisKD3VzZXJfc3Vic2NyaWJlZBgHIAEoCzIQLmxpdmUudjEuVXNlclJlZkgAQgYKBGtpbmQiOAoJVXNlckZyYW1lEg8KB3VzZXJfaWQYASABKAMSCwoDc2VxGAIgASgDEg0KBWZyYW1lGAMgASgMIkgKD0Nvbm5lY3Rpb25GcmFtZRIVCg1jb25uZWN0aW9uX2lkGAEgASgDEg8KB3Jvb21faWQYAiABKAMSDQoFZnJhbWUYAyABKAwiLQoLUm9vbUNvbnRyb2wSDwoHcm9vbV9pZBgBIAEoAxINCgVmcmFtZRgCIAEoDCJACgpTdWJzY3JpYmVkEg8KB3Jvb21faWQYASABKAMSEgoKbGF0ZXN0X3NlcRgCIAEoAxINCgVlcG9jaBgDIAEoAyKzAQoJUm9vbUJhdGNoEg8KB3Jvb21faWQYASABKAMSEQoJZmlyc3Rfc2VxGAIgASgDEhAKCGxhc3Rfc2VxGAMgASgDEg0KBWZyYW1lGAQgASgMEhgKEGNvbXByZXNzZWRfZnJhbWUYBSABKAwSFAoMaGFzX3ByaW9yaXR5GAYgASgIEhUKDW1lc3NhZ2VfY291bnQYByABKAUSGgoSb2xkZXN0X2FjY2VwdGVkX21zGAggASgDIpwBCg9NZXNzYWdlUmVqZWN0ZWQSFQoNY29ubmVjdGlvbl9pZBgBIAEoAxIPCgdyb29tX2lkGAIgASgDEiUKBnJlYXNvbhgDIAEoDjIVLmxpdmUudjEuUmVqZWN0UmVhc29uEg4KBmRldGFpbBgEIAEoCRIWCg5yZXRyeV9hZnRlcl9tcxgFIAEoAxISCgpkaXNjb25uZWN0GAYgASgIKo4BCgtNZXNzYWdlS2luZBIcChhNRVNTQUdFX0tJTkRfVU5TUEVDSUZJRUQQABIYChRNRVNTQUdFX0tJTkRfREFOTUFLVRABEhUKEU1FU1NBR0VfS0lORF9HSUZUEAISFwoTTUVTU0FHRV9LSU5EX1NZU1RFTRADEhcKE01FU1NBR0VfS0lORF9ERUxFVEUQBCqWBQoMUmVqZWN0UmVhc29uEh0KGVJFSkVDVF9SRUFTT05fVU5TUEVDSUZJRUQQABIhCh1SRUpFQ1RfUkVBU09OX0lOVkFMSURfQ09OVEVOVBABEh8KG1JFSkVDVF9SRUFTT05fUk9PTV9OT1RfTElWRRACEh0KGVJFSkVDVF9SRUFTT05fVU5BVkFJTEFCTEUQAxIdChlSRUpFQ1RfUkVBU09OX05PVF9BTExPV0VEEAQSHgoaUkVKRUNUX1JFQVNPTl9SQVRFX0xJTUlURUQQBRIgChxSRUpFQ1RfUkVBU09OX1JPT01fTk9UX0ZPVU5EEAYSGAoUUkVKRUNUX1JFQVNPTl9CQU5ORUQQBxIbChdSRUpFQ1RfUkVBU09OX0lQX0JBTk5FRBAIEhsKF1JFSkVDVF9SRUFTT05fVElNRURfT1VUEAkSGwoXUkVKRUNUX1JFQVNPTl9TTE9XX01PREUQChIbChdSRUpFQ1RfUkVBU09OX0RVUExJQ0FURRALEiMKH1JFSkVDVF9SRUFTT05fRFVQTElDQVRFX0lOX1JPT00QDBIeChpSRUpFQ1RfUkVBU09OX0JMT0NLRURfV09SRBANEhoKFlJFSkVDVF9SRUFTT05fVE9PX0xPTkcQDhIcChhSRUpFQ1RfUkVBU09OX0JBRF9DT0xPVVIQDxIfChtSRUpFQ1RfUkVBU09OX0NPTlRST0xfQ0hBUlMQEBIaChZSRUpFQ1RfUkVBU09OX0ZMT09ESU5HEBESFwoTUkVKRUNUX1JFQVNPTl9FTVBUWRASEh4KGlJFSkVDVF9SRUFTT05fV0hJU1BFUlNfT0ZGEBMSIAocUkVKRUNUX1JFQVNPTl9VU0VSX05PVF9GT1VORBAUMsgBCg5NZXNzYWdlU2VydmljZRIxCgVSZWxheRIQLmxpdmUudjEuUmVsYXlVcBoSLmxpdmUudjEuUmVsYXlEb3duKAEwARI8CgdQdWJsaXNoEhcubGl2ZS52MS5QdWJsaXNoUmVxdWVzdBoYLmxpdmUudjEuUHVibGlzaFJlc3BvbnNlEkUKCkdldEhpc3RvcnkSGi5saXZlLnYxLkdldEhpc3RvcnlSZXF1ZXN0GhsubGl2ZS52MS5HZXRIaXN0b3J5UmVzcG9uc2VCCqoCB0xpdmUuVjFiBnByb3RvMw");
+  fileDesc("ChVsaXZlL3YxL21lc3NhZ2UucHJvdG8SB2xpdmUudjEiqQEKC1Jvb21NZXNzYWdlEg8KB3Jvb21faWQYASABKAMSCwoDc2VxGAIgASgDEg8KB3VzZXJfaWQYAyABKAMSEQoJdXNlcl9uYW1lGAQgASgJEg8KB2NvbnRlbnQYBSABKAkSIgoEa2luZBgGIAEoDjIULmxpdmUudjEuTWVzc2FnZUtpbmQSDQoFY29sb3IYByABKAkSFAoMdGltZXN0YW1wX21zGAggASgDIokBCg5QdWJsaXNoUmVxdWVzdBIPCgdyb29tX2lkGAEgASgDEiIKBGtpbmQYAiABKA4yFC5saXZlLnYxLk1lc3NhZ2VLaW5kEg8KB3VzZXJfaWQYAyABKAMSEQoJdXNlcl9uYW1lGAQgASgJEg8KB2NvbnRlbnQYBSABKAkSDQoFY29sb3IYBiABKAkiNAoPUHVibGlzaFJlc3BvbnNlEgsKA3NlcRgBIAEoAxIUCgx0aW1lc3RhbXBfbXMYAiABKAMiWAoRR2V0SGlzdG9yeVJlcXVlc3QSDwoHcm9vbV9pZBgBIAEoAxIRCglhZnRlcl9zZXEYAiABKAMSDQoFbGltaXQYAyABKAUSEAoIYXNfYmF0Y2gYBCABKAgiiwEKEkdldEhpc3RvcnlSZXNwb25zZRImCghtZXNzYWdlcxgBIAMoCzIULmxpdmUudjEuUm9vbU1lc3NhZ2USGwoTZmlyc3RfYXZhaWxhYmxlX3NlcRgCIAEoAxISCgpsYXRlc3Rfc2VxGAMgASgDEg0KBWJhdGNoGAQgASgMEg0KBWVwb2NoGAUgASgDIooCCgdSZWxheVVwEiUKCXN1YnNjcmliZRgBIAEoCzIQLmxpdmUudjEuUm9vbVJlZkgAEicKC3Vuc3Vic2NyaWJlGAIgASgLMhAubGl2ZS52MS5Sb29tUmVmSAASKQoHbWVzc2FnZRgDIAEoCzIWLmxpdmUudjEuQ2xpZW50TWVzc2FnZUgAEicKC3VzZXJfb25saW5lGAQgASgLMhAubGl2ZS52MS5Vc2VyUmVmSAASKAoMdXNlcl9vZmZsaW5lGAUgASgLMhAubGl2ZS52MS5Vc2VyUmVmSAASKQoIYXVkaWVuY2UYBiABKAsyFS5saXZlLnYxLlJvb21BdWRpZW5jZUgAQgYKBGtpbmQiNAoMUm9vbUF1ZGllbmNlEg8KB3Jvb21faWQYASABKAMSEwoLY29ubmVjdGlvbnMYAiABKAUiGgoHVXNlclJlZhIPCgd1c2VyX2lkGAEgASgDIhoKB1Jvb21SZWYSDwoHcm9vbV9pZBgBIAEoAyLbAQoNQ2xpZW50TWVzc2FnZRIVCg1jb25uZWN0aW9uX2lkGAEgASgDEg8KB3Jvb21faWQYAiABKAMSDwoHdXNlcl9pZBgDIAEoAxIRCgl1c2VyX25hbWUYBCABKAkSIgoEa2luZBgFIAEoDjIULmxpdmUudjEuTWVzc2FnZUtpbmQSDwoHY29udGVudBgGIAEoCRINCgVjb2xvchgHIAEoCRISCgp1c2VyX2xldmVsGAggASgFEhEKCWNsaWVudF9pcBgJIAEoDBITCgt0cmFjZXBhcmVudBgKIAEoCSK0AgoJUmVsYXlEb3duEiMKBWJhdGNoGAEgASgLMhIubGl2ZS52MS5Sb29tQmF0Y2hIABIpCgpzdWJzY3JpYmVkGAIgASgLMhMubGl2ZS52MS5TdWJzY3JpYmVkSAASLAoIcmVqZWN0ZWQYAyABKAsyGC5saXZlLnYxLk1lc3NhZ2VSZWplY3RlZEgAEicKA293bhgEIAEoCzIYLmxpdmUudjEuQ29ubmVjdGlvbkZyYW1lSAASJwoHY29udHJvbBgFIAEoCzIULmxpdmUudjEuUm9vbUNvbnRyb2xIABIiCgR1c2VyGAYgASgLMhIubGl2ZS52MS5Vc2VyRnJhbWVIABIrCg91c2VyX3N1YnNjcmliZWQYByABKAsyEC5saXZlLnYxLlVzZXJSZWZIAEIGCgRraW5kIjgKCVVzZXJGcmFtZRIPCgd1c2VyX2lkGAEgASgDEgsKA3NlcRgCIAEoAxINCgVmcmFtZRgDIAEoDCJICg9Db25uZWN0aW9uRnJhbWUSFQoNY29ubmVjdGlvbl9pZBgBIAEoAxIPCgdyb29tX2lkGAIgASgDEg0KBWZyYW1lGAMgASgMIi0KC1Jvb21Db250cm9sEg8KB3Jvb21faWQYASABKAMSDQoFZnJhbWUYAiABKAwiQAoKU3Vic2NyaWJlZBIPCgdyb29tX2lkGAEgASgDEhIKCmxhdGVzdF9zZXEYAiABKAMSDQoFZXBvY2gYAyABKAMiswEKCVJvb21CYXRjaBIPCgdyb29tX2lkGAEgASgDEhEKCWZpcnN0X3NlcRgCIAEoAxIQCghsYXN0X3NlcRgDIAEoAxINCgVmcmFtZRgEIAEoDBIYChBjb21wcmVzc2VkX2ZyYW1lGAUgASgMEhQKDGhhc19wcmlvcml0eRgGIAEoCBIVCg1tZXNzYWdlX2NvdW50GAcgASgFEhoKEm9sZGVzdF9hY2NlcHRlZF9tcxgIIAEoAyKcAQoPTWVzc2FnZVJlamVjdGVkEhUKDWNvbm5lY3Rpb25faWQYASABKAMSDwoHcm9vbV9pZBgCIAEoAxIlCgZyZWFzb24YAyABKA4yFS5saXZlLnYxLlJlamVjdFJlYXNvbhIOCgZkZXRhaWwYBCABKAkSFgoOcmV0cnlfYWZ0ZXJfbXMYBSABKAMSEgoKZGlzY29ubmVjdBgGIAEoCCqOAQoLTWVzc2FnZUtpbmQSHAoYTUVTU0FHRV9LSU5EX1VOU1BFQ0lGSUVEEAASGAoUTUVTU0FHRV9LSU5EX0RBTk1BS1UQARIVChFNRVNTQUdFX0tJTkRfR0lGVBACEhcKE01FU1NBR0VfS0lORF9TWVNURU0QAxIXChNNRVNTQUdFX0tJTkRfREVMRVRFEAQqlgUKDFJlamVjdFJlYXNvbhIdChlSRUpFQ1RfUkVBU09OX1VOU1BFQ0lGSUVEEAASIQodUkVKRUNUX1JFQVNPTl9JTlZBTElEX0NPTlRFTlQQARIfChtSRUpFQ1RfUkVBU09OX1JPT01fTk9UX0xJVkUQAhIdChlSRUpFQ1RfUkVBU09OX1VOQVZBSUxBQkxFEAMSHQoZUkVKRUNUX1JFQVNPTl9OT1RfQUxMT1dFRBAEEh4KGlJFSkVDVF9SRUFTT05fUkFURV9MSU1JVEVEEAUSIAocUkVKRUNUX1JFQVNPTl9ST09NX05PVF9GT1VORBAGEhgKFFJFSkVDVF9SRUFTT05fQkFOTkVEEAcSGwoXUkVKRUNUX1JFQVNPTl9JUF9CQU5ORUQQCBIbChdSRUpFQ1RfUkVBU09OX1RJTUVEX09VVBAJEhsKF1JFSkVDVF9SRUFTT05fU0xPV19NT0RFEAoSGwoXUkVKRUNUX1JFQVNPTl9EVVBMSUNBVEUQCxIjCh9SRUpFQ1RfUkVBU09OX0RVUExJQ0FURV9JTl9ST09NEAwSHgoaUkVKRUNUX1JFQVNPTl9CTE9DS0VEX1dPUkQQDRIaChZSRUpFQ1RfUkVBU09OX1RPT19MT05HEA4SHAoYUkVKRUNUX1JFQVNPTl9CQURfQ09MT1VSEA8SHwobUkVKRUNUX1JFQVNPTl9DT05UUk9MX0NIQVJTEBASGgoWUkVKRUNUX1JFQVNPTl9GTE9PRElORxAREhcKE1JFSkVDVF9SRUFTT05fRU1QVFkQEhIeChpSRUpFQ1RfUkVBU09OX1dISVNQRVJTX09GRhATEiAKHFJFSkVDVF9SRUFTT05fVVNFUl9OT1RfRk9VTkQQFDLIAQoOTWVzc2FnZVNlcnZpY2USMQoFUmVsYXkSEC5saXZlLnYxLlJlbGF5VXAaEi5saXZlLnYxLlJlbGF5RG93bigBMAESPAoHUHVibGlzaBIXLmxpdmUudjEuUHVibGlzaFJlcXVlc3QaGC5saXZlLnYxLlB1Ymxpc2hSZXNwb25zZRJFCgpHZXRIaXN0b3J5EhoubGl2ZS52MS5HZXRIaXN0b3J5UmVxdWVzdBobLmxpdmUudjEuR2V0SGlzdG9yeVJlc3BvbnNlQgqqAgdMaXZlLlYxYgZwcm90bzM");
 
 /**
  * @generated from message live.v1.RoomMessage
@@ -261,6 +261,15 @@ export type RelayUp = Message<"live.v1.RelayUp"> & {
      */
     value: UserRef;
     case: "userOffline";
+  } | {
+    /**
+     * How many connections the Edge holds in a room it subscribed, sent when that moved by a step since the last
+     * report (ADR 0017): a busy room's batch window follows its largest audience on one Edge.
+     *
+     * @generated from field: live.v1.RoomAudience audience = 6;
+     */
+    value: RoomAudience;
+    case: "audience";
   } | { case: undefined; value?: undefined };
 };
 
@@ -270,6 +279,28 @@ export type RelayUp = Message<"live.v1.RelayUp"> & {
  */
 export const RelayUpSchema: GenMessage<RelayUp> = /*@__PURE__*/
   messageDesc(file_live_v1_message, 5);
+
+/**
+ * @generated from message live.v1.RoomAudience
+ */
+export type RoomAudience = Message<"live.v1.RoomAudience"> & {
+  /**
+   * @generated from field: int64 room_id = 1;
+   */
+  roomId: bigint;
+
+  /**
+   * @generated from field: int32 connections = 2;
+   */
+  connections: number;
+};
+
+/**
+ * Describes the message live.v1.RoomAudience.
+ * Use `create(RoomAudienceSchema)` to create a new message.
+ */
+export const RoomAudienceSchema: GenMessage<RoomAudience> = /*@__PURE__*/
+  messageDesc(file_live_v1_message, 6);
 
 /**
  * @generated from message live.v1.UserRef
@@ -286,7 +317,7 @@ export type UserRef = Message<"live.v1.UserRef"> & {
  * Use `create(UserRefSchema)` to create a new message.
  */
 export const UserRefSchema: GenMessage<UserRef> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 6);
+  messageDesc(file_live_v1_message, 7);
 
 /**
  * @generated from message live.v1.RoomRef
@@ -303,7 +334,7 @@ export type RoomRef = Message<"live.v1.RoomRef"> & {
  * Use `create(RoomRefSchema)` to create a new message.
  */
 export const RoomRefSchema: GenMessage<RoomRef> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 7);
+  messageDesc(file_live_v1_message, 8);
 
 /**
  * A message a viewer sent through an Edge; identity was established by the Edge (from the Proxy).
@@ -376,7 +407,7 @@ export type ClientMessage = Message<"live.v1.ClientMessage"> & {
  * Use `create(ClientMessageSchema)` to create a new message.
  */
 export const ClientMessageSchema: GenMessage<ClientMessage> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 8);
+  messageDesc(file_live_v1_message, 9);
 
 /**
  * @generated from message live.v1.RelayDown
@@ -444,7 +475,7 @@ export type RelayDown = Message<"live.v1.RelayDown"> & {
  * Use `create(RelayDownSchema)` to create a new message.
  */
 export const RelayDownSchema: GenMessage<RelayDown> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 9);
+  messageDesc(file_live_v1_message, 10);
 
 /**
  * @generated from message live.v1.UserFrame
@@ -475,7 +506,7 @@ export type UserFrame = Message<"live.v1.UserFrame"> & {
  * Use `create(UserFrameSchema)` to create a new message.
  */
 export const UserFrameSchema: GenMessage<UserFrame> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 10);
+  messageDesc(file_live_v1_message, 11);
 
 /**
  * @generated from message live.v1.ConnectionFrame
@@ -504,7 +535,7 @@ export type ConnectionFrame = Message<"live.v1.ConnectionFrame"> & {
  * Use `create(ConnectionFrameSchema)` to create a new message.
  */
 export const ConnectionFrameSchema: GenMessage<ConnectionFrame> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 11);
+  messageDesc(file_live_v1_message, 12);
 
 /**
  * @generated from message live.v1.RoomControl
@@ -528,7 +559,7 @@ export type RoomControl = Message<"live.v1.RoomControl"> & {
  * Use `create(RoomControlSchema)` to create a new message.
  */
 export const RoomControlSchema: GenMessage<RoomControl> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 12);
+  messageDesc(file_live_v1_message, 13);
 
 /**
  * Live traffic of the room is complete from latest_seq + 1 on this stream.
@@ -559,7 +590,7 @@ export type Subscribed = Message<"live.v1.Subscribed"> & {
  * Use `create(SubscribedSchema)` to create a new message.
  */
 export const SubscribedSchema: GenMessage<Subscribed> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 13);
+  messageDesc(file_live_v1_message, 14);
 
 /**
  * One encoded batch frame (docs/protocol.md), written as-is to every connection of the room.
@@ -619,7 +650,7 @@ export type RoomBatch = Message<"live.v1.RoomBatch"> & {
  * Use `create(RoomBatchSchema)` to create a new message.
  */
 export const RoomBatchSchema: GenMessage<RoomBatch> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 14);
+  messageDesc(file_live_v1_message, 15);
 
 /**
  * @generated from message live.v1.MessageRejected
@@ -665,7 +696,7 @@ export type MessageRejected = Message<"live.v1.MessageRejected"> & {
  * Use `create(MessageRejectedSchema)` to create a new message.
  */
 export const MessageRejectedSchema: GenMessage<MessageRejected> = /*@__PURE__*/
-  messageDesc(file_live_v1_message, 15);
+  messageDesc(file_live_v1_message, 16);
 
 /**
  * @generated from enum live.v1.MessageKind
