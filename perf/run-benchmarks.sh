@@ -15,7 +15,7 @@
 # Settings (environment): BENCH_WARMUP (5), BENCH_DURATION (20), BENCH_SWEEP_EDGE (viewers at 2,000 msg/s),
 # BENCH_SWEEP_SIGNALR, BENCH_RESULTS (perf/results), BENCH_RATE (2000 msg/s into the room), BENCH_SENDERS (LoadGen's
 # default: min(viewers, 400)), BENCH_MESSAGE_SERVICE_ENV (more settings for MessageService, e.g.
-# "Messages__MaxBatchWindowMs=40"); for compare: BENCH_BEFORE and BENCH_AFTER (git revisions of the Edge; AFTER defaults
+# "Messages__HotBatchWindowMs=20"); for compare: BENCH_BEFORE and BENCH_AFTER (git revisions of the Edge; AFTER defaults
 # to HEAD), BENCH_ROUNDS (3), BENCH_COMPARE_VIEWERS (500). A big, quiet room, before and after an Edge change:
 #   BENCH_COMPARE_VIEWERS=8000 BENCH_RATE=10 BENCH_SENDERS=10 BENCH_BEFORE=<rev> perf/run-benchmarks.sh compare
 set -euo pipefail

@@ -11,10 +11,19 @@ public sealed class MessageOptions
     public int BatchWindowMs { get; set; } = 20;
 
     /// <summary>
-    /// A busy room's window (ADR 0017) is the largest audience one Edge reported for it times 1000 divided by this: the
-    /// frames per second one room should cost an Edge at most (25,000 ≈ half a core at the 20 µs a frame costs on the
-    /// benchmark machine, docs/benchmarks.md). A frame costs an Edge about the same whatever it carries, so a longer
-    /// window means the same messages in fewer, larger frames. Never shorter than <see cref="BatchWindowMs"/>.
+    /// A room whose last batch held at least <see cref="HotBatchMessages"/> messages waits at least this long for its
+    /// next one: every viewer of a busy room then gets half as many frames per second, each carrying twice the
+    /// messages, and a frame costs an Edge about the same to write whatever it carries (docs/benchmarks.md). Quiet
+    /// rooms keep <see cref="BatchWindowMs"/>. A busy room with a large audience on one Edge waits longer
+    /// (<see cref="BusyRoomFramesPerSecondPerEdge"/>).
+    /// </summary>
+    [Range(1, 1_000)]
+    public int HotBatchWindowMs { get; set; } = 40;
+
+    /// <summary>
+    /// A busy room's window (ADR 0017) is also at least the largest audience one Edge reported for it times 1000
+    /// divided by this: the frames per second one room should cost an Edge (25,000 ≈ half a core at the 20 µs a
+    /// frame costs on the benchmark machine), so from 1,000 viewers on one Edge the window grows with the audience.
     /// </summary>
     [Range(1, 10_000_000)]
     public int BusyRoomFramesPerSecondPerEdge { get; set; } = 25_000;
@@ -26,7 +35,7 @@ public sealed class MessageOptions
     [Range(1, 1_000)]
     public int MaxBatchWindowMs { get; set; } = 60;
 
-    /// <summary>Messages in one batch that make a room busy: its next window follows its audience (<see cref="BusyRoomFramesPerSecondPerEdge"/>).</summary>
+    /// <summary>Messages in one batch that make a room busy enough for <see cref="HotBatchWindowMs"/> or longer.</summary>
     [Range(1, 100_000)]
     public int HotBatchMessages { get; set; } = 20;
 

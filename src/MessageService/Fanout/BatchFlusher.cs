@@ -5,7 +5,7 @@ namespace Live.MessageService.Fanout;
 
 /// <summary>
 /// The one loop that flushes the rooms with pending messages every window (or sooner, when a room's batch
-/// reached its size limit); a busy room is held to a longer window that follows its audience (<see cref="FeedFlusher"/>, ADR 0017).
+/// reached its size limit); a busy room is held to a longer window (<see cref="MessageOptions.HotBatchWindowMs"/>, longer still for a large audience: ADR 0017).
 /// Each room's batch is made and handed out by <see cref="FeedFlusher"/>.
 /// </summary>
 public sealed class BatchFlusher(RoomHub hub, IOptions<MessageOptions> options, MessageMetrics metrics, TimeProvider time) : BackgroundService

@@ -42,12 +42,12 @@ public sealed class FeedFlusher(MessageOptions settings, MessageMetrics metrics,
     }
 
     /// <summary>
-    /// A busy room's window follows its largest audience on one Edge (ADR 0017): that Edge writes the room's frames
-    /// to every one of its viewers, so frames per second there are audience × 1000 / window.
+    /// A busy room's window: <see cref="MessageOptions.HotBatchWindowMs"/>, longer for a large audience on one Edge
+    /// (ADR 0017) — that Edge writes the room's frames to every one of its viewers, audience × 1000 / window a second.
     /// </summary>
     internal static int BusyRoomWindowMs(int largestEdgeAudience, MessageOptions settings) =>
-        (int)Math.Clamp(largestEdgeAudience * 1000L / settings.BusyRoomFramesPerSecondPerEdge, settings.BatchWindowMs,
-            Math.Max(settings.BatchWindowMs, settings.MaxBatchWindowMs));
+        (int)Math.Clamp(largestEdgeAudience * 1000L / settings.BusyRoomFramesPerSecondPerEdge, settings.HotBatchWindowMs,
+            Math.Max(settings.HotBatchWindowMs, settings.MaxBatchWindowMs));
 
     private void HoldIfBusy(RoomFeed feed, int batchMessages)
     {
