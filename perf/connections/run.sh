@@ -21,7 +21,9 @@
 # (LoadGen processes in all, spread over the Edges: 2 per Edge, more when a process would hold over 9,500),
 # CONN_ROOMS (100 per process), CONN_HOLD (30 s with every connection up), CONN_CONCURRENCY (connects in flight per
 # process, 200), CONN_EDGE_PORT (5420: Edge N > 1 gets gRPC on CONN_EDGE_PORT + N and HTTP/1.1 on that + 100),
-# CONN_RESULTS (perf/results/connections).
+# CONN_RESULTS (perf/results/connections), CONN_RECONNECT (1: a viewer whose connection is closed, e.g. with 1013 while
+# its room's subscription is slow under the connect storm, comes back as the SDK does, LoadGen's --reconnect; 0: it
+# stays closed).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -33,6 +35,8 @@ ROOMS="${CONN_ROOMS:-100}"
 HOLD="${CONN_HOLD:-30}"
 CONCURRENCY="${CONN_CONCURRENCY:-200}"
 EDGE_PORT="${CONN_EDGE_PORT:-5420}"
+RECONNECT=()
+[[ "${CONN_RECONNECT:-1}" == 1 ]] && RECONNECT=(--reconnect)
 LOADGEN="$ROOT/tools/LoadGen/bin/Release/net10.0/Live.LoadGen.dll"
 # LoadGen takes at most 18,000 viewers. MARGIN: the files a process opens beyond its sockets, and the ephemeral
 # ports and sockets the machine uses beyond these connections.
@@ -205,7 +209,7 @@ for p in $(seq 1 "$PROCESSES"); do
   e=${edge_of_process[p]}
   DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 dotnet "$LOADGEN" --target edge --edge "ws://${edge_http[e]#http://}" --room-service "$ROOM_GRPC" \
     --proxy-secret-file "$LOCAL/proxy-secret" --viewers "${viewers_of_process[p]}" --senders 0 --rooms "$ROOMS" --rate 0 \
-    --warmup 0 --duration 3600 --connect-concurrency "$CONCURRENCY" --connect-timeout 600 \
+    --warmup 0 --duration 3600 --connect-concurrency "$CONCURRENCY" --connect-timeout 600 "${RECONNECT[@]}" \
     --label "connections-$p" >"$RESULTS/loadgen-$p.log" 2>&1 &
   LOADGEN_PIDS+=($!)
 done
