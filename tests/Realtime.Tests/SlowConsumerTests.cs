@@ -20,8 +20,17 @@ public sealed class SlowConsumerTests(RealtimeFixture fixture)
         await reader1.WaitForAsync(e => e.Type == FrameType.Resume, TimeSpan.FromSeconds(20));
         await reader2.WaitForAsync(e => e.Type == FrameType.Resume, TimeSpan.FromSeconds(20));
 
+        // The stuck client reads nothing, so no resume frame says it joined: its upgrade can be answered before the Edge
+        // has registered the connection.
         var registry = fixture.EdgeA.Services.GetRequiredService<Live.Edge.Rooms.RoomRegistry>();
-        var stuckConnection = registry.Connections.Single(c => c.Identity.UserId == 73);
+        var stuckConnection = registry.Connections.SingleOrDefault(c => c.Identity.UserId == 73);
+        for (var i = 0; i < 200 && stuckConnection is null; i++)
+        {
+            await Task.Delay(100);
+            stuckConnection = registry.Connections.SingleOrDefault(c => c.Identity.UserId == 73);
+        }
+
+        Assert.NotNull(stuckConnection);
 
         // Far more (about 800 KB) than the stuck client's kernel buffers and its 256 KiB outbox can hold.
         const int count = 3_000;

@@ -95,8 +95,8 @@ public sealed class RelayStream(
 
     /// <summary>
     /// The audience to report, or null when the last report still stands: rooms below 32 connections count as none
-    /// (their batch window is the short one anyway), and above it a report is due when the count moved by an eighth,
-    /// so a join storm into a room of 10,000 sends about fifty.
+    /// (below 1,000 the audience does not change a room's window), and above it a report is due when the count moved
+    /// by an eighth, so a join storm into a room of 10,000 sends about fifty.
     /// </summary>
     internal static int? AudienceToReport(int reported, int connections)
     {

@@ -19,7 +19,6 @@ public sealed class FeedFlusher(MessageOptions settings, MessageMetrics metrics,
     private readonly BatchEncoder encoder = new(settings.CompressionThreshold);
     private readonly PooledBufferWriter sampled = new(settings.MaxBatchBytes);
 
-
     public void Flush(RoomFeed feed)
     {
         var hasBatch = feed.TryTake(out var frames, out var messages, out var targets, out var boundary);

@@ -43,7 +43,7 @@ public sealed class EdgeSession : IDisposable
     /// <summary>Users this stream announced (docs/inbox.md, Delivery); touched only by the stream's read loop.</summary>
     public HashSet<long> Users { get; } = [];
 
-    /// <summary>How many connections the Edge holds in a room, as it last reported; 0 when it has not (fewer than a step).</summary>
+    /// <summary>How many connections the Edge holds in a room, as it last reported; 0 when it has not (fewer than 32 count as none).</summary>
     public int AudienceIn(long roomId) => audiences.GetValueOrDefault(roomId);
 
     /// <summary>Kept only for a room the stream subscribed (the caller checks), and dropped with the subscription: bounded by <see cref="Rooms"/>.</summary>

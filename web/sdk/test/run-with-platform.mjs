@@ -36,14 +36,27 @@ const mysql = Object.fromEntries(required("LIVE_TEST_MYSQL").split(";").filter(B
 const kafka = required("LIVE_TEST_KAFKA");
 const redisServer = required("LIVE_TEST_REDIS_SERVER");
 
-function freePort() {
-  return new Promise((resolve, reject) => {
+/**
+ * A free port below the kernel's ephemeral range: between this check and the service binding it, an outgoing
+ * connection of another process could take a port from that range (seen once in CI: UserService failed to bind).
+ */
+async function freePort() {
+  const ephemeralLow = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = randomInt(10_000, Math.max(ephemeralLow, 10_001));
+    if (await canListen(port)) {
+      return port;
+    }
+  }
+
+  throw new Error(`no free port between 10000 and ${ephemeralLow} (the ephemeral range starts there)`);
+}
+
+function canListen(port) {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
 
