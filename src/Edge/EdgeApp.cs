@@ -26,6 +26,7 @@ public static class EdgeApp
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.Use(WebSocketTransport.Capture);
         app.UseWebSockets();
         app.MapRoomSocket();
 
