@@ -10,8 +10,8 @@ public sealed class EdgeMetrics : IDisposable
     private readonly Meter meter;
     private readonly Counter<long> connectionsOpened;
     private readonly Counter<long> connectionsClosed;
-    private readonly StripedCounter framesSent = new();
-    private readonly StripedCounter bytesSent = new();
+    private readonly Counter<long> framesSent;
+    private readonly Counter<long> bytesSent;
     private readonly Counter<long> batchesReceived;
     private readonly Counter<long> droppedBatches;
     private readonly Counter<long> inboundFrames;
@@ -30,10 +30,8 @@ public sealed class EdgeMetrics : IDisposable
         meter = meterFactory.Create(Name);
         connectionsOpened = meter.CreateCounter<long>("live.edge.connections.opened");
         connectionsClosed = meter.CreateCounter<long>("live.edge.connections.closed", description: "Closed connections by close code.");
-        // Counted on every frame written, so counted here and read when collected rather than passed to the
-        // metrics SDK once per frame (docs/benchmarks.md, "no per-frame metric calls").
-        meter.CreateObservableCounter("live.edge.frames.sent", framesSent.Sum, description: "WebSocket frames written to clients.");
-        meter.CreateObservableCounter("live.edge.bytes.sent", bytesSent.Sum);
+        framesSent = meter.CreateCounter<long>("live.edge.frames.sent", description: "WebSocket frames written to clients.");
+        bytesSent = meter.CreateCounter<long>("live.edge.bytes.sent");
         batchesReceived = meter.CreateCounter<long>("live.edge.batches.received", description: "Room batches received from MessageService (once per Edge per batch).");
         droppedBatches = meter.CreateCounter<long>("live.edge.batches.dropped", description: "Ordinary danmaku batches not sent to a slow client.");
         inboundFrames = meter.CreateCounter<long>("live.edge.frames.received");
