@@ -26,7 +26,6 @@ public static class EdgeApp
 
         var app = builder.Build();
         app.MapDefaultEndpoints();
-        app.Use(WebSocketTransport.Capture);
         app.UseWebSockets();
         app.MapRoomSocket();
 

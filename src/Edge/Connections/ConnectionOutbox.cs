@@ -19,7 +19,6 @@ namespace Live.Edge.Connections;
 internal sealed class ConnectionOutbox
 {
     private readonly WebSocket socket;
-    private readonly Stream? transport;
     private readonly EdgeConnection connection;
     private readonly ClientFormat format;
     private readonly WebSocketMessageType messageType;
@@ -40,15 +39,9 @@ internal sealed class ConnectionOutbox
     private long overCapSince;
     private volatile bool abandoned;
 
-    /// <param name="transport">
-    /// The socket's own stream with writes serialized, when this process accepted it: frames go to it pre-framed
-    /// (<see cref="OutgoingFrame.FramedFor"/>, made once per Edge) rather than through <paramref name="socket"/>,
-    /// which would copy each into a frame buffer of its own for every connection. Null: through the socket.
-    /// </param>
-    public ConnectionOutbox(WebSocket socket, Stream? transport, EdgeConnection connection, ClientFormat format, EdgeOptions options, EdgeMetrics metrics)
+    public ConnectionOutbox(WebSocket socket, EdgeConnection connection, ClientFormat format, EdgeOptions options, EdgeMetrics metrics)
     {
         this.socket = socket;
-        this.transport = transport;
         this.connection = connection;
         this.format = format;
         this.metrics = metrics;
@@ -159,8 +152,9 @@ internal sealed class ConnectionOutbox
                     while (!abandoned && reader.TryRead(out var frame))
                     {
                         Interlocked.Decrement(ref framesQueued);
-                        await WriteAsync(frame);
-                        Sent(frame.BytesFor(format).Length);
+                        var bytes = frame.BytesFor(format);
+                        await socket.SendAsync(bytes, messageType, endOfMessage: true, CancellationToken.None);
+                        Sent(bytes.Length);
                     }
                 }
                 finally
@@ -177,7 +171,7 @@ internal sealed class ConnectionOutbox
                 await socket.CloseOutputAsync((WebSocketCloseStatus)connection.CloseStatusToSend, connection.CloseReason, timeout.Token);
             }
         }
-        catch (Exception ex) when (IsConnectionLost(ex))
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             // The socket was aborted or the client vanished; nothing more can be sent.
             connection.RequestClose(EdgeConnection.ConnectionLost, "connection lost");
@@ -187,13 +181,13 @@ internal sealed class ConnectionOutbox
     /// <summary>Writes a frame on the caller's thread; called holding <see cref="writeLock"/>, which it releases.</summary>
     private void SendInline(OutgoingFrame frame)
     {
-        var length = frame.BytesFor(format).Length;
+        var bytes = frame.BytesFor(format);
         ValueTask send;
         try
         {
-            send = WriteAsync(frame);
+            send = socket.SendAsync(bytes, messageType, endOfMessage: true, CancellationToken.None);
         }
-        catch (Exception ex) when (IsConnectionLost(ex))
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException)
         {
             writeLock.Release();
             connection.RequestClose(EdgeConnection.ConnectionLost, "connection lost");
@@ -203,21 +197,14 @@ internal sealed class ConnectionOutbox
         if (send.IsCompletedSuccessfully)
         {
             send.GetAwaiter().GetResult();
-            Sent(length);
+            Sent(bytes.Length);
             writeLock.Release();
             return;
         }
 
         // The socket is backed up: only this case costs a task, and the lock stays held until the write is done.
-        _ = CompleteInlineAsync(send, length);
+        _ = CompleteInlineAsync(send, bytes.Length);
     }
-
-    private ValueTask WriteAsync(OutgoingFrame frame) => transport is null
-        ? socket.SendAsync(frame.BytesFor(format), messageType, endOfMessage: true, CancellationToken.None)
-        : transport.WriteAsync(frame.FramedFor(format), CancellationToken.None);
-
-    /// <summary>What a write to a socket whose client vanished or that was aborted under it throws.</summary>
-    private static bool IsConnectionLost(Exception ex) => ex is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException;
 
     private async Task CompleteInlineAsync(ValueTask send, int length)
     {
@@ -226,7 +213,7 @@ internal sealed class ConnectionOutbox
             await send;
             Sent(length);
         }
-        catch (Exception ex) when (IsConnectionLost(ex))
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
             connection.RequestClose(EdgeConnection.ConnectionLost, "connection lost");
         }

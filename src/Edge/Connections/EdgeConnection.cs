@@ -38,7 +38,7 @@ public sealed class EdgeConnection
     private string closeReason = string.Empty;
 
     public EdgeConnection(WebSocket socket, Action abortTransport, ConnectionIdentity identity, long roomId, ClientFormat format,
-        EdgeOptions options, EdgeMetrics metrics, IMessageUplink uplink, RoomPassIssuer? passes = null, Stream? transport = null)
+        EdgeOptions options, EdgeMetrics metrics, IMessageUplink uplink, RoomPassIssuer? passes = null)
     {
         this.socket = socket;
         this.abortTransport = abortTransport;
@@ -50,7 +50,7 @@ public sealed class EdgeConnection
         lastHeartbeat = Stopwatch.GetTimestamp();
         // Guests cannot buy: they get no pass, and the sweeper never looks at their pass time.
         this.passes = passes is { Enabled: true } && !identity.IsGuest ? passes : null;
-        outbox = new ConnectionOutbox(socket, transport, this, format, options, metrics);
+        outbox = new ConnectionOutbox(socket, this, format, options, metrics);
         inbound = new InboundGate(socket, this, options, metrics, uplink);
     }
 

@@ -11,17 +11,14 @@ public enum ClientFormat : byte
 
 /// <summary>
 /// Bytes on their way to clients, shared by every connection that gets them: a room batch is one instance
-/// per Edge, written as-is to each local connection. The JSON form, the priority-only subset (for slow
-/// readers) and each format's WebSocket frame are made at most once, on first use.
+/// per Edge, written as-is to each local connection. The JSON form and the priority-only subset (for slow
+/// readers) are made at most once, on first use.
 /// </summary>
 public sealed class OutgoingFrame
 {
-    private static readonly int FormatCount = Enum.GetValues<ClientFormat>().Length;
-
     private readonly ReadOnlyMemory<byte> binary;
     private readonly ReadOnlyMemory<byte> compressed;
     private byte[]? json;
-    private byte[]?[]? framed;
     private OutgoingFrame? priorityOnly;
     private int priorityOnlyComputed;
 
@@ -59,29 +56,6 @@ public sealed class OutgoingFrame
         ClientFormat.Json => Json(),
         _ => binary,
     };
-
-    /// <summary>
-    /// <see cref="BytesFor"/> as a whole WebSocket frame, header included, made once per format and written as it is
-    /// to every connection in that format.
-    /// </summary>
-    public ReadOnlyMemory<byte> FramedFor(ClientFormat format)
-    {
-        var forms = Volatile.Read(ref framed);
-        if (forms is null)
-        {
-            Interlocked.CompareExchange(ref framed, new byte[]?[FormatCount], null);
-            forms = framed;
-        }
-
-        var existing = Volatile.Read(ref forms[(int)format]);
-        if (existing is not null)
-        {
-            return existing;
-        }
-
-        var made = WebSocketFrames.Frame(BytesFor(format).Span, text: format == ClientFormat.Json);
-        return Interlocked.CompareExchange(ref forms[(int)format], made, null) ?? made;
-    }
 
     /// <summary>The same batch without its ordinary danmaku; null when nothing would be left.</summary>
     public OutgoingFrame? PriorityOnly()

@@ -151,8 +151,7 @@ public static class RoomSocketEndpoint
             SubProtocol = offered.Count > 0 ? Subprotocols.Live : null,
             KeepAliveInterval = TimeSpan.Zero,
         });
-        var connection = new EdgeConnection(socket, context.Abort, identity, roomId, format.Value, settings, metrics, relay, passes,
-            context.Features.Get<WebSocketTransport>()?.Stream);
+        var connection = new EdgeConnection(socket, context.Abort, identity, roomId, format.Value, settings, metrics, relay, passes);
         metrics.ConnectionOpened();
         var (room, firstConnection, firstOfUser) = registry.Join(connection);
         if (lifetime.ApplicationStopping.IsCancellationRequested)
