@@ -16,7 +16,7 @@ namespace Live.Moderation.Benchmarks;
 /// Accepted messages per second and ingest latency through the whole ingest path of one real MessageService
 /// (MessageServiceApp on Kestrel, loopback HTTP/2): moderation with 10,000 words, then seq + history + publish
 /// in Redis and the Kafka queue. `ingest [--via relay|publish] [--seconds N] [--warmup N] [--concurrency N] [--streams N]
-/// [--rate N] [--users N] [--rooms N] [--redis host:port|private] [--redis-server path] [--mysql connection-string] [--kafka host:port]
+/// [--rate N] [--users N] [--rooms N] [--redis host:port[,host:port...]|private] [--redis-server path] [--mysql connection-string] [--kafka host:port]
 /// [--room-service url]`. Needs RoomService (./platform up) for the rooms.
 ///
 /// relay: N relay streams, as Edges open them, each with a window of `concurrency / streams` messages in
@@ -126,8 +126,9 @@ public static class IngestLoad
             server.Reset();
             var measured = new IngestMeasured();
             using var redisAdmin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis + ",allowAdmin=true");
-            var redisServer = redisAdmin.GetServers()[0];
-            var redisCpuBefore = await RedisCpuSecondsAsync(redisServer);
+            // Every master's, when Redis is a cluster (--redis with its seeds): sharded by room, the work is spread over them.
+            var redisServers = redisAdmin.GetServers().Where(s => !s.IsReplica).ToArray();
+            var redisCpuBefore = await RedisCpuSecondsAsync(redisServers);
             var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var started = Stopwatch.GetTimestamp();
             var loadBefore = LoadAverage();
@@ -135,7 +136,7 @@ public static class IngestLoad
             var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var loadAfter = LoadAverage();
             var processCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
-            var redisCpu = await RedisCpuSecondsAsync(redisServer) - redisCpuBefore;
+            var redisCpu = await RedisCpuSecondsAsync(redisServers) - redisCpuBefore;
 
             var ingest = server.IngestDurations();
             var clientLatency = measured.LatenciesMs();
@@ -179,11 +180,17 @@ public static class IngestLoad
         return rooms;
     }
 
-    /// <summary>Redis's own CPU time (user + system) so far, from INFO cpu.</summary>
-    private static async Task<double> RedisCpuSecondsAsync(StackExchange.Redis.IServer server)
+    /// <summary>Redis's own CPU time (user + system) so far, from INFO cpu, summed over <paramref name="servers"/>.</summary>
+    private static async Task<double> RedisCpuSecondsAsync(StackExchange.Redis.IServer[] servers)
     {
-        var cpu = (await server.InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
-        return double.Parse(cpu["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(cpu["used_cpu_sys"], CultureInfo.InvariantCulture);
+        double seconds = 0;
+        foreach (var server in servers)
+        {
+            var cpu = (await server.InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
+            seconds += double.Parse(cpu["used_cpu_user"], CultureInfo.InvariantCulture) + double.Parse(cpu["used_cpu_sys"], CultureInfo.InvariantCulture);
+        }
+
+        return seconds;
     }
 
     private static double Quantile(double[] sorted, double q) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];

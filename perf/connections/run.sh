@@ -22,8 +22,8 @@
 # CONN_ROOMS (100 per process), CONN_HOLD (30 s with every connection up), CONN_CONCURRENCY (connects in flight per
 # process, 200), CONN_EDGE_PORT (5420: Edge N > 1 gets gRPC on CONN_EDGE_PORT + N and HTTP/1.1 on that + 100),
 # CONN_RESULTS (perf/results/connections), CONN_RECONNECT (1: a viewer whose connection is closed, e.g. with 1013 while
-# its room's subscription is slow under the connect storm, comes back as the SDK does, LoadGen's --reconnect; 0: it
-# stays closed).
+# its room's subscription is slow under the connect storm, or whose first connect is refused, e.g. with 503 while its
+# Edge's relay stream is down, tries again as the SDK does, LoadGen's --reconnect; 0: it stays closed or unconnected).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

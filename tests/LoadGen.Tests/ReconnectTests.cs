@@ -1,5 +1,13 @@
 using Live.Tools.LoadGen;
 using Live.Tools.LoadGen.Clients;
+using Live.Tools.LoadGen.Measurement;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Live.LoadGen.Tests;
 
@@ -34,6 +42,7 @@ public sealed class ReconnectTests
         Assert.Equal(1, log.Back);
         Assert.Equal(1, log.Down);
         Assert.Equal(1, log.FailedAttempts);
+        Assert.Equal(0, log.FirstConnectsFailed);
         Assert.Equal(new ReconnectSample(1_000, 3_500, 2), Assert.Single(log.Samples));
     }
 
@@ -46,5 +55,44 @@ public sealed class ReconnectTests
 
         var refused = Assert.Throws<ArgumentException>(() => LoadOptions.Parse(["--target", "signalr", "--reconnect"]));
         Assert.Contains("Edge", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_reconnecting_viewer_whose_first_connects_are_refused_tries_again_until_one_is_accepted()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        await using var app = builder.Build();
+        app.UseWebSockets();
+        var upgrades = 0;
+        var accepted = new TaskCompletionSource();
+        app.Map("/ws", async context =>
+        {
+            // The first two upgrades are refused as an Edge whose relay stream is down refuses them.
+            if (Interlocked.Increment(ref upgrades) <= 2)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+
+            using var socket = await context.WebSockets.AcceptWebSocketAsync();
+            accepted.TrySetResult();
+            await socket.ReceiveAsync(new byte[64], context.RequestAborted);
+        });
+        await app.StartAsync();
+        var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var log = new ReconnectLog();
+        using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
+        using var recorder = new LatencyRecorder();
+
+        var viewer = await EdgeViewer.ConnectAsync(new Uri($"ws://{address.Authority}/ws?room_id=1"), invoker, () => null, log, roomIndex: 0,
+            recorder, new LoadCounters(), contentBytes: 0, new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        await accepted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(3, upgrades);
+        Assert.Equal(2, log.FirstConnectsFailed);
+        Assert.Equal(0, log.Lost);
+        await viewer.DisposeAsync();
     }
 }

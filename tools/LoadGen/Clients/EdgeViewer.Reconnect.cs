@@ -28,6 +28,29 @@ public sealed partial class EdgeViewer
         }
     }
 
+    /// <summary>
+    /// A first connect that fails (a 503 while the Edge is full or its relay stream is down, a refused or unanswered
+    /// upgrade) is tried again after the reconnect backoff, as the SDK does, until the connect phase ends.
+    /// </summary>
+    private static async Task<ClientWebSocket> OpenRetryingAsync(Uri uri, HttpMessageInvoker invoker,
+        Func<IEnumerable<(string Name, string Value)>?> identity, ReconnectLog log, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attemptTimeout.CancelAfter(ReconnectBackoff.AttemptTimeout);
+                return await OpenAsync(uri, invoker, identity(), attemptTimeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                log.FirstConnectFailed();
+                await Task.Delay(ReconnectBackoff.Delay(attempt), cancellationToken);
+            }
+        }
+    }
+
     /// <returns>False when the run ended before a new connection opened.</returns>
     private async Task<bool> ReconnectAsync(ReconnectLog log)
     {

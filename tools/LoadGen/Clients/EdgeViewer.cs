@@ -65,11 +65,16 @@ public sealed partial class EdgeViewer : IViewer
     public Task Live => live.Task;
 
     /// <param name="identity">Makes the identity headers of each connection (signed ones carry a time); null for a guest.</param>
-    /// <param name="reconnects">Where lost connections and returns are logged; null: a lost connection stays lost.</param>
+    /// <param name="reconnects">
+    /// Where lost connections and returns are logged; null: a lost connection stays lost, and a first connect that fails
+    /// is not tried again.
+    /// </param>
     public static async Task<EdgeViewer> ConnectAsync(Uri uri, HttpMessageInvoker invoker, Func<IEnumerable<(string Name, string Value)>?> identity,
         ReconnectLog? reconnects, int roomIndex, LatencyRecorder recorder, LoadCounters counters, int contentBytes, CancellationToken cancellationToken)
     {
-        var socket = await OpenAsync(uri, invoker, identity(), cancellationToken);
+        var socket = reconnects is null
+            ? await OpenAsync(uri, invoker, identity(), cancellationToken)
+            : await OpenRetryingAsync(uri, invoker, identity, reconnects, cancellationToken);
         var viewer = new EdgeViewer(socket, uri, invoker, identity, reconnects, roomIndex, recorder, counters, contentBytes);
         viewer.receiving = viewer.RunAsync();
         return viewer;

@@ -31,6 +31,7 @@ public sealed class ReconnectLog
     private long lost;
     private long back;
     private long failedAttempts;
+    private long firstConnectsFailed;
     private long samplesDropped;
 
     /// <summary>Connections lost and not yet live again.</summary>
@@ -39,11 +40,15 @@ public sealed class ReconnectLog
     public long Lost => Volatile.Read(ref lost);
     public long Back => Volatile.Read(ref back);
     public long FailedAttempts => Volatile.Read(ref failedAttempts);
+
+    /// <summary>First connects that failed and were tried again (each failed try counts).</summary>
+    public long FirstConnectsFailed => Volatile.Read(ref firstConnectsFailed);
     public long SamplesDropped => Volatile.Read(ref samplesDropped);
     public IReadOnlyCollection<ReconnectSample> Samples => samples;
 
     public void ConnectionLost() => Interlocked.Increment(ref lost);
     public void AttemptFailed() => Interlocked.Increment(ref failedAttempts);
+    public void FirstConnectFailed() => Interlocked.Increment(ref firstConnectsFailed);
 
     public void Returned(long lostAtUnixMs, long backAtUnixMs, int attempts)
     {

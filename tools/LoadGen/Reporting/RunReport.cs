@@ -117,10 +117,11 @@ public sealed record RunSummary(
     ReconnectSummary? Reconnects);
 
 /// <summary>With --reconnect: the connections lost and back, and each return's times (Unix ms) for a reconnect curve.</summary>
-public sealed record ReconnectSummary(long Lost, long Back, long StillDown, long FailedAttempts, long SamplesDropped, IReadOnlyList<ReconnectSample> Samples)
+public sealed record ReconnectSummary(long Lost, long Back, long StillDown, long FailedAttempts, long FirstConnectsFailed, long SamplesDropped,
+    IReadOnlyList<ReconnectSample> Samples)
 {
     public static ReconnectSummary From(ReconnectLog log) =>
-        new(log.Lost, log.Back, log.Down, log.FailedAttempts, log.SamplesDropped, log.Samples.OrderBy(s => s.BackAtUnixMs).ToList());
+        new(log.Lost, log.Back, log.Down, log.FailedAttempts, log.FirstConnectsFailed, log.SamplesDropped, log.Samples.OrderBy(s => s.BackAtUnixMs).ToList());
 }
 
 /// <summary>One second of the run (warm-up included, marked).</summary>
