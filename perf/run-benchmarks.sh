@@ -18,6 +18,7 @@
 # "Messages__HotBatchWindowMs=20"); for compare: BENCH_BEFORE and BENCH_AFTER (git revisions of the Edge; AFTER defaults
 # to HEAD), BENCH_ROUNDS (3), BENCH_COMPARE_VIEWERS (500). A big, quiet room, before and after an Edge change:
 #   BENCH_COMPARE_VIEWERS=8000 BENCH_RATE=10 BENCH_SENDERS=10 BENCH_BEFORE=<rev> perf/run-benchmarks.sh compare
+# and the table of a compare run, round by round with after ÷ before: node perf/summarize-compare.mjs <BENCH_RESULTS>
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
