@@ -2,7 +2,6 @@ using Live.Tools.LoadGen;
 using Live.Tools.LoadGen.Clients;
 using Live.Tools.LoadGen.Measurement;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
@@ -61,7 +60,9 @@ public sealed class ReconnectTests
     public async Task A_reconnecting_viewer_whose_first_connects_are_refused_tries_again_until_one_is_accepted()
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // This project's output holds the SignalR baseline's appsettings.json, whose Kestrel endpoint (port 5116) wins
+        // over UseUrls: a free port instead, so the test hosts of this project can run side by side.
+        builder.Configuration["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0";
         builder.Logging.ClearProviders();
         await using var app = builder.Build();
         app.UseWebSockets();

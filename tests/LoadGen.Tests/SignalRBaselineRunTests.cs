@@ -1,7 +1,6 @@
 using Live.Perf.SignalRBaseline;
 using Live.Tools.LoadGen;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +15,9 @@ public sealed class SignalRBaselineRunTests
     public async Task A_small_run_delivers_every_message_to_every_viewer()
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // This project's output holds the SignalR baseline's appsettings.json, whose Kestrel endpoint (port 5116) wins
+        // over UseUrls: a free port instead, so the test hosts of this project can run side by side.
+        builder.Configuration["Kestrel:Endpoints:Http:Url"] = "http://127.0.0.1:0";
         builder.Logging.ClearProviders();
         builder.Services.AddDanmakuHub();
         await using var app = builder.Build();

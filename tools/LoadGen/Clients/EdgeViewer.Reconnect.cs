@@ -28,6 +28,15 @@ public sealed partial class EdgeViewer
         }
     }
 
+    /// <summary>One try at connecting, given up (cancelled) when its upgrade is not answered within the attempt timeout.</summary>
+    private static async Task<ClientWebSocket> OpenAttemptAsync(Uri uri, HttpMessageInvoker invoker, IEnumerable<(string Name, string Value)>? headers,
+        CancellationToken cancellationToken)
+    {
+        using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        attemptTimeout.CancelAfter(ReconnectBackoff.AttemptTimeout);
+        return await OpenAsync(uri, invoker, headers, attemptTimeout.Token);
+    }
+
     /// <summary>
     /// A first connect that fails (a 503 while the Edge is full or its relay stream is down, a refused or unanswered
     /// upgrade) is tried again after the reconnect backoff, as the SDK does, until the connect phase ends.
@@ -39,9 +48,7 @@ public sealed partial class EdgeViewer
         {
             try
             {
-                using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                attemptTimeout.CancelAfter(ReconnectBackoff.AttemptTimeout);
-                return await OpenAsync(uri, invoker, identity(), attemptTimeout.Token);
+                return await OpenAttemptAsync(uri, invoker, identity(), cancellationToken);
             }
             catch (Exception ex) when (ex is WebSocketException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
@@ -67,9 +74,7 @@ public sealed partial class EdgeViewer
                     continue;
                 }
 
-                using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
-                attemptTimeout.CancelAfter(ReconnectBackoff.AttemptTimeout);
-                var next = await OpenAsync(ResumeUri(), invoker, identity(), attemptTimeout.Token);
+                var next = await OpenAttemptAsync(ResumeUri(), invoker, identity(), stopping.Token);
                 var lost = socket;
                 socket = next;
                 lost.Dispose();
